@@ -1,0 +1,57 @@
+/*
+ * How a task runs. A backend is a small table of functions over the task
+ * record; the runner starts attempts through it and the backend reports each
+ * attempt's end with runner_attempt_done(), exactly once per successful
+ * start, possibly from inside start() or cancel().
+ *
+ * Loop thread only.
+ */
+#ifndef REPOPOOL_BACKEND_H
+#define REPOPOOL_BACKEND_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "repopool/class.h"
+#include "repopool/strbuf.h"
+#include "repopool/task.h"
+
+struct runner;
+struct backend;
+
+/* What one attempt came to. summary is raw text (the runner sanitizes it)
+ * and only has to live until runner_attempt_done returns. */
+struct attempt_result {
+    enum task_state status; /* TASK_OK, TASK_FAILED or TASK_SKIPPED */
+    enum rp_class cls;
+    int exit_code;          /* -1 when there was none */
+    int term_signal;        /* 0 unless killed by a signal */
+    const char *summary;
+    size_t summary_len;
+};
+
+struct backend_ops {
+    const char *op;        /* the JSON "op" of its tasks */
+    bool needs_directory;  /* check the repository is a readable directory first */
+    /* Starts an attempt of task id on path. Returns 0, or a negative libuv
+     * error code with *fail describing it; then no end is reported. */
+    int (*start)(struct backend *b, uint32_t id, struct task *t, const char *path,
+                 struct attempt_result *fail);
+    /* Asks a running attempt to stop (cancel or timeout); its end follows. */
+    void (*cancel)(struct backend *b, uint32_t id, struct task *t);
+    /* Stops every running attempt now, without grace. */
+    void (*kill_all)(struct backend *b);
+    /* Releases the backend; its handles close on the next loop turns. */
+    void (*close)(struct backend *b);
+    /* Describes the work of one task for the job log, as a command line. */
+    void (*describe)(struct backend *b, const char *path, struct strbuf *out);
+};
+
+struct backend {
+    const struct backend_ops *ops;
+    struct runner *runner;
+    uv_loop_t *loop;
+};
+
+#endif

@@ -1,0 +1,68 @@
+/*
+ * The command line: parsed into a struct config, validated, with a one-line
+ * error naming the offending input when it is wrong. No side effects beyond
+ * reading argv; the strings in a config point into argv.
+ */
+#ifndef REPOPOOL_CLI_H
+#define REPOPOOL_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "repopool/strbuf.h"
+
+enum work_kind { WORK_GIT, WORK_COMMAND, WORK_DEMO };
+enum git_op { GIT_STATUS, GIT_FETCH, GIT_PULL };
+enum tui_choice { TUI_AUTO, TUI_ON, TUI_OFF };
+
+struct config {
+    /* Repositories. */
+    char **repos;        /* positional paths */
+    size_t nrepos;
+    char **repo_files;   /* -f FILE, '-' for stdin */
+    size_t nrepo_files;
+
+    /* Work. */
+    enum work_kind work;
+    enum git_op git_op;
+    char **command;      /* after '--' */
+    size_t ncommand;
+    bool shell;
+    unsigned demo_count;
+    double demo_mean;
+    double demo_fail;
+    unsigned demo_capacity; /* 0: no simulated server limit */
+    uint64_t seed;
+    bool seed_given;
+
+    /* Pool. */
+    unsigned jobs;
+    unsigned max_jobs;
+    double rate;         /* 0: unlimited */
+    unsigned retries;
+    double timeout;      /* 0: none */
+
+    /* Output. */
+    enum tui_choice tui;
+    bool json;
+    const char *joblog;
+    bool quiet;
+    bool help;
+    bool version;
+};
+
+enum cli_result {
+    CLI_OK,
+    CLI_EXIT_OK, /* --help or --version was printed; exit 0 */
+    CLI_USAGE,   /* err holds the one-line message; exit 2 */
+};
+
+/* Parses argv into cfg. Pointers in cfg stay valid as long as argv does;
+ * cfg->repos and friends are allocated and freed by config_free. */
+enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strbuf *err);
+void config_free(struct config *cfg);
+void cli_print_help(FILE *out);
+
+#endif

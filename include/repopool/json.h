@@ -1,0 +1,21 @@
+/*
+ * Just enough JSON writing for the event stream: strings are always valid
+ * JSON (invalid UTF-8 becomes U+FFFD, controls are escaped), so a consumer
+ * never chokes on a path or an output line.
+ */
+#ifndef REPOPOOL_JSON_H
+#define REPOPOOL_JSON_H
+
+#include <stddef.h>
+
+#include "repopool/strbuf.h"
+
+/* Appends s[0..n) as a quoted JSON string. */
+void json_string(struct strbuf *sb, const char *s, size_t n);
+/* Appends "key": followed by the quoted string value (NULL counts as ""). */
+void json_key_string(struct strbuf *sb, const char *key, const char *value);
+void json_key_int(struct strbuf *sb, const char *key, long long value);
+/* Seconds with millisecond precision, as in the event examples. */
+void json_key_seconds(struct strbuf *sb, const char *key, double seconds);
+
+#endif

@@ -1,0 +1,44 @@
+/*
+ * Headless output: one line per finished task and a summary, or the JSON
+ * Lines events, and optionally GNU parallel's job log. Everything a task or
+ * a path supplies is sanitized (lines) or escaped (JSON) on the way out.
+ *
+ * Loop thread only.
+ */
+#ifndef REPOPOOL_REPORT_H
+#define REPOPOOL_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "repopool/sched.h"
+#include "repopool/strbuf.h"
+
+enum report_mode { REPORT_LINES, REPORT_JSON };
+
+struct report {
+    FILE *out;
+    FILE *joblog;        /* NULL unless --joblog */
+    enum report_mode mode;
+    bool quiet;
+    const char *op;      /* the JSON "op" */
+    double wall_t0;      /* the start of the run, in seconds since the epoch */
+    struct strbuf buf;
+};
+
+void report_init(struct report *rep, FILE *out, enum report_mode mode, bool quiet, const char *op);
+/* Opens the job log and writes its header; err gets a one-line message. */
+int report_open_joblog(struct report *rep, const char *path, struct strbuf *err);
+void report_close(struct report *rep);
+
+void report_cap(struct report *rep, const struct sched *s, double now, const char *by);
+void report_start(struct report *rep, const struct sched *s, uint32_t id, const char *path, double now);
+void report_retry(struct report *rep, const struct sched *s, uint32_t id, double now, double after);
+/* A task ended for good. command describes it for the job log (may be NULL
+ * when there is no job log). */
+void report_end(struct report *rep, const struct sched *s, uint32_t id, const char *path,
+                double now, const char *command);
+void report_summary(struct report *rep, const struct sched *s, double elapsed, int interrupted_by);
+
+#endif

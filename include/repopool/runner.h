@@ -1,0 +1,57 @@
+/*
+ * The runner: one libuv loop on the main thread that wires the scheduler to
+ * a backend and to the report. It asks the scheduler what to start, starts it
+ * through the backend, records what came back, and turns signals into cap
+ * changes (SIGUSR1/SIGUSR2) or an orderly stop (SIGINT, SIGTERM, SIGHUP).
+ *
+ * Loop thread only.
+ */
+#ifndef REPOPOOL_RUNNER_H
+#define REPOPOOL_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "repopool/backend.h"
+#include "repopool/repos.h"
+#include "repopool/report.h"
+#include "repopool/sched.h"
+#include "repopool/stats.h"
+
+struct runner {
+    uv_loop_t *loop;
+    struct sched sched;
+    struct stats stats;
+    const struct repo_list *repos; /* task i works on repos->items[i] */
+    struct backend *backend;
+    struct report *report;
+    bool keep_output;      /* keep captured output after a task ends */
+    size_t output_limit;   /* bytes of output kept per task */
+
+    uv_timer_t wake_timer;  /* the scheduler's next wake-up */
+    uv_timer_t exit_timer;  /* a hard deadline after a second interrupt */
+    uv_signal_t signals[5];
+    uint64_t t0_ns;         /* uv_hrtime() at the start */
+
+    int interrupted_by;     /* the first stopping signal, or 0 */
+    bool in_pump, pump_again;
+    bool finished;
+};
+
+int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cfg,
+                const struct repo_list *repos, struct report *report);
+/* Runs every task to its end; returns the exit status of the run. The
+ * backend must be set and is closed before this returns. */
+int runner_run(struct runner *r, struct backend *backend);
+void runner_free(struct runner *r);
+
+/* Seconds since the run started. */
+double runner_now(const struct runner *r);
+
+/* Called by backends when an attempt ends. */
+void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_result *res);
+/* Called by backends to keep output the task printed. */
+void runner_capture(struct runner *r, struct task *t, const char *data, size_t n);
+
+#endif

@@ -1,0 +1,29 @@
+/*
+ * Makes untrusted text (task output, paths, branch names, remote messages)
+ * safe to put on a terminal or in a one-line report.
+ *
+ * The result is valid UTF-8 with no control characters: invalid bytes become
+ * U+FFFD; a carriage return keeps only the text after it (what a terminal
+ * would show); tabs become spaces; escape sequences (CSI, OSC, DCS, ...) are
+ * removed whole; other C0, DEL, C1 and bidirectional controls are dropped.
+ *
+ * Pure function; safe on any thread.
+ */
+#ifndef REPOPOOL_SANITIZE_H
+#define REPOPOOL_SANITIZE_H
+
+#include <stddef.h>
+
+#include "repopool/strbuf.h"
+
+/* Appends the sanitized form of one line (newlines are dropped) to out. */
+void sanitize_line(struct strbuf *out, const char *in, size_t n);
+
+/*
+ * Decodes one UTF-8 sequence at in[0..n): stores the code point in *cp and
+ * returns its length, or returns 0 when the bytes are not valid UTF-8
+ * (overlong, surrogate, out of range or truncated).
+ */
+size_t utf8_decode(const unsigned char *in, size_t n, unsigned *cp);
+
+#endif

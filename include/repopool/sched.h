@@ -1,0 +1,153 @@
+/*
+ * The scheduler: a FIFO queue of tasks, a cap on how many run at once, and
+ * the rules around it (pause, start-rate limit, retries with backoff,
+ * timeouts, one task per repository at a time).
+ *
+ * It decides, the runner acts: the runner asks which task to start, starts
+ * it, and reports back when it ends. Time is passed in (seconds since the
+ * run began) and never read, so every rule is testable with a fake clock.
+ * Every call is O(1) amortized or O(log n).
+ *
+ * Loop thread only; no I/O.
+ */
+#ifndef REPOPOOL_SCHED_H
+#define REPOPOOL_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "repopool/class.h"
+#include "repopool/rng.h"
+#include "repopool/task.h"
+
+#define SCHED_NONE UINT32_MAX
+
+struct sched_config {
+    unsigned cap;        /* initial cap; 0 starts paused */
+    unsigned max_cap;    /* ceiling for sched_set_cap */
+    double rate;         /* task starts per second; 0 means unlimited */
+    unsigned retries;    /* extra attempts for transient failures */
+    double timeout;      /* seconds per attempt; 0 means none */
+    double backoff_base; /* first retry waits up to this long */
+    double backoff_max;  /* no retry waits longer */
+    uint64_t seed;       /* for backoff jitter */
+};
+
+struct u32_deque {
+    uint32_t *items;
+    size_t head, len, cap;
+};
+
+struct retry_entry {
+    double at;
+    uint32_t id;
+};
+
+struct deadline_entry {
+    double at;
+    uint32_t id;
+    uint16_t attempt;
+};
+
+struct repo_slot {
+    uint32_t running;   /* the task holding it, or SCHED_NONE */
+    uint32_t parked_head, parked_tail;
+};
+
+struct sched {
+    struct task *tasks;
+    size_t ntasks, tasks_cap;
+    struct repo_slot *repos;
+    size_t nrepos;
+
+    /* Returning tasks (retries whose wait is over, tasks that waited for
+     * their repository) start before fresh ones. Cancelled tasks are left
+     * in place and skipped when they come up. */
+    struct u32_deque returning;
+    struct u32_deque fresh;
+    struct retry_entry *retry_heap; /* min-heap on .at */
+    size_t retry_len, retry_cap;
+    /* All attempts share one timeout, so deadlines come in start order. */
+    struct deadline_entry *deadlines;
+    size_t deadline_head, deadline_len, deadline_cap;
+
+    unsigned cap, max_cap;
+    unsigned retries;
+    double timeout;
+    double backoff_base, backoff_max;
+    double rate, tokens, tokens_at;
+    bool stopping;
+    struct rng rng;
+
+    unsigned counts[TASK_STATE_COUNT];
+    unsigned peak_running;
+};
+
+enum sched_end {
+    SCHED_END_FINAL, /* the task ended; report it */
+    SCHED_END_RETRY, /* it waits for another attempt */
+};
+
+enum sched_cancel_result {
+    SCHED_CANCEL_NOOP,     /* already ended or already being stopped */
+    SCHED_CANCEL_ENDED,    /* it was queued and is now cancelled */
+    SCHED_CANCEL_STOPPING, /* it runs: the runner must stop its backend */
+};
+
+int sched_init(struct sched *s, const struct sched_config *cfg);
+void sched_free(struct sched *s);
+
+/* Adds a queued task for repository key repo; returns its id, or
+ * SCHED_NONE when out of memory. Ids count from 0 in submission order. */
+uint32_t sched_add(struct sched *s, uint32_t repo);
+
+static inline struct task *sched_task(struct sched *s, uint32_t id)
+{
+    return &s->tasks[id];
+}
+
+/* Clamps to [0, max_cap] and returns the cap now in force. Raising it lets
+ * queued tasks start at the next sched_next_start; lowering it stops
+ * nothing, it only withholds starts until running < cap. */
+unsigned sched_set_cap(struct sched *s, unsigned cap);
+void sched_set_rate(struct sched *s, double rate, double now);
+
+/* The next task to start now, marked running; SCHED_NONE if none may. */
+uint32_t sched_next_start(struct sched *s, double now);
+/* A running task whose time is up, marked as stopping for a timeout; the
+ * runner stops its backend. SCHED_NONE if there is none. */
+uint32_t sched_next_expired(struct sched *s, double now);
+/* When the scheduler next wants to be asked again on its own account (a
+ * retry wait ends, a deadline passes, a rate token arrives); INFINITY if
+ * only task ends or cap changes can change anything. */
+double sched_next_wakeup(struct sched *s, double now);
+
+/* An attempt ended with status (TASK_OK, TASK_FAILED or TASK_SKIPPED) and
+ * class. A stop requested earlier overrides it: cancel gives cancelled,
+ * timeout gives failed with class timeout. Transient failures wait for a
+ * retry while attempts remain; *retry_after then says how long. */
+enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status,
+                            enum rp_class cls, double now, double *retry_after);
+
+enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now);
+
+/* No more starts and no more retries; the runner then cancels each task. */
+void sched_stop(struct sched *s);
+
+static inline unsigned sched_running(const struct sched *s)
+{
+    return s->counts[TASK_RUNNING];
+}
+
+static inline unsigned sched_queued(const struct sched *s)
+{
+    return s->counts[TASK_QUEUED];
+}
+
+static inline bool sched_all_final(const struct sched *s)
+{
+    return s->counts[TASK_QUEUED] == 0 && s->counts[TASK_RUNNING] == 0;
+}
+
+#endif

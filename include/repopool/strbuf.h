@@ -1,0 +1,36 @@
+/*
+ * A growable byte buffer that is always NUL-terminated. Used to build report
+ * lines and JSON objects before they are written in one call.
+ *
+ * Allocation failure is sticky: the buffer keeps what it had and
+ * strbuf_failed() says so, so callers check once at the end.
+ */
+#ifndef REPOPOOL_STRBUF_H
+#define REPOPOOL_STRBUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+struct strbuf {
+    char *data;
+    size_t len;
+    size_t cap;
+    bool failed;
+};
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_add(struct strbuf *sb, const char *s, size_t n);
+void strbuf_puts(struct strbuf *sb, const char *s);
+void strbuf_putc(struct strbuf *sb, char c);
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+bool strbuf_failed(const struct strbuf *sb);
+/* Hands the bytes to the caller (free() them); the buffer is empty after. */
+char *strbuf_detach(struct strbuf *sb);
+
+#endif

@@ -1,0 +1,359 @@
+#include "repopool/cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_JOBS 5
+#define DEFAULT_MAX_JOBS 256
+#define MAX_MAX_JOBS 4096
+#define DEFAULT_DEMO_COUNT 40
+
+enum long_only {
+    OPT_SHELL = 256,
+    OPT_DEMO,
+    OPT_DEMO_MEAN,
+    OPT_DEMO_FAIL,
+    OPT_DEMO_CAPACITY,
+    OPT_SEED,
+    OPT_MAX_JOBS,
+    OPT_RATE,
+    OPT_RETRIES,
+    OPT_TIMEOUT,
+    OPT_TUI,
+    OPT_NO_TUI,
+    OPT_JSON,
+    OPT_JOBLOG,
+};
+
+static const char short_options[] = ":f:g:j:qhV";
+
+static const struct option long_options[] = {
+    {"repos-from", required_argument, NULL, 'f'},
+    {"git", required_argument, NULL, 'g'},
+    {"shell", no_argument, NULL, OPT_SHELL},
+    {"demo", optional_argument, NULL, OPT_DEMO},
+    {"demo-mean", required_argument, NULL, OPT_DEMO_MEAN},
+    {"demo-fail", required_argument, NULL, OPT_DEMO_FAIL},
+    {"demo-capacity", required_argument, NULL, OPT_DEMO_CAPACITY},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"jobs", required_argument, NULL, 'j'},
+    {"max-jobs", required_argument, NULL, OPT_MAX_JOBS},
+    {"rate", required_argument, NULL, OPT_RATE},
+    {"retries", required_argument, NULL, OPT_RETRIES},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"tui", no_argument, NULL, OPT_TUI},
+    {"no-tui", no_argument, NULL, OPT_NO_TUI},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"joblog", required_argument, NULL, OPT_JOBLOG},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+void cli_print_help(FILE *out)
+{
+    fputs(
+        "Usage: repopool [OPTION]... [REPO]... [-- COMMAND [ARG]...]\n"
+        "Run a task over many git repositories at once, never more than a cap at a time.\n"
+        "\n"
+        "Repositories\n"
+        "  REPO...               repository paths (duplicates, also via symlinks, run once)\n"
+        "  -f, --repos-from=FILE paths one per line ('-' = stdin); blank lines and '#' comments skipped\n"
+        "Work\n"
+        "  -- COMMAND [ARG]...   run COMMAND in each repository, argv form, no shell; '{}' in an\n"
+        "                        argument is replaced by the repository path\n"
+        "      --shell           run the single COMMAND string with /bin/sh -c; the path is given\n"
+        "                        in $REPOPOOL_REPO and never pasted into the script text\n"
+        "      --demo[=N]        N simulated tasks (default 40), no repositories needed:\n"
+        "                        --demo-mean=SEC (default 0.5; durations uniform in [0, 2*mean]),\n"
+        "                        --demo-fail=P (chance of a simulated network failure),\n"
+        "                        --demo-capacity=K (a simulated server answers \"429 Too Many\n"
+        "                        Requests\" to any task started while K already run),\n"
+        "                        --seed=S for a reproducible run\n"
+        "Pool\n"
+        "  -j, --jobs=N          initial cap (default 5); 0 starts paused\n"
+        "      --max-jobs=N      ceiling for runtime changes (default 256)\n"
+        "      --rate=R          at most R task starts per second (token bucket)\n"
+        "      --retries=N       retry transient failures N times, exponential backoff with full jitter\n"
+        "      --timeout=SEC     per-task time limit\n"
+        "Output\n"
+        "      --tui | --no-tui  default: the dashboard when stdin and stdout are terminals\n"
+        "      --json            JSON Lines events on stdout (implies --no-tui)\n"
+        "      --joblog=FILE     GNU parallel's --joblog format, one line per finished task\n"
+        "  -q, --quiet           print only tasks that did not end ok, and no summary\n"
+        "  -h, --help            show this help\n"
+        "  -V, --version         show the version\n"
+        "\n"
+        "Runtime control: SIGUSR1 / SIGUSR2 raise / lower the cap by one (as GNU xargs).\n"
+        "Exit status: 0 every task ended ok; 1 any task failed, was skipped or cancelled;\n"
+        "2 usage error; 130 / 143 interrupted by SIGINT / SIGTERM.\n",
+        out);
+}
+
+static enum cli_result usage_error(struct strbuf *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static enum cli_result usage_error(struct strbuf *err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_reset(err);
+    strbuf_puts(err, "repopool: ");
+    strbuf_vprintf(err, fmt, ap);
+    va_end(ap);
+    return CLI_USAGE;
+}
+
+/* Strict unsigned parse: digits only, no sign, no trailing text. */
+static bool parse_uint(const char *s, unsigned long long min, unsigned long long max,
+                       unsigned long long *out)
+{
+    if (*s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static bool parse_double(const char *s, double min, double max, bool min_exclusive, double *out)
+{
+    if (!*s || strchr(" \t\n", *s))
+        return false;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v) || v < min || v > max || (min_exclusive && v == min))
+        return false;
+    *out = v;
+    return true;
+}
+
+/* The option's name as the user typed it, for error messages. */
+static const char *option_name(int opt, char *buf, size_t n)
+{
+    for (const struct option *o = long_options; o->name; o++) {
+        if (o->val == opt) {
+            if (opt < 256)
+                snprintf(buf, n, "-%c/--%s", opt, o->name);
+            else
+                snprintf(buf, n, "--%s", o->name);
+            return buf;
+        }
+    }
+    snprintf(buf, n, "-%c", opt);
+    return buf;
+}
+
+static bool push_arg(char ***list, size_t *len, char *arg)
+{
+    char **p = realloc(*list, (*len + 1) * sizeof(**list));
+    if (!p)
+        return false;
+    p[(*len)++] = arg;
+    *list = p;
+    return true;
+}
+
+/*
+ * Finds the '--' that starts the command: the first one that is not the
+ * separate argument of an option such as "-f --".
+ */
+static int find_command_separator(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return i;
+        const char *a = argv[i];
+        bool takes_next = false;
+        if (a[0] == '-' && a[1] == '-' && !strchr(a, '=')) {
+            for (const struct option *o = long_options; o->name; o++)
+                if (strcmp(a + 2, o->name) == 0 && o->has_arg == required_argument)
+                    takes_next = true;
+        } else if (a[0] == '-' && a[1] && a[1] != '-') {
+            /* Short options may be bundled: "-qj" takes the next argument,
+             * "-j4" does not. */
+            for (const char *c = a + 1; *c; c++) {
+                const char *spec = strchr(short_options + 1, *c);
+                if (spec && spec[1] == ':') {
+                    takes_next = c[1] == '\0';
+                    break;
+                }
+            }
+        }
+        if (takes_next)
+            i++;
+    }
+    return -1;
+}
+
+void config_free(struct config *cfg)
+{
+    free(cfg->repos);
+    free(cfg->repo_files);
+    memset(cfg, 0, sizeof(*cfg));
+}
+
+enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strbuf *err)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->jobs = DEFAULT_JOBS;
+    cfg->max_jobs = DEFAULT_MAX_JOBS;
+    cfg->demo_mean = 0.5;
+    cfg->tui = TUI_AUTO;
+
+    int sep = find_command_separator(argc, argv);
+    int opt_argc = sep >= 0 ? sep : argc;
+    if (sep >= 0) {
+        cfg->command = argv + sep + 1;
+        cfg->ncommand = (size_t)(argc - sep - 1);
+        if (cfg->ncommand == 0)
+            return usage_error(err, "'--' must be followed by a command");
+    }
+
+    const char *jobs_text = NULL;
+    bool git_given = false;
+    bool demo_given = false;
+    char name[64];
+    unsigned long long u;
+    int opt;
+    opterr = 0;
+    optind = 0; /* a full reset, so cli_parse can be called more than once */
+    while ((opt = getopt_long(opt_argc, argv, short_options, long_options, NULL)) != -1) {
+        const char *arg = optarg;
+        switch (opt) {
+        case 'f':
+            if (!push_arg(&cfg->repo_files, &cfg->nrepo_files, optarg))
+                return usage_error(err, "out of memory");
+            break;
+        case 'g':
+            git_given = true;
+            if (strcmp(arg, "status") == 0)
+                cfg->git_op = GIT_STATUS;
+            else if (strcmp(arg, "fetch") == 0)
+                cfg->git_op = GIT_FETCH;
+            else if (strcmp(arg, "pull") == 0)
+                cfg->git_op = GIT_PULL;
+            else
+                return usage_error(err, "invalid value '%s' for -g/--git: expected status, fetch or pull", arg);
+            break;
+        case OPT_SHELL:
+            cfg->shell = true;
+            break;
+        case OPT_DEMO:
+            demo_given = true;
+            cfg->demo_count = DEFAULT_DEMO_COUNT;
+            /* "--demo 100" reads as the count too: demo takes no
+             * repositories, so a number after it cannot be one. */
+            if (!arg && optind < opt_argc && argv[optind][0] >= '0' && argv[optind][0] <= '9')
+                arg = argv[optind++];
+            if (arg) {
+                if (!parse_uint(arg, 1, 10000000, &u))
+                    return usage_error(err, "invalid value '%s' for --demo: expected a task count from 1 to 10000000", arg);
+                cfg->demo_count = (unsigned)u;
+            }
+            break;
+        case OPT_DEMO_MEAN:
+            if (!parse_double(arg, 0, 86400, false, &cfg->demo_mean))
+                return usage_error(err, "invalid value '%s' for --demo-mean: expected seconds from 0 to 86400", arg);
+            break;
+        case OPT_DEMO_FAIL:
+            if (!parse_double(arg, 0, 1, false, &cfg->demo_fail))
+                return usage_error(err, "invalid value '%s' for --demo-fail: expected a probability from 0 to 1", arg);
+            break;
+        case OPT_DEMO_CAPACITY:
+            if (!parse_uint(arg, 1, 1000000, &u))
+                return usage_error(err, "invalid value '%s' for --demo-capacity: expected an integer from 1 to 1000000", arg);
+            cfg->demo_capacity = (unsigned)u;
+            break;
+        case OPT_SEED:
+            if (!parse_uint(arg, 0, UINT64_MAX, &u))
+                return usage_error(err, "invalid value '%s' for --seed: expected a non-negative integer", arg);
+            cfg->seed = u;
+            cfg->seed_given = true;
+            break;
+        case 'j':
+            jobs_text = arg;
+            break;
+        case OPT_MAX_JOBS:
+            if (!parse_uint(arg, 1, MAX_MAX_JOBS, &u))
+                return usage_error(err, "invalid value '%s' for --max-jobs: expected an integer from 1 to %d", arg, MAX_MAX_JOBS);
+            cfg->max_jobs = (unsigned)u;
+            break;
+        case OPT_RATE:
+            if (!parse_double(arg, 0, 1e6, true, &cfg->rate))
+                return usage_error(err, "invalid value '%s' for --rate: expected starts per second, above 0", arg);
+            break;
+        case OPT_RETRIES:
+            if (!parse_uint(arg, 0, 100, &u))
+                return usage_error(err, "invalid value '%s' for --retries: expected an integer from 0 to 100", arg);
+            cfg->retries = (unsigned)u;
+            break;
+        case OPT_TIMEOUT:
+            if (!parse_double(arg, 0, 31536000, true, &cfg->timeout))
+                return usage_error(err, "invalid value '%s' for --timeout: expected seconds, above 0", arg);
+            break;
+        case OPT_TUI:
+            cfg->tui = TUI_ON;
+            break;
+        case OPT_NO_TUI:
+            cfg->tui = TUI_OFF;
+            break;
+        case OPT_JSON:
+            cfg->json = true;
+            break;
+        case OPT_JOBLOG:
+            if (!*arg)
+                return usage_error(err, "--joblog needs a file name");
+            cfg->joblog = arg;
+            break;
+        case 'q':
+            cfg->quiet = true;
+            break;
+        case 'h':
+            cfg->help = true;
+            return CLI_EXIT_OK;
+        case 'V':
+            cfg->version = true;
+            return CLI_EXIT_OK;
+        case ':':
+            return usage_error(err, "%s needs a value", option_name(optopt, name, sizeof(name)));
+        default:
+            if (optopt)
+                return usage_error(err, "unknown option '-%c' (see --help)", optopt);
+            return usage_error(err, "unknown option '%s' (see --help)", argv[optind - 1]);
+        }
+    }
+    for (int i = optind; i < opt_argc; i++)
+        if (!push_arg(&cfg->repos, &cfg->nrepos, argv[i]))
+            return usage_error(err, "out of memory");
+
+    if (jobs_text) {
+        if (!parse_uint(jobs_text, 0, cfg->max_jobs, &u))
+            return usage_error(err, "invalid value '%s' for -j/--jobs: expected an integer from 0 to %u (--max-jobs)",
+                               jobs_text, cfg->max_jobs);
+        cfg->jobs = (unsigned)u;
+    } else if (cfg->jobs > cfg->max_jobs) {
+        cfg->jobs = cfg->max_jobs;
+    }
+
+    int kinds = (cfg->ncommand > 0) + demo_given + git_given;
+    if (kinds > 1)
+        return usage_error(err, "choose one kind of work: a command after '--', --git or --demo");
+    if (cfg->shell && cfg->ncommand != 1)
+        return usage_error(err, "--shell takes exactly one command string after '--'");
+    if (demo_given && (cfg->nrepos || cfg->nrepo_files))
+        return usage_error(err, "--demo simulates its own tasks and takes no repositories");
+    cfg->work = cfg->ncommand ? WORK_COMMAND : demo_given ? WORK_DEMO : WORK_GIT;
+    if (cfg->json)
+        cfg->tui = TUI_OFF;
+    return CLI_OK;
+}

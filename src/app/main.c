@@ -1,0 +1,33 @@
+#include <locale.h>
+#include <stdio.h>
+
+#include "repopool/cli.h"
+#include "repopool/run.h"
+
+int main(int argc, char **argv)
+{
+    setlocale(LC_ALL, "");
+    struct config cfg;
+    struct strbuf err;
+    strbuf_init(&err);
+    int status;
+    switch (cli_parse(argc, argv, &cfg, &err)) {
+    case CLI_EXIT_OK:
+        if (cfg.help)
+            cli_print_help(stdout);
+        else
+            printf("repopool %s\n", REPOPOOL_VERSION);
+        status = 0;
+        break;
+    case CLI_USAGE:
+        fprintf(stderr, "%s\n", err.data);
+        status = 2;
+        break;
+    default:
+        status = run(&cfg);
+        break;
+    }
+    config_free(&cfg);
+    strbuf_free(&err);
+    return status;
+}

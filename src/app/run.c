@@ -1,0 +1,150 @@
+#include "repopool/run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "repopool/demo.h"
+#include "repopool/proc.h"
+#include "repopool/repos.h"
+#include "repopool/report.h"
+#include "repopool/runner.h"
+
+#define EXIT_USAGE 2
+#define KILL_GRACE_SECONDS 2.0
+#define DRAIN_GRACE_SECONDS 0.25
+
+static int usage_failure(struct strbuf *err)
+{
+    fprintf(stderr, "%s\n", err->data ? err->data : "repopool: out of memory");
+    strbuf_free(err);
+    return EXIT_USAGE;
+}
+
+static int gather_repos(const struct config *cfg, struct repo_list *rl, struct strbuf *err)
+{
+    if (cfg->work == WORK_DEMO) {
+        char name[32];
+        for (unsigned i = 1; i <= cfg->demo_count; i++) {
+            int n = snprintf(name, sizeof(name), "demo-%u", i);
+            if (repos_add_raw(rl, name, (size_t)n, NULL) < 0) {
+                strbuf_puts(err, "repopool: out of memory");
+                return -1;
+            }
+        }
+        return 0;
+    }
+    for (size_t i = 0; i < cfg->nrepos; i++) {
+        if (repos_add_path(rl, cfg->repos[i]) < 0) {
+            strbuf_puts(err, "repopool: out of memory");
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < cfg->nrepo_files; i++)
+        if (repos_add_file(rl, cfg->repo_files[i], err) < 0)
+            return -1;
+    if (rl->len > 0)
+        return 0;
+    if (cfg->nrepo_files == 1 && cfg->nrepos == 0)
+        strbuf_printf(err, "repopool: %s lists no repositories",
+                      cfg->repo_files[0][0] == '-' && !cfg->repo_files[0][1] ? "standard input"
+                                                                             : cfg->repo_files[0]);
+    else if (cfg->nrepo_files > 0)
+        strbuf_puts(err, "repopool: the repository lists are empty");
+    else
+        strbuf_puts(err, "repopool: no repositories given: name them, or list them with -f FILE");
+    return -1;
+}
+
+/* Each running command holds a pipe; let a large cap have the descriptors
+ * it needs without the user raising limits by hand. */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+}
+
+int run(const struct config *cfg)
+{
+    struct strbuf err;
+    strbuf_init(&err);
+    if (cfg->work == WORK_GIT) {
+        strbuf_puts(&err, "repopool: built-in git operations are not in this build yet; "
+                          "give a command after '--' or try --demo");
+        return usage_failure(&err);
+    }
+
+    struct repo_list repos;
+    repos_init(&repos);
+    if (gather_repos(cfg, &repos, &err) < 0) {
+        repos_free(&repos);
+        return usage_failure(&err);
+    }
+
+    uint64_t seed = cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    struct sched_config sc = {
+        .cap = cfg->jobs,
+        .max_cap = cfg->max_jobs,
+        .rate = cfg->rate,
+        .retries = cfg->retries,
+        .timeout = cfg->timeout,
+        .seed = seed ^ 0x5eed,
+    };
+
+    struct report rep;
+    report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet,
+                cfg->work == WORK_DEMO ? "demo" : "command");
+    if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
+        report_close(&rep);
+        repos_free(&repos);
+        return usage_failure(&err);
+    }
+
+    raise_fd_limit();
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct runner runner;
+    int status = 1;
+    int rc = runner_init(&runner, &loop, &sc, &repos, &rep);
+    struct backend *backend = NULL;
+    if (rc == 0) {
+        if (cfg->work == WORK_DEMO) {
+            struct demo_options demo = {
+                .mean = cfg->demo_mean,
+                .fail = cfg->demo_fail,
+                .capacity = cfg->demo_capacity,
+                .seed = seed,
+            };
+            backend = demo_backend_new(&runner, &loop, &demo);
+        } else {
+            struct proc_options proc = {
+                .argv = cfg->command,
+                .argc = cfg->ncommand,
+                .shell = cfg->shell,
+                .kill_grace = KILL_GRACE_SECONDS,
+                .drain_grace = DRAIN_GRACE_SECONDS,
+            };
+            backend = proc_backend_new(&runner, &loop, &proc);
+        }
+        if (backend)
+            status = runner_run(&runner, backend);
+        else
+            fprintf(stderr, "repopool: out of memory\n");
+        runner_free(&runner);
+    } else {
+        fprintf(stderr, "repopool: %s\n", uv_strerror(rc));
+    }
+
+    if (uv_loop_close(&loop) != 0)
+        fprintf(stderr, "repopool: internal error: handles left open at exit\n");
+    report_close(&rep);
+    repos_free(&repos);
+    strbuf_free(&err);
+    return status;
+}

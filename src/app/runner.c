@@ -1,0 +1,293 @@
+#include "repopool/runner.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "repopool/sanitize.h"
+
+/* After a second interrupt, give killed tasks this long to report back. */
+#define HARD_EXIT_MS 1000
+
+static const int handled_signals[5] = {SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGHUP};
+
+double runner_now(const struct runner *r)
+{
+    return (double)(uv_hrtime() - r->t0_ns) / 1e9;
+}
+
+int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cfg,
+                const struct repo_list *repos, struct report *report)
+{
+    memset(r, 0, sizeof(*r));
+    r->loop = loop;
+    r->repos = repos;
+    r->report = report;
+    r->output_limit = OUTBUF_DEFAULT_LIMIT;
+    int rc = sched_init(&r->sched, cfg);
+    if (rc < 0)
+        return rc;
+    for (size_t i = 0; i < repos->len; i++) {
+        if (sched_add(&r->sched, (uint32_t)i) == SCHED_NONE) {
+            sched_free(&r->sched);
+            return UV_ENOMEM;
+        }
+    }
+    stats_init(&r->stats, 0.25);
+    return 0;
+}
+
+void runner_free(struct runner *r)
+{
+    sched_free(&r->sched);
+}
+
+void runner_capture(struct runner *r, struct task *t, const char *data, size_t n)
+{
+    if (!t->out) {
+        t->out = malloc(sizeof(*t->out));
+        if (!t->out)
+            return;
+        outbuf_init(t->out, r->output_limit);
+    }
+    outbuf_append(t->out, data, n);
+}
+
+static void pump(struct runner *r);
+
+/* Checks that a repository path is a directory we can enter and list, so
+ * the failure names the path rather than whatever the backend trips on. */
+static bool check_directory(const char *path, struct attempt_result *fail)
+{
+    struct stat st;
+    const char *why = NULL;
+    if (stat(path, &st) < 0)
+        why = strerror(errno);
+    else if (!S_ISDIR(st.st_mode))
+        why = "not a directory";
+    else if (access(path, R_OK | X_OK) < 0)
+        why = strerror(errno);
+    if (!why)
+        return true;
+    *fail = (struct attempt_result){
+        .status = TASK_FAILED, .cls = RP_CLASS_NOT_A_REPO, .exit_code = -1,
+        .summary = why, .summary_len = strlen(why),
+    };
+    return false;
+}
+
+static void start_task(struct runner *r, uint32_t id)
+{
+    struct task *t = sched_task(&r->sched, id);
+    const struct repo *repo = &r->repos->items[t->repo];
+    double now = runner_now(r);
+    report_start(r->report, &r->sched, id, repo->path, now);
+
+    struct attempt_result fail;
+    if (repo->error) {
+        fail = (struct attempt_result){
+            .status = TASK_FAILED, .cls = RP_CLASS_USAGE, .exit_code = -1,
+            .summary = repo->error, .summary_len = strlen(repo->error),
+        };
+    } else if (r->backend->ops->needs_directory && !check_directory(repo->path, &fail)) {
+        /* fail describes it */
+    } else if (r->backend->ops->start(r->backend, id, t, repo->path, &fail) == 0) {
+        return;
+    }
+    runner_attempt_done(r, id, &fail);
+}
+
+static void finish_summary(struct runner *r, struct task *t, const struct attempt_result *res)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    if (t->stop == TASK_STOP_TIMEOUT)
+        strbuf_printf(&sb, "timed out after %gs", r->sched.timeout);
+    else if (t->stop == TASK_STOP_CANCEL)
+        strbuf_puts(&sb, "cancelled");
+    else
+        sanitize_line(&sb, res->summary ? res->summary : "", res->summary ? res->summary_len : 0);
+    free(t->summary);
+    t->summary = sb.len ? strbuf_detach(&sb) : NULL;
+    strbuf_free(&sb);
+}
+
+void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_result *res)
+{
+    struct task *t = sched_task(&r->sched, id);
+    double now = runner_now(r);
+    t->exit_code = res->exit_code;
+    t->term_signal = res->term_signal;
+    finish_summary(r, t, res);
+
+    double after = 0;
+    enum sched_end end = sched_finish(&r->sched, id, res->status, res->cls, now, &after);
+    if (end == SCHED_END_RETRY) {
+        report_retry(r->report, &r->sched, id, now, after);
+    } else {
+        const struct repo *repo = &r->repos->items[t->repo];
+        struct strbuf cmd;
+        strbuf_init(&cmd);
+        if (r->report->joblog)
+            r->backend->ops->describe(r->backend, repo->path, &cmd);
+        report_end(r->report, &r->sched, id, repo->path, now, cmd.data);
+        strbuf_free(&cmd);
+        if (!r->keep_output && t->out) {
+            outbuf_free(t->out);
+            free(t->out);
+            t->out = NULL;
+        }
+    }
+    pump(r);
+}
+
+static void on_wake(uv_timer_t *timer)
+{
+    pump(timer->data);
+}
+
+static void close_all(struct runner *r);
+
+static void pump_once(struct runner *r)
+{
+    double now = runner_now(r);
+    uint32_t id;
+    while ((id = sched_next_expired(&r->sched, now)) != SCHED_NONE)
+        r->backend->ops->cancel(r->backend, id, sched_task(&r->sched, id));
+    while ((id = sched_next_start(&r->sched, now)) != SCHED_NONE)
+        start_task(r, id);
+    stats_note(&r->stats, now, sched_running(&r->sched), r->sched.cap);
+
+    double at = sched_next_wakeup(&r->sched, now);
+    if (isinf(at)) {
+        uv_timer_stop(&r->wake_timer);
+    } else {
+        double ms = ceil((at - now) * 1000.0);
+        uv_timer_start(&r->wake_timer, on_wake, ms > 0 ? (uint64_t)ms : 0, 0);
+    }
+}
+
+/* Starts what may start and re-arms the wake-up. Backends may end tasks
+ * from inside a start, which calls back in here: those calls only ask for
+ * another round, so there is one pump on the stack at a time. */
+static void pump(struct runner *r)
+{
+    if (r->finished)
+        return;
+    if (r->in_pump) {
+        r->pump_again = true;
+        return;
+    }
+    r->in_pump = true;
+    do {
+        r->pump_again = false;
+        pump_once(r);
+    } while (r->pump_again);
+    r->in_pump = false;
+    if (sched_all_final(&r->sched))
+        close_all(r);
+}
+
+static void change_cap(struct runner *r, int delta, const char *by)
+{
+    unsigned cap = r->sched.cap;
+    if (delta < 0 && cap == 0)
+        return;
+    unsigned wanted = delta < 0 ? cap - 1 : cap + 1;
+    if (sched_set_cap(&r->sched, wanted) == cap)
+        return;
+    report_cap(r->report, &r->sched, runner_now(r), by);
+    pump(r);
+}
+
+static void on_hard_exit(uv_timer_t *timer)
+{
+    struct runner *r = timer->data;
+    /* Something did not report back after being killed; the summary still
+     * says what is known, and the exit status says we were interrupted. */
+    report_summary(r->report, &r->sched, runner_now(r), r->interrupted_by);
+    fflush(NULL);
+    _exit(128 + r->interrupted_by);
+}
+
+/* Stops starting, ends queued tasks as cancelled and asks running ones to
+ * stop. Pumping waits until the sweep is over, so no half-swept state is
+ * ever taken for the end of the run. */
+static void stop_everything(struct runner *r)
+{
+    r->in_pump = true;
+    sched_stop(&r->sched);
+    double now = runner_now(r);
+    for (uint32_t id = 0; id < r->sched.ntasks; id++) {
+        struct task *t = sched_task(&r->sched, id);
+        switch (sched_cancel(&r->sched, id, now)) {
+        case SCHED_CANCEL_ENDED:
+            report_end(r->report, &r->sched, id, r->repos->items[t->repo].path, now, NULL);
+            break;
+        case SCHED_CANCEL_STOPPING:
+            r->backend->ops->cancel(r->backend, id, t);
+            break;
+        case SCHED_CANCEL_NOOP:
+            break;
+        }
+    }
+    r->in_pump = false;
+}
+
+static void on_signal(uv_signal_t *handle, int signum)
+{
+    struct runner *r = handle->data;
+    if (signum == SIGUSR1) {
+        change_cap(r, +1, "signal");
+    } else if (signum == SIGUSR2) {
+        change_cap(r, -1, "signal");
+    } else if (!r->interrupted_by) {
+        r->interrupted_by = signum;
+        stop_everything(r);
+        pump(r);
+    } else {
+        /* A second interrupt: no more grace for anyone. */
+        r->backend->ops->kill_all(r->backend);
+        uv_timer_start(&r->exit_timer, on_hard_exit, HARD_EXIT_MS, 0);
+    }
+}
+
+/* Everything has ended: close our handles so uv_run returns. */
+static void close_all(struct runner *r)
+{
+    if (r->finished)
+        return;
+    r->finished = true;
+    uv_close((uv_handle_t *)&r->wake_timer, NULL);
+    uv_close((uv_handle_t *)&r->exit_timer, NULL);
+    for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
+        uv_close((uv_handle_t *)&r->signals[i], NULL);
+    r->backend->ops->close(r->backend);
+}
+
+int runner_run(struct runner *r, struct backend *backend)
+{
+    r->backend = backend;
+    r->t0_ns = uv_hrtime();
+    uv_timer_init(r->loop, &r->wake_timer);
+    uv_timer_init(r->loop, &r->exit_timer);
+    r->wake_timer.data = r->exit_timer.data = r;
+    for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
+        uv_signal_init(r->loop, &r->signals[i]);
+        r->signals[i].data = r;
+        uv_signal_start(&r->signals[i], on_signal, handled_signals[i]);
+    }
+
+    report_cap(r->report, &r->sched, 0, "option");
+    pump(r);
+    uv_run(r->loop, UV_RUN_DEFAULT);
+
+    double elapsed = runner_now(r);
+    report_summary(r->report, &r->sched, elapsed, r->interrupted_by);
+    if (r->interrupted_by)
+        return 128 + r->interrupted_by;
+    return r->sched.counts[TASK_OK] == r->sched.ntasks ? 0 : 1;
+}

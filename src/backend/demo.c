@@ -1,0 +1,205 @@
+#include "repopool/demo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repopool/rng.h"
+#include "repopool/runner.h"
+
+/* A failing attempt hears back after this share of its duration: a server
+ * refuses faster than it serves. */
+#define REFUSAL_SHARE 0.1
+
+struct demo_job {
+    uv_timer_t timer;
+    struct demo_backend *db;
+    uint32_t id;
+    uint64_t duration_ms;
+    enum { DEMO_OK, DEMO_NETWORK, DEMO_TOO_MANY } outcome;
+    struct demo_job *next_free;
+};
+
+struct demo_backend {
+    struct backend base;
+    struct demo_options opt;
+    struct rng rng;
+    unsigned running;
+    unsigned open_handles;
+    /* Timers are reused across attempts: zero-length tasks by the hundred
+     * thousand should not pay for a handle close each. */
+    struct demo_job *free_jobs;
+    struct demo_job **running_jobs; /* indexed by task id while it runs */
+    size_t running_jobs_len;
+};
+
+static void demo_finish(struct demo_job *job, int cancelled)
+{
+    struct demo_backend *db = job->db;
+    char text[96];
+    struct attempt_result res = {.status = TASK_OK, .cls = RP_CLASS_NONE, .exit_code = -1};
+    if (cancelled) {
+        res.status = TASK_FAILED;
+        snprintf(text, sizeof(text), "stopped");
+    } else if (job->outcome == DEMO_TOO_MANY) {
+        res.status = TASK_FAILED;
+        res.cls = RP_CLASS_REFUSED;
+        snprintf(text, sizeof(text), "429 Too Many Requests");
+    } else if (job->outcome == DEMO_NETWORK) {
+        res.status = TASK_FAILED;
+        res.cls = RP_CLASS_NETWORK;
+        snprintf(text, sizeof(text), "simulated network failure after %llu ms",
+                 (unsigned long long)job->duration_ms);
+    } else {
+        snprintf(text, sizeof(text), "simulated %llu ms", (unsigned long long)job->duration_ms);
+    }
+    res.summary = text;
+    res.summary_len = strlen(text);
+
+    uv_timer_stop(&job->timer);
+    db->running--;
+    db->running_jobs[job->id] = NULL;
+    job->next_free = db->free_jobs;
+    db->free_jobs = job;
+    runner_attempt_done(db->base.runner, job->id, &res);
+}
+
+static void on_demo_timer(uv_timer_t *timer)
+{
+    demo_finish(timer->data, 0);
+}
+
+static struct demo_job *demo_job_get(struct demo_backend *db)
+{
+    struct demo_job *job = db->free_jobs;
+    if (job) {
+        db->free_jobs = job->next_free;
+        return job;
+    }
+    job = calloc(1, sizeof(*job));
+    if (!job)
+        return NULL;
+    uv_timer_init(db->base.loop, &job->timer);
+    job->timer.data = job;
+    job->db = db;
+    db->open_handles++;
+    return job;
+}
+
+static int demo_start(struct backend *b, uint32_t id, struct task *t, const char *path,
+                      struct attempt_result *fail)
+{
+    struct demo_backend *db = (struct demo_backend *)b;
+    (void)t;
+    (void)path;
+    if (id >= db->running_jobs_len) {
+        size_t n = db->running_jobs_len ? db->running_jobs_len * 2 : 1024;
+        while (n <= id)
+            n *= 2;
+        struct demo_job **p = realloc(db->running_jobs, n * sizeof(*p));
+        if (!p)
+            goto no_memory;
+        for (size_t i = db->running_jobs_len; i < n; i++)
+            p[i] = NULL;
+        db->running_jobs = p;
+        db->running_jobs_len = n;
+    }
+    struct demo_job *job = demo_job_get(db);
+    if (!job)
+        goto no_memory;
+    job->id = id;
+    /* Whole milliseconds: libuv timers have millisecond resolution. */
+    job->duration_ms = rng_below_incl(&db->rng, (uint64_t)(2 * db->opt.mean * 1000 + 0.5));
+    job->outcome = DEMO_OK;
+    uint64_t wait_ms = job->duration_ms;
+    if (db->opt.capacity && db->running >= db->opt.capacity) {
+        job->outcome = DEMO_TOO_MANY;
+        wait_ms = (uint64_t)(job->duration_ms * REFUSAL_SHARE);
+    } else if (db->opt.fail > 0 && rng_uniform(&db->rng) < db->opt.fail) {
+        job->outcome = DEMO_NETWORK;
+    }
+    db->running++;
+    db->running_jobs[id] = job;
+    uv_timer_start(&job->timer, on_demo_timer, wait_ms, 0);
+    return 0;
+
+no_memory:
+    *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL,
+                                    .exit_code = -1, .summary = "out of memory", .summary_len = 13};
+    return UV_ENOMEM;
+}
+
+static void demo_cancel(struct backend *b, uint32_t id, struct task *t)
+{
+    struct demo_backend *db = (struct demo_backend *)b;
+    (void)t;
+    if (id < db->running_jobs_len && db->running_jobs[id])
+        demo_finish(db->running_jobs[id], 1);
+}
+
+static void demo_kill_all(struct backend *b)
+{
+    struct demo_backend *db = (struct demo_backend *)b;
+    for (size_t id = 0; id < db->running_jobs_len; id++)
+        if (db->running_jobs[id])
+            demo_finish(db->running_jobs[id], 1);
+}
+
+static void on_demo_closed(uv_handle_t *handle)
+{
+    struct demo_job *job = handle->data;
+    struct demo_backend *db = job->db;
+    free(job);
+    if (--db->open_handles == 0) {
+        free(db->running_jobs);
+        free(db);
+    }
+}
+
+static void demo_close(struct backend *b)
+{
+    struct demo_backend *db = (struct demo_backend *)b;
+    /* The runner closes us once every task ended, so all jobs are free. */
+    struct demo_job *job = db->free_jobs;
+    db->free_jobs = NULL;
+    if (db->open_handles == 0) {
+        free(db->running_jobs);
+        free(db);
+        return;
+    }
+    while (job) {
+        struct demo_job *next = job->next_free;
+        uv_close((uv_handle_t *)&job->timer, on_demo_closed);
+        job = next;
+    }
+}
+
+static void demo_describe(struct backend *b, const char *path, struct strbuf *out)
+{
+    (void)b;
+    strbuf_puts(out, "demo ");
+    strbuf_puts(out, path);
+}
+
+static const struct backend_ops demo_ops = {
+    .op = "demo",
+    .needs_directory = false,
+    .start = demo_start,
+    .cancel = demo_cancel,
+    .kill_all = demo_kill_all,
+    .close = demo_close,
+    .describe = demo_describe,
+};
+
+struct backend *demo_backend_new(struct runner *r, uv_loop_t *loop, const struct demo_options *opt)
+{
+    struct demo_backend *db = calloc(1, sizeof(*db));
+    if (!db)
+        return NULL;
+    db->base.ops = &demo_ops;
+    db->base.runner = r;
+    db->base.loop = loop;
+    db->opt = *opt;
+    rng_seed(&db->rng, opt->seed);
+    return &db->base;
+}

@@ -1,0 +1,404 @@
+#include "repopool/proc.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "repopool/runner.h"
+#include "repopool/template.h"
+
+extern char **environ;
+
+struct proc_job {
+    uv_process_t process;
+    uv_pipe_t out;
+    uv_timer_t timer;   /* kill escalation while it runs, then the drain */
+    struct proc_backend *pb;
+    struct proc_job *prev, *next; /* live jobs, for kill_all */
+    uint32_t id;
+    int pid;
+    int open_handles;
+    bool exited, out_closed, stopping, reported;
+    int64_t exit_status;
+    int term_signal;
+};
+
+struct proc_backend {
+    struct backend base;
+    struct proc_options opt;
+    char **env;           /* environ, adjusted; env[repo_slot] is per task */
+    size_t repo_slot;
+    struct proc_job *live;
+    size_t jobs;          /* allocated jobs, live or closing */
+    bool closed;
+    struct strbuf fail_text; /* why a start failed, until the runner copied it */
+    /* The loop reads one pipe at a time, so one buffer serves them all. */
+    char read_buf[64 * 1024];
+};
+
+static void proc_backend_free(struct proc_backend *pb)
+{
+    free(pb->env);
+    strbuf_free(&pb->fail_text);
+    free(pb);
+}
+
+static void on_job_closed(uv_handle_t *handle)
+{
+    struct proc_job *job = handle->data;
+    struct proc_backend *pb = job->pb;
+    if (--job->open_handles > 0)
+        return;
+    free(job);
+    if (--pb->jobs == 0 && pb->closed)
+        proc_backend_free(pb);
+}
+
+static void close_output(struct proc_job *job)
+{
+    if (job->out_closed)
+        return;
+    job->out_closed = true;
+    uv_close((uv_handle_t *)&job->out, on_job_closed);
+}
+
+static void signal_group(struct proc_job *job, int signum)
+{
+    /* The group outlives its leader while members remain, and its id cannot
+     * be reused until they are gone, so this reaches only our processes. */
+    uv_kill(-job->pid, signum);
+}
+
+static void report_job(struct proc_job *job)
+{
+    struct proc_backend *pb = job->pb;
+    struct runner *r = pb->base.runner;
+    struct task *t = sched_task(&r->sched, job->id);
+    job->reported = true;
+    uv_timer_stop(&job->timer);
+    uv_close((uv_handle_t *)&job->timer, on_job_closed);
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        pb->live = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+
+    char last[512];
+    last[0] = '\0';
+    if (t->out)
+        outbuf_last_line(t->out, last, sizeof(last));
+    struct strbuf text;
+    strbuf_init(&text);
+    struct attempt_result res = {.status = TASK_OK, .cls = RP_CLASS_NONE, .exit_code = -1};
+    if (job->term_signal) {
+        res.status = TASK_FAILED;
+        res.cls = RP_CLASS_SIGNAL;
+        res.term_signal = job->term_signal;
+        strbuf_printf(&text, "killed by SIG%s%s%s", sigabbrev_np(job->term_signal) ? sigabbrev_np(job->term_signal) : "?",
+                      last[0] ? ": " : "", last);
+    } else {
+        res.exit_code = (int)job->exit_status;
+        if (job->exit_status != 0) {
+            res.status = TASK_FAILED;
+            res.cls = RP_CLASS_EXIT;
+            strbuf_printf(&text, "exit %d%s%s", res.exit_code, last[0] ? ": " : "", last);
+        } else {
+            strbuf_puts(&text, last);
+        }
+    }
+    res.summary = text.data;
+    res.summary_len = text.len;
+    runner_attempt_done(r, job->id, &res);
+    strbuf_free(&text);
+}
+
+static void maybe_report(struct proc_job *job)
+{
+    if (job->exited && job->out_closed && !job->reported)
+        report_job(job);
+}
+
+static void on_alloc(uv_handle_t *handle, size_t suggested, uv_buf_t *buf)
+{
+    struct proc_job *job = handle->data;
+    (void)suggested;
+    *buf = uv_buf_init(job->pb->read_buf, sizeof(job->pb->read_buf));
+}
+
+static void on_read(uv_stream_t *stream, ssize_t nread, const uv_buf_t *buf)
+{
+    struct proc_job *job = stream->data;
+    if (nread > 0) {
+        struct runner *r = job->pb->base.runner;
+        runner_capture(r, sched_task(&r->sched, job->id), buf->base, (size_t)nread);
+    } else if (nread < 0) {
+        /* EOF, or an error that ends the stream just the same. */
+        close_output(job);
+        maybe_report(job);
+    }
+}
+
+static void on_timer(uv_timer_t *timer)
+{
+    struct proc_job *job = timer->data;
+    if (!job->exited) {
+        /* It ignored SIGTERM for the whole grace period. */
+        signal_group(job, SIGKILL);
+        return;
+    }
+    /* It exited, but something it started still holds the pipe. */
+    close_output(job);
+    maybe_report(job);
+}
+
+static void on_child_exit(uv_process_t *process, int64_t exit_status, int term_signal)
+{
+    struct proc_job *job = process->data;
+    job->exited = true;
+    job->exit_status = exit_status;
+    job->term_signal = term_signal;
+    uv_close((uv_handle_t *)process, on_job_closed);
+    if (job->stopping)
+        signal_group(job, SIGKILL); /* what is left of a stopped task goes too */
+    if (job->out_closed) {
+        maybe_report(job);
+    } else {
+        uv_timer_stop(&job->timer);
+        uv_timer_start(&job->timer, on_timer, (uint64_t)(job->pb->opt.drain_grace * 1000), 0);
+    }
+}
+
+static void spawn_failure(struct attempt_result *fail, int err, const char *file, struct strbuf *text)
+{
+    *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_EXIT, .exit_code = -1};
+    if (err == UV_ENOENT) {
+        fail->exit_code = 127; /* what a shell says for a missing command */
+        strbuf_printf(text, "command not found: %s", file);
+    } else if (err == UV_EACCES) {
+        fail->exit_code = 126;
+        strbuf_printf(text, "permission denied: %s", file);
+    } else {
+        fail->cls = RP_CLASS_INTERNAL;
+        strbuf_printf(text, "cannot start %s: %s", file, uv_strerror(err));
+    }
+    fail->summary = text->data;
+    fail->summary_len = text->len;
+}
+
+static int proc_start(struct backend *b, uint32_t id, struct task *t, const char *path,
+                      struct attempt_result *fail)
+{
+    struct proc_backend *pb = (struct proc_backend *)b;
+    struct strbuf *fail_text = &pb->fail_text;
+    (void)t;
+    strbuf_reset(fail_text);
+
+    /* Build argv: the template with the path substituted, or sh -c SCRIPT. */
+    size_t argc = pb->opt.shell ? 3 : pb->opt.argc;
+    char **argv = calloc(argc + 1, sizeof(*argv));
+    struct strbuf env_repo;
+    strbuf_init(&env_repo);
+    strbuf_puts(&env_repo, "REPOPOOL_REPO=");
+    strbuf_puts(&env_repo, path);
+    int rc = argv ? 0 : UV_ENOMEM;
+    if (argv && pb->opt.shell) {
+        argv[0] = "/bin/sh";
+        argv[1] = "-c";
+        argv[2] = pb->opt.argv[0];
+    } else if (argv) {
+        for (size_t i = 0; i < argc && rc == 0; i++) {
+            struct strbuf arg;
+            strbuf_init(&arg);
+            template_expand(&arg, pb->opt.argv[i], path);
+            argv[i] = strbuf_failed(&arg) ? NULL : strbuf_detach(&arg);
+            if (!argv[i])
+                rc = UV_ENOMEM;
+        }
+    }
+    if (strbuf_failed(&env_repo))
+        rc = UV_ENOMEM;
+
+    int fds[2] = {-1, -1};
+    if (rc == 0)
+        rc = uv_pipe(fds, 0, 0); /* both ends close-on-exec */
+
+    struct proc_job *job = NULL;
+    if (rc == 0) {
+        job = calloc(1, sizeof(*job));
+        if (!job)
+            rc = UV_ENOMEM;
+    }
+    if (rc == 0) {
+        job->pb = pb;
+        job->id = id;
+        job->process.data = job->out.data = job->timer.data = job;
+        pb->jobs++;
+        pb->env[pb->repo_slot] = env_repo.data;
+
+        uv_stdio_container_t stdio[3] = {
+            {.flags = UV_IGNORE}, /* libuv opens /dev/null for it */
+            {.flags = UV_INHERIT_FD, .data.fd = fds[1]},
+            {.flags = UV_INHERIT_FD, .data.fd = fds[1]},
+        };
+        uv_process_options_t options = {
+            .exit_cb = on_child_exit,
+            .file = argv[0],
+            .args = argv,
+            .env = pb->env,
+            .cwd = path,
+            .flags = UV_PROCESS_DETACHED, /* setsid: its own group, no tty */
+            .stdio_count = 3,
+            .stdio = stdio,
+        };
+        rc = uv_spawn(b->loop, &job->process, &options);
+        pb->env[pb->repo_slot] = NULL;
+        close(fds[1]);
+        job->open_handles = 1;
+        if (rc < 0) {
+            /* libuv wants the handle closed even when the spawn failed. */
+            close(fds[0]);
+            uv_close((uv_handle_t *)&job->process, on_job_closed);
+            spawn_failure(fail, rc, argv[0], fail_text);
+        } else {
+            job->pid = job->process.pid;
+            uv_pipe_init(b->loop, &job->out, 0);
+            uv_pipe_open(&job->out, fds[0]);
+            uv_timer_init(b->loop, &job->timer);
+            job->open_handles = 3;
+            uv_read_start((uv_stream_t *)&job->out, on_alloc, on_read);
+            job->next = pb->live;
+            if (pb->live)
+                pb->live->prev = job;
+            pb->live = job;
+        }
+    } else {
+        if (fds[0] >= 0) {
+            close(fds[0]);
+            close(fds[1]);
+        }
+        *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1};
+        strbuf_printf(fail_text, "cannot start: %s", uv_strerror(rc));
+        fail->summary = fail_text->data;
+        fail->summary_len = fail_text->len;
+    }
+
+    if (argv && !pb->opt.shell)
+        for (size_t i = 0; i < argc; i++)
+            free(argv[i]);
+    free(argv);
+    strbuf_free(&env_repo);
+    return rc;
+}
+
+static struct proc_job *find_job(struct proc_backend *pb, uint32_t id)
+{
+    /* Cancels are rare and the list holds at most the cap, so a walk will do. */
+    for (struct proc_job *job = pb->live; job; job = job->next)
+        if (job->id == id)
+            return job;
+    return NULL;
+}
+
+static void stop_job(struct proc_job *job, int signum)
+{
+    job->stopping = true;
+    signal_group(job, signum);
+    if (job->exited) {
+        close_output(job);
+        maybe_report(job);
+    } else if (signum != SIGKILL) {
+        uv_timer_start(&job->timer, on_timer, (uint64_t)(job->pb->opt.kill_grace * 1000), 0);
+    }
+}
+
+static void proc_cancel(struct backend *b, uint32_t id, struct task *t)
+{
+    (void)t;
+    struct proc_job *job = find_job((struct proc_backend *)b, id);
+    if (job)
+        stop_job(job, SIGTERM);
+}
+
+static void proc_kill_all(struct backend *b)
+{
+    struct proc_backend *pb = (struct proc_backend *)b;
+    struct proc_job *job = pb->live;
+    while (job) {
+        struct proc_job *next = job->next; /* stop_job may unlink it */
+        stop_job(job, SIGKILL);
+        job = next;
+    }
+}
+
+static void proc_close(struct backend *b)
+{
+    struct proc_backend *pb = (struct proc_backend *)b;
+    pb->closed = true;
+    if (pb->jobs == 0)
+        proc_backend_free(pb);
+}
+
+static void proc_describe(struct backend *b, const char *path, struct strbuf *out)
+{
+    struct proc_backend *pb = (struct proc_backend *)b;
+    strbuf_puts(out, "cd ");
+    shell_quote(out, path);
+    strbuf_puts(out, " &&");
+    for (size_t i = 0; i < pb->opt.argc; i++) {
+        struct strbuf arg;
+        strbuf_init(&arg);
+        template_expand(&arg, pb->opt.argv[i], path);
+        strbuf_putc(out, ' ');
+        shell_quote(out, arg.data ? arg.data : "");
+        strbuf_free(&arg);
+    }
+}
+
+static const struct backend_ops proc_ops = {
+    .op = "command",
+    .needs_directory = true,
+    .start = proc_start,
+    .cancel = proc_cancel,
+    .kill_all = proc_kill_all,
+    .close = proc_close,
+    .describe = proc_describe,
+};
+
+/* environ without the variables we set, plus GIT_TERMINAL_PROMPT=0 and an
+ * empty slot for REPOPOOL_REPO. */
+static char **build_env(size_t *repo_slot)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 3, sizeof(*env));
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0 &&
+            strncmp(environ[i], "REPOPOOL_REPO=", 14) != 0)
+            env[k++] = environ[i];
+    env[k++] = "GIT_TERMINAL_PROMPT=0";
+    *repo_slot = k;
+    return env;
+}
+
+struct backend *proc_backend_new(struct runner *r, uv_loop_t *loop, const struct proc_options *opt)
+{
+    struct proc_backend *pb = calloc(1, sizeof(*pb));
+    if (!pb)
+        return NULL;
+    pb->env = build_env(&pb->repo_slot);
+    if (!pb->env) {
+        free(pb);
+        return NULL;
+    }
+    pb->base.ops = &proc_ops;
+    pb->base.runner = r;
+    pb->base.loop = loop;
+    pb->opt = *opt;
+    return &pb->base;
+}

@@ -1,0 +1,453 @@
+#include "repopool/sched.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repopool/outbuf.h"
+
+static const char *const state_names[TASK_STATE_COUNT] = {
+    "queued", "running", "ok", "failed", "skipped", "cancelled",
+};
+
+const char *task_state_name(enum task_state s)
+{
+    return (unsigned)s < TASK_STATE_COUNT ? state_names[s] : "?";
+}
+
+/* Growth by doubling for the arrays below; false when memory runs out. */
+static bool grow(void **items, size_t *cap, size_t need, size_t item_size)
+{
+    if (need <= *cap)
+        return true;
+    size_t cap2 = *cap ? *cap : 16;
+    while (cap2 < need)
+        cap2 *= 2;
+    void *p = realloc(*items, cap2 * item_size);
+    if (!p)
+        return false;
+    *items = p;
+    *cap = cap2;
+    return true;
+}
+
+/* --- a ring-buffer deque of task ids --- */
+
+static bool deque_push(struct u32_deque *q, uint32_t id)
+{
+    if (q->len == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 64;
+        uint32_t *p = malloc(cap * sizeof(*p));
+        if (!p)
+            return false;
+        for (size_t i = 0; i < q->len; i++)
+            p[i] = q->items[(q->head + i) % q->cap];
+        free(q->items);
+        q->items = p;
+        q->head = 0;
+        q->cap = cap;
+    }
+    q->items[(q->head + q->len) % q->cap] = id;
+    q->len++;
+    return true;
+}
+
+static uint32_t deque_pop(struct u32_deque *q)
+{
+    uint32_t id = q->items[q->head];
+    q->head = (q->head + 1) % q->cap;
+    q->len--;
+    return id;
+}
+
+/* --- a min-heap of retry times --- */
+
+static bool retry_push(struct sched *s, double at, uint32_t id)
+{
+    if (!grow((void **)&s->retry_heap, &s->retry_cap, s->retry_len + 1, sizeof(*s->retry_heap)))
+        return false;
+    size_t i = s->retry_len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (s->retry_heap[parent].at <= at)
+            break;
+        s->retry_heap[i] = s->retry_heap[parent];
+        i = parent;
+    }
+    s->retry_heap[i] = (struct retry_entry){at, id};
+    return true;
+}
+
+static void retry_pop(struct sched *s)
+{
+    struct retry_entry last = s->retry_heap[--s->retry_len];
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= s->retry_len)
+            break;
+        if (child + 1 < s->retry_len && s->retry_heap[child + 1].at < s->retry_heap[child].at)
+            child++;
+        if (last.at <= s->retry_heap[child].at)
+            break;
+        s->retry_heap[i] = s->retry_heap[child];
+        i = child;
+    }
+    if (s->retry_len > 0)
+        s->retry_heap[i] = last;
+}
+
+/* --- deadlines, in start order --- */
+
+static bool deadline_push(struct sched *s, struct deadline_entry e)
+{
+    if (s->deadline_len == s->deadline_cap) {
+        size_t cap = s->deadline_cap ? s->deadline_cap * 2 : 64;
+        struct deadline_entry *p = malloc(cap * sizeof(*p));
+        if (!p)
+            return false;
+        for (size_t i = 0; i < s->deadline_len; i++)
+            p[i] = s->deadlines[(s->deadline_head + i) % s->deadline_cap];
+        free(s->deadlines);
+        s->deadlines = p;
+        s->deadline_head = 0;
+        s->deadline_cap = cap;
+    }
+    s->deadlines[(s->deadline_head + s->deadline_len) % s->deadline_cap] = e;
+    s->deadline_len++;
+    return true;
+}
+
+/* The earliest deadline that still belongs to a running attempt. */
+static struct deadline_entry *deadline_front(struct sched *s)
+{
+    while (s->deadline_len > 0) {
+        struct deadline_entry *e = &s->deadlines[s->deadline_head];
+        const struct task *t = &s->tasks[e->id];
+        if (t->state == TASK_RUNNING && t->attempt == e->attempt && t->stop == TASK_STOP_NONE)
+            return e;
+        s->deadline_head = (s->deadline_head + 1) % s->deadline_cap;
+        s->deadline_len--;
+    }
+    return NULL;
+}
+
+/* --- the scheduler --- */
+
+int sched_init(struct sched *s, const struct sched_config *cfg)
+{
+    memset(s, 0, sizeof(*s));
+    s->max_cap = cfg->max_cap;
+    s->cap = cfg->cap < cfg->max_cap ? cfg->cap : cfg->max_cap;
+    s->retries = cfg->retries;
+    s->timeout = cfg->timeout;
+    s->backoff_base = cfg->backoff_base > 0 ? cfg->backoff_base : 0.5;
+    s->backoff_max = cfg->backoff_max > 0 ? cfg->backoff_max : 30.0;
+    s->rate = cfg->rate > 0 ? cfg->rate : 0;
+    s->tokens = 1;
+    rng_seed(&s->rng, cfg->seed);
+    return 0;
+}
+
+void sched_free(struct sched *s)
+{
+    for (size_t i = 0; i < s->ntasks; i++) {
+        free(s->tasks[i].summary);
+        if (s->tasks[i].out) {
+            outbuf_free(s->tasks[i].out);
+            free(s->tasks[i].out);
+        }
+    }
+    free(s->tasks);
+    free(s->repos);
+    free(s->returning.items);
+    free(s->fresh.items);
+    free(s->retry_heap);
+    free(s->deadlines);
+    memset(s, 0, sizeof(*s));
+}
+
+uint32_t sched_add(struct sched *s, uint32_t repo)
+{
+    if (s->ntasks >= SCHED_NONE - 1 || repo == SCHED_NONE)
+        return SCHED_NONE;
+    if (!grow((void **)&s->tasks, &s->tasks_cap, s->ntasks + 1, sizeof(*s->tasks)))
+        return SCHED_NONE;
+    if (repo >= s->nrepos) {
+        size_t cap = s->nrepos;
+        size_t need = (size_t)repo + 1;
+        /* Repository keys are dense, so grow geometrically past the need. */
+        size_t want = need > cap * 2 ? need : cap * 2;
+        struct repo_slot *p = realloc(s->repos, want * sizeof(*p));
+        if (!p)
+            return SCHED_NONE;
+        for (size_t i = cap; i < want; i++)
+            p[i] = (struct repo_slot){SCHED_NONE, SCHED_NONE, SCHED_NONE};
+        s->repos = p;
+        s->nrepos = want;
+    }
+    uint32_t id = (uint32_t)s->ntasks;
+    if (!deque_push(&s->fresh, id))
+        return SCHED_NONE;
+    struct task *t = &s->tasks[s->ntasks++];
+    memset(t, 0, sizeof(*t));
+    t->repo = repo;
+    t->next_parked = SCHED_NONE;
+    t->state = TASK_QUEUED;
+    t->exit_code = -1;
+    s->counts[TASK_QUEUED]++;
+    return id;
+}
+
+unsigned sched_set_cap(struct sched *s, unsigned cap)
+{
+    s->cap = cap < s->max_cap ? cap : s->max_cap;
+    return s->cap;
+}
+
+static void refill_tokens(struct sched *s, double now)
+{
+    if (s->rate > 0 && now > s->tokens_at) {
+        s->tokens += (now - s->tokens_at) * s->rate;
+        /* A bucket of one: starts are spread out, never bunched. */
+        if (s->tokens > 1)
+            s->tokens = 1;
+    }
+    s->tokens_at = now;
+}
+
+void sched_set_rate(struct sched *s, double rate, double now)
+{
+    refill_tokens(s, now);
+    if (s->rate == 0)
+        s->tokens = 1;
+    s->rate = rate > 0 ? rate : 0;
+}
+
+static void set_state(struct sched *s, struct task *t, enum task_state state)
+{
+    s->counts[t->state]--;
+    s->counts[state]++;
+    t->state = (uint8_t)state;
+}
+
+/* Moves every task waiting for repository key repo to the returning queue,
+ * in the order they were parked. */
+static void unpark(struct sched *s, uint32_t repo)
+{
+    struct repo_slot *slot = &s->repos[repo];
+    uint32_t id = slot->parked_head;
+    slot->parked_head = slot->parked_tail = SCHED_NONE;
+    while (id != SCHED_NONE) {
+        struct task *t = &s->tasks[id];
+        uint32_t next = t->next_parked;
+        t->next_parked = SCHED_NONE;
+        t->parked = 0;
+        /* The queue entry was consumed when it parked, so it needs a new
+         * one even if it will turn out to be cancelled. */
+        if (t->state == TASK_QUEUED && !deque_push(&s->returning, id)) {
+            /* Out of memory: it cannot wait any more, so it fails. */
+            t->cls = RP_CLASS_INTERNAL;
+            set_state(s, t, TASK_FAILED);
+        }
+        id = next;
+    }
+}
+
+static void park(struct sched *s, uint32_t id)
+{
+    struct task *t = &s->tasks[id];
+    struct repo_slot *slot = &s->repos[t->repo];
+    t->parked = 1;
+    t->next_parked = SCHED_NONE;
+    if (slot->parked_tail == SCHED_NONE)
+        slot->parked_head = id;
+    else
+        s->tasks[slot->parked_tail].next_parked = id;
+    slot->parked_tail = id;
+}
+
+/* Takes the next queued task off the queues, or SCHED_NONE. */
+static uint32_t pop_candidate(struct sched *s)
+{
+    for (;;) {
+        struct u32_deque *q = s->returning.len ? &s->returning : s->fresh.len ? &s->fresh : NULL;
+        if (!q)
+            return SCHED_NONE;
+        uint32_t id = deque_pop(q);
+        struct task *t = &s->tasks[id];
+        if (t->state != TASK_QUEUED || t->waiting || t->parked)
+            continue; /* cancelled, or a stale entry */
+        if (s->repos[t->repo].running != SCHED_NONE) {
+            park(s, id);
+            continue;
+        }
+        return id;
+    }
+}
+
+/* Retries whose wait is over join the returning queue. */
+static void release_retries(struct sched *s, double now)
+{
+    while (s->retry_len > 0 && s->retry_heap[0].at <= now) {
+        uint32_t id = s->retry_heap[0].id;
+        double at = s->retry_heap[0].at;
+        retry_pop(s);
+        struct task *t = &s->tasks[id];
+        if (t->state != TASK_QUEUED || !t->waiting || t->ready_at != at)
+            continue;
+        t->waiting = 0;
+        if (!deque_push(&s->returning, id)) {
+            t->cls = RP_CLASS_INTERNAL;
+            set_state(s, t, TASK_FAILED);
+        }
+    }
+}
+
+uint32_t sched_next_start(struct sched *s, double now)
+{
+    if (s->stopping || sched_running(s) >= s->cap)
+        return SCHED_NONE;
+    release_retries(s, now);
+    refill_tokens(s, now);
+    if (s->rate > 0 && s->tokens < 1)
+        return SCHED_NONE;
+    uint32_t id = pop_candidate(s);
+    if (id == SCHED_NONE)
+        return SCHED_NONE;
+
+    struct task *t = &s->tasks[id];
+    if (s->timeout > 0 &&
+        !deadline_push(s, (struct deadline_entry){now + s->timeout, id, (uint16_t)(t->attempt + 1)})) {
+        /* Without a deadline its timeout could not be kept: put it back. */
+        deque_push(&s->returning, id);
+        return SCHED_NONE;
+    }
+    if (s->rate > 0)
+        s->tokens -= 1;
+    set_state(s, t, TASK_RUNNING);
+    if (t->attempt < UINT16_MAX)
+        t->attempt++;
+    if (t->attempt == 1)
+        t->first_start = now;
+    t->start = now;
+    t->stop = TASK_STOP_NONE;
+    t->exit_code = -1;
+    t->term_signal = 0;
+    t->cls = RP_CLASS_NONE;
+    s->repos[t->repo].running = id;
+    if (sched_running(s) > s->peak_running)
+        s->peak_running = sched_running(s);
+    return id;
+}
+
+uint32_t sched_next_expired(struct sched *s, double now)
+{
+    struct deadline_entry *e = deadline_front(s);
+    if (!e || e->at > now)
+        return SCHED_NONE;
+    uint32_t id = e->id;
+    s->tasks[id].stop = TASK_STOP_TIMEOUT;
+    deadline_front(s); /* drops the entry: the task is stopping now */
+    return id;
+}
+
+static bool has_queued_ready(const struct sched *s)
+{
+    /* Entries may be stale, so this can only over-report; an extra wake-up
+     * that starts nothing is harmless. */
+    return s->returning.len > 0 || s->fresh.len > 0;
+}
+
+double sched_next_wakeup(struct sched *s, double now)
+{
+    double at = INFINITY;
+    struct deadline_entry *e = deadline_front(s);
+    if (e)
+        at = e->at;
+    if (s->stopping)
+        return at;
+    if (s->retry_len > 0 && s->retry_heap[0].at < at)
+        at = s->retry_heap[0].at;
+    if (s->rate > 0 && sched_running(s) < s->cap && has_queued_ready(s)) {
+        refill_tokens(s, now);
+        if (s->tokens < 1) {
+            double token_at = now + (1 - s->tokens) / s->rate;
+            if (token_at < at)
+                at = token_at;
+        }
+    }
+    return at;
+}
+
+static double backoff_delay(struct sched *s, unsigned failed_attempts)
+{
+    double ceiling = s->backoff_base;
+    for (unsigned i = 1; i < failed_attempts && ceiling < s->backoff_max; i++)
+        ceiling *= 2;
+    if (ceiling > s->backoff_max)
+        ceiling = s->backoff_max;
+    /* Full jitter: retries of many tasks that failed together spread out. */
+    return rng_uniform(&s->rng) * ceiling;
+}
+
+enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status,
+                            enum rp_class cls, double now, double *retry_after)
+{
+    struct task *t = &s->tasks[id];
+    if (t->state != TASK_RUNNING)
+        return SCHED_END_FINAL;
+    if (s->repos[t->repo].running == id) {
+        s->repos[t->repo].running = SCHED_NONE;
+        unpark(s, t->repo);
+    }
+    if (t->stop == TASK_STOP_CANCEL) {
+        status = TASK_CANCELLED;
+        cls = RP_CLASS_NONE;
+    } else if (t->stop == TASK_STOP_TIMEOUT) {
+        status = TASK_FAILED;
+        cls = RP_CLASS_TIMEOUT;
+    } else if (status == TASK_OK) {
+        cls = RP_CLASS_NONE;
+    }
+    t->cls = (uint8_t)cls;
+
+    if (status == TASK_FAILED && rp_class_is_transient(cls) && !s->stopping &&
+        t->attempt <= s->retries) {
+        double delay = backoff_delay(s, t->attempt);
+        if (retry_push(s, now + delay, id)) {
+            t->waiting = 1;
+            t->ready_at = now + delay;
+            set_state(s, t, TASK_QUEUED);
+            if (retry_after)
+                *retry_after = delay;
+            return SCHED_END_RETRY;
+        }
+    }
+    set_state(s, t, status);
+    t->end = now;
+    return SCHED_END_FINAL;
+}
+
+enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
+{
+    struct task *t = &s->tasks[id];
+    if (t->state == TASK_QUEUED) {
+        /* Its queue or heap entry is skipped when it comes up. */
+        t->waiting = 0;
+        t->cls = RP_CLASS_NONE;
+        set_state(s, t, TASK_CANCELLED);
+        t->end = now;
+        return SCHED_CANCEL_ENDED;
+    }
+    if (t->state == TASK_RUNNING && t->stop == TASK_STOP_NONE) {
+        t->stop = TASK_STOP_CANCEL;
+        return SCHED_CANCEL_STOPPING;
+    }
+    return SCHED_CANCEL_NOOP;
+}
+
+void sched_stop(struct sched *s)
+{
+    s->stopping = true;
+}

@@ -1,0 +1,105 @@
+#include "repopool/strbuf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void strbuf_init(struct strbuf *sb)
+{
+    memset(sb, 0, sizeof(*sb));
+}
+
+void strbuf_free(struct strbuf *sb)
+{
+    free(sb->data);
+    strbuf_init(sb);
+}
+
+void strbuf_reset(struct strbuf *sb)
+{
+    sb->len = 0;
+    if (sb->data)
+        sb->data[0] = '\0';
+}
+
+static bool strbuf_reserve(struct strbuf *sb, size_t extra)
+{
+    if (sb->failed)
+        return false;
+    if (sb->len + extra + 1 <= sb->cap)
+        return true;
+    size_t cap = sb->cap ? sb->cap : 64;
+    while (cap < sb->len + extra + 1) {
+        if (cap > (size_t)-1 / 2) {
+            sb->failed = true;
+            return false;
+        }
+        cap *= 2;
+    }
+    char *p = realloc(sb->data, cap);
+    if (!p) {
+        sb->failed = true;
+        return false;
+    }
+    sb->data = p;
+    sb->cap = cap;
+    return true;
+}
+
+void strbuf_add(struct strbuf *sb, const char *s, size_t n)
+{
+    if (!strbuf_reserve(sb, n))
+        return;
+    memcpy(sb->data + sb->len, s, n);
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+}
+
+void strbuf_puts(struct strbuf *sb, const char *s)
+{
+    strbuf_add(sb, s, strlen(s));
+}
+
+void strbuf_putc(struct strbuf *sb, char c)
+{
+    strbuf_add(sb, &c, 1);
+}
+
+void strbuf_printf(struct strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_vprintf(sb, fmt, ap);
+    va_end(ap);
+}
+
+void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
+{
+    char small[128];
+    va_list again;
+    va_copy(again, ap);
+    int n = vsnprintf(small, sizeof(small), fmt, ap);
+    if (n < 0) {
+        sb->failed = true;
+    } else if ((size_t)n < sizeof(small)) {
+        strbuf_add(sb, small, (size_t)n);
+    } else if (strbuf_reserve(sb, (size_t)n)) {
+        vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, again);
+        sb->len += (size_t)n;
+    }
+    va_end(again);
+}
+
+bool strbuf_failed(const struct strbuf *sb)
+{
+    return sb->failed;
+}
+
+char *strbuf_detach(struct strbuf *sb)
+{
+    char *p = sb->data;
+    if (!p)
+        p = calloc(1, 1);
+    strbuf_init(sb);
+    return p;
+}
