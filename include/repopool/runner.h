@@ -31,6 +31,7 @@ struct runner {
 
     uv_timer_t wake_timer;  /* the scheduler's next wake-up */
     uv_timer_t exit_timer;  /* a hard deadline after a second interrupt */
+    uv_prepare_t flusher;   /* flushes the report before the loop waits */
     uv_signal_t signals[5];
     uint64_t t0_ns;         /* uv_hrtime() at the start */
 

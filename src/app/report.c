@@ -45,6 +45,13 @@ void report_close(struct report *rep)
     strbuf_free(&rep->buf);
 }
 
+void report_flush(struct report *rep)
+{
+    fflush(rep->out);
+    if (rep->joblog)
+        fflush(rep->joblog);
+}
+
 /* Writes the buffer as one line, so lines never interleave. */
 static void emit(struct report *rep)
 {
@@ -141,7 +148,6 @@ static void write_joblog(struct report *rep, const struct task *t, uint32_t id, 
     fprintf(rep->joblog, "%u\t:\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t%s\n", id + 1, started, runtime,
             received, exitval, t->term_signal, line.data ? line.data : "");
     strbuf_free(&line);
-    fflush(rep->joblog);
 }
 
 void report_end(struct report *rep, const struct sched *s, uint32_t id, const char *path,

@@ -346,10 +346,15 @@ static void proc_describe(struct backend *b, const char *path, struct strbuf *ou
     strbuf_puts(out, "cd ");
     shell_quote(out, path);
     strbuf_puts(out, " &&");
+    if (pb->opt.shell)
+        strbuf_puts(out, " sh -c");
     for (size_t i = 0; i < pb->opt.argc; i++) {
         struct strbuf arg;
         strbuf_init(&arg);
-        template_expand(&arg, pb->opt.argv[i], path);
+        if (pb->opt.shell)
+            strbuf_puts(&arg, pb->opt.argv[i]);
+        else
+            template_expand(&arg, pb->opt.argv[i], path);
         strbuf_putc(out, ' ');
         shell_quote(out, arg.data ? arg.data : "");
         strbuf_free(&arg);
