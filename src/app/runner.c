@@ -100,6 +100,25 @@ static void start_task(struct runner *r, uint32_t id)
     runner_attempt_done(r, id, &fail);
 }
 
+/* Reports a task that ended for good and lets go of what only a viewer of
+ * its output would need. */
+static void report_task_end(struct runner *r, uint32_t id, double now)
+{
+    struct task *t = sched_task(&r->sched, id);
+    const struct repo *repo = &r->repos->items[t->repo];
+    struct strbuf cmd;
+    strbuf_init(&cmd);
+    if (r->report->joblog)
+        r->backend->ops->describe(r->backend, repo->path, &cmd);
+    report_end(r->report, &r->sched, id, repo->path, now, cmd.data);
+    strbuf_free(&cmd);
+    if (!r->keep_output && t->out) {
+        outbuf_free(t->out);
+        free(t->out);
+        t->out = NULL;
+    }
+}
+
 static void finish_summary(struct runner *r, struct task *t, const struct attempt_result *res)
 {
     struct strbuf sb;
@@ -128,18 +147,7 @@ void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_res
     if (end == SCHED_END_RETRY) {
         report_retry(r->report, &r->sched, id, now, after);
     } else {
-        const struct repo *repo = &r->repos->items[t->repo];
-        struct strbuf cmd;
-        strbuf_init(&cmd);
-        if (r->report->joblog)
-            r->backend->ops->describe(r->backend, repo->path, &cmd);
-        report_end(r->report, &r->sched, id, repo->path, now, cmd.data);
-        strbuf_free(&cmd);
-        if (!r->keep_output && t->out) {
-            outbuf_free(t->out);
-            free(t->out);
-            t->out = NULL;
-        }
+        report_task_end(r, id, now);
     }
     pump(r);
 }
@@ -234,7 +242,7 @@ static void stop_everything(struct runner *r)
         struct task *t = sched_task(&r->sched, id);
         switch (sched_cancel(&r->sched, id, now)) {
         case SCHED_CANCEL_ENDED:
-            report_end(r->report, &r->sched, id, r->repos->items[t->repo].path, now, NULL);
+            report_task_end(r, id, now);
             break;
         case SCHED_CANCEL_STOPPING:
             r->backend->ops->cancel(r->backend, id, t);
