@@ -23,6 +23,10 @@ struct config {
     size_t nrepos;
     char **repo_files;   /* -f FILE, '-' for stdin */
     size_t nrepo_files;
+    char **scan_dirs;    /* --scan DIR */
+    size_t nscan_dirs;
+    unsigned depth;      /* --depth */
+    bool nested;         /* --nested: look inside working trees too */
 
     /* Work. */
     enum work_kind work;

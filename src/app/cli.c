@@ -11,6 +11,7 @@
 #define DEFAULT_MAX_JOBS 256
 #define MAX_MAX_JOBS 4096
 #define DEFAULT_DEMO_COUNT 40
+#define DEFAULT_DEPTH 3
 
 enum long_only {
     OPT_SHELL = 256,
@@ -27,12 +28,17 @@ enum long_only {
     OPT_NO_TUI,
     OPT_JSON,
     OPT_JOBLOG,
+    OPT_DEPTH,
+    OPT_NESTED,
 };
 
-static const char short_options[] = ":f:g:j:qhV";
+static const char short_options[] = ":f:s:g:j:qhV";
 
 static const struct option long_options[] = {
     {"repos-from", required_argument, NULL, 'f'},
+    {"scan", required_argument, NULL, 's'},
+    {"depth", required_argument, NULL, OPT_DEPTH},
+    {"nested", no_argument, NULL, OPT_NESTED},
     {"git", required_argument, NULL, 'g'},
     {"shell", no_argument, NULL, OPT_SHELL},
     {"demo", optional_argument, NULL, OPT_DEMO},
@@ -61,9 +67,11 @@ void cli_print_help(FILE *out)
         "Usage: repopool [OPTION]... [REPO]... [-- COMMAND [ARG]...]\n"
         "Run a task over many git repositories at once, never more than a cap at a time.\n"
         "\n"
-        "Repositories\n"
+        "Repositories (default: scan the current directory)\n"
         "  REPO...               repository paths (duplicates, also via symlinks, run once)\n"
         "  -f, --repos-from=FILE paths one per line ('-' = stdin); blank lines and '#' comments skipped\n"
+        "  -s, --scan=DIR        discover repositories under DIR (repeatable); --depth=N levels\n"
+        "                        (default 3); --nested also looks inside repositories\n"
         "Work\n"
         "  -- COMMAND [ARG]...   run COMMAND in each repository, argv form, no shell; '{}' in an\n"
         "                        argument is replaced by the repository path\n"
@@ -199,6 +207,7 @@ void config_free(struct config *cfg)
 {
     free(cfg->repos);
     free(cfg->repo_files);
+    free(cfg->scan_dirs);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -208,6 +217,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     cfg->jobs = DEFAULT_JOBS;
     cfg->max_jobs = DEFAULT_MAX_JOBS;
     cfg->demo_mean = 0.5;
+    cfg->depth = DEFAULT_DEPTH;
     cfg->tui = TUI_AUTO;
 
     int sep = find_command_separator(argc, argv);
@@ -233,6 +243,18 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         case 'f':
             if (!push_arg(&cfg->repo_files, &cfg->nrepo_files, optarg))
                 return usage_error(err, "out of memory");
+            break;
+        case 's':
+            if (!push_arg(&cfg->scan_dirs, &cfg->nscan_dirs, optarg))
+                return usage_error(err, "out of memory");
+            break;
+        case OPT_DEPTH:
+            if (!parse_uint(arg, 0, 100, &u))
+                return usage_error(err, "invalid value '%s' for --depth: expected an integer from 0 to 100", arg);
+            cfg->depth = (unsigned)u;
+            break;
+        case OPT_NESTED:
+            cfg->nested = true;
             break;
         case 'g':
             git_given = true;
@@ -350,7 +372,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         return usage_error(err, "choose one kind of work: a command after '--', --git or --demo");
     if (cfg->shell && cfg->ncommand != 1)
         return usage_error(err, "--shell takes exactly one command string after '--'");
-    if (demo_given && (cfg->nrepos || cfg->nrepo_files))
+    if (demo_given && (cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs))
         return usage_error(err, "--demo simulates its own tasks and takes no repositories");
     cfg->work = cfg->ncommand ? WORK_COMMAND : demo_given ? WORK_DEMO : WORK_GIT;
     if (cfg->json)

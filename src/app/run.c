@@ -1,6 +1,8 @@
 #include "repopool/run.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -12,6 +14,8 @@
 #include "repopool/repos.h"
 #include "repopool/report.h"
 #include "repopool/runner.h"
+#include "repopool/sanitize.h"
+#include "repopool/scan.h"
 
 #define EXIT_USAGE 2
 #define KILL_GRACE_SECONDS 2.0
@@ -22,6 +26,29 @@ static int usage_failure(struct strbuf *err)
     fprintf(stderr, "%s\n", err->data ? err->data : "repopool: out of memory");
     strbuf_free(err);
     return EXIT_USAGE;
+}
+
+static void warn_unreadable(void *ctx, const char *path, int err)
+{
+    (void)ctx;
+    struct strbuf shown;
+    strbuf_init(&shown);
+    sanitize_line(&shown, path, strlen(path));
+    fprintf(stderr, "repopool: cannot read %s: %s\n", shown.data ? shown.data : "", strerror(err));
+    strbuf_free(&shown);
+}
+
+static int scan_into(const struct config *cfg, struct repo_list *rl, const char *dir, struct strbuf *err)
+{
+    struct scan_options opt = {.depth = cfg->depth, .nested = cfg->nested, .warn = warn_unreadable};
+    size_t before = rl->len;
+    if (scan_dir(rl, dir, &opt) < 0) {
+        strbuf_printf(err, "repopool: --scan %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (rl->len == before)
+        fprintf(stderr, "repopool: no git repositories under %s (--depth %u)\n", dir, cfg->depth);
+    return 0;
 }
 
 static int gather_repos(const struct config *cfg, struct repo_list *rl, struct strbuf *err)
@@ -46,16 +73,19 @@ static int gather_repos(const struct config *cfg, struct repo_list *rl, struct s
     for (size_t i = 0; i < cfg->nrepo_files; i++)
         if (repos_add_file(rl, cfg->repo_files[i], err) < 0)
             return -1;
+    for (size_t i = 0; i < cfg->nscan_dirs; i++)
+        if (scan_into(cfg, rl, cfg->scan_dirs[i], err) < 0)
+            return -1;
+    bool named_any = cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs;
+    if (!named_any && scan_into(cfg, rl, ".", err) < 0)
+        return -1;
     if (rl->len > 0)
         return 0;
-    if (cfg->nrepo_files == 1 && cfg->nrepos == 0)
+    if (cfg->nrepo_files == 1 && !cfg->nrepos && !cfg->nscan_dirs)
         strbuf_printf(err, "repopool: %s lists no repositories",
-                      cfg->repo_files[0][0] == '-' && !cfg->repo_files[0][1] ? "standard input"
-                                                                             : cfg->repo_files[0]);
-    else if (cfg->nrepo_files > 0)
-        strbuf_puts(err, "repopool: the repository lists are empty");
+                      strcmp(cfg->repo_files[0], "-") == 0 ? "standard input" : cfg->repo_files[0]);
     else
-        strbuf_puts(err, "repopool: no repositories given: name them, or list them with -f FILE");
+        strbuf_puts(err, "repopool: no repositories to work on");
     return -1;
 }
 

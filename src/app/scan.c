@@ -1,0 +1,189 @@
+#include "repopool/scan.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "repopool/strbuf.h"
+
+/* Directories already walked, by device and inode, so a symlink loop or two
+ * links to one tree are walked once. An open-addressing set, at most half
+ * full; a zero inode marks an empty slot (no directory has inode 0). */
+struct visited {
+    struct dir_id {
+        dev_t dev;
+        ino_t ino;
+    } *slots;
+    size_t len, nslots;
+};
+
+struct walk {
+    struct repo_list *rl;
+    const struct scan_options *opt;
+    struct visited seen;
+    struct strbuf path;
+    int error; /* first fatal errno (out of memory) */
+};
+
+static size_t dir_slot(const struct visited *v, struct dir_id id)
+{
+    size_t mask = v->nslots - 1;
+    size_t i = (size_t)((id.ino * 0x9e3779b97f4a7c15ULL) ^ id.dev) & mask;
+    while (v->slots[i].ino != 0 && (v->slots[i].ino != id.ino || v->slots[i].dev != id.dev))
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* True the first time a directory is seen; false after, or when out of
+ * memory (then *oom is set). */
+static bool visit_once(struct visited *v, dev_t dev, ino_t ino, bool *oom)
+{
+    struct dir_id id = {dev, ino};
+    if ((v->len + 1) * 2 > v->nslots) {
+        struct visited bigger = {calloc(v->nslots ? v->nslots * 2 : 512, sizeof(struct dir_id)), 0,
+                                 v->nslots ? v->nslots * 2 : 512};
+        if (!bigger.slots) {
+            *oom = true;
+            return false;
+        }
+        for (size_t i = 0; i < v->nslots; i++)
+            if (v->slots[i].ino != 0)
+                bigger.slots[dir_slot(&bigger, v->slots[i])] = v->slots[i];
+        bigger.len = v->len;
+        free(v->slots);
+        *v = bigger;
+    }
+    size_t i = dir_slot(v, id);
+    if (v->slots[i].ino != 0)
+        return false;
+    v->slots[i] = id;
+    v->len++;
+    return true;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void warn(struct walk *w, int err)
+{
+    if (w->opt->warn)
+        w->opt->warn(w->opt->ctx, w->path.data, err);
+}
+
+/* Is the entry a directory (following a symlink)? d_type spares a stat for
+ * nearly every entry. */
+static bool entry_is_dir(int dirfd, const struct dirent *de)
+{
+    if (de->d_type == DT_DIR)
+        return true;
+    if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
+        return false;
+    struct stat st;
+    return fstatat(dirfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void walk_dir(struct walk *w, unsigned level)
+{
+    int fd = open(w->path.data, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) {
+        warn(w, errno);
+        return;
+    }
+    struct stat st;
+    bool oom = false;
+    if (fstat(fd, &st) < 0 || !visit_once(&w->seen, st.st_dev, st.st_ino, &oom)) {
+        if (oom)
+            w->error = ENOMEM;
+        close(fd);
+        return;
+    }
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        warn(w, errno);
+        close(fd);
+        return;
+    }
+
+    bool is_worktree = false;
+    char **subdirs = NULL;
+    size_t nsub = 0, capsub = 0;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d)) != NULL) {
+        const char *name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if (strcmp(name, ".git") == 0) {
+            is_worktree = true;
+            continue;
+        }
+        if (level >= w->opt->depth || !entry_is_dir(dirfd(d), de))
+            continue;
+        if (nsub == capsub) {
+            size_t cap = capsub ? capsub * 2 : 16;
+            char **p = realloc(subdirs, cap * sizeof(*p));
+            if (!p)
+                break;
+            subdirs = p;
+            capsub = cap;
+        }
+        if (!(subdirs[nsub] = strdup(name)))
+            break;
+        nsub++;
+    }
+    if (de != NULL)
+        w->error = ENOMEM;
+    else if (errno)
+        warn(w, errno);
+    closedir(d);
+
+    if (is_worktree && repos_add_path(w->rl, w->path.data) < 0)
+        w->error = ENOMEM;
+    size_t base = w->path.len;
+    if (!is_worktree || w->opt->nested) {
+        /* Sorted, so a run over the same tree always has the same order. */
+        qsort(subdirs, nsub, sizeof(*subdirs), compare_names);
+        for (size_t i = 0; i < nsub && !w->error; i++) {
+            if (base > 0 && w->path.data[base - 1] != '/')
+                strbuf_putc(&w->path, '/');
+            strbuf_puts(&w->path, subdirs[i]);
+            if (strbuf_failed(&w->path))
+                w->error = ENOMEM;
+            else
+                walk_dir(w, level + 1);
+            w->path.len = base;
+            w->path.data[base] = '\0';
+        }
+    }
+    for (size_t i = 0; i < nsub; i++)
+        free(subdirs[i]);
+    free(subdirs);
+}
+
+int scan_dir(struct repo_list *rl, const char *dir, const struct scan_options *opt)
+{
+    struct stat st;
+    if (stat(dir, &st) < 0)
+        return -1;
+    if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    struct walk w = {.rl = rl, .opt = opt};
+    strbuf_init(&w.path);
+    strbuf_puts(&w.path, dir);
+    walk_dir(&w, 0);
+    strbuf_free(&w.path);
+    free(w.seen.slots);
+    if (w.error) {
+        errno = w.error;
+        return -1;
+    }
+    return 0;
+}
