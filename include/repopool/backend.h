@@ -32,7 +32,6 @@ struct attempt_result {
 };
 
 struct backend_ops {
-    const char *op;        /* the JSON "op" of its tasks */
     bool needs_directory;  /* check the repository is a readable directory first */
     /* Starts an attempt of task id on path. Returns 0, or a negative libuv
      * error code with *fail describing it; then no end is reported. */

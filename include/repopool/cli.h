@@ -11,10 +11,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "repopool/gitinfo.h"
 #include "repopool/strbuf.h"
 
 enum work_kind { WORK_GIT, WORK_COMMAND, WORK_DEMO };
-enum git_op { GIT_STATUS, GIT_FETCH, GIT_PULL };
 enum tui_choice { TUI_AUTO, TUI_ON, TUI_OFF };
 
 struct config {
@@ -31,6 +31,9 @@ struct config {
     /* Work. */
     enum work_kind work;
     enum git_op git_op;
+    const char *remote;  /* --remote NAME: fetch only this remote */
+    bool fetch_with_git; /* --fetch-with=git */
+    double stall_timeout; /* --stall-timeout: seconds without word from a remote */
     char **command;      /* after '--' */
     size_t ncommand;
     bool shell;

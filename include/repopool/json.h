@@ -6,6 +6,7 @@
 #ifndef REPOPOOL_JSON_H
 #define REPOPOOL_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "repopool/strbuf.h"
@@ -15,6 +16,10 @@ void json_string(struct strbuf *sb, const char *s, size_t n);
 /* Appends "key": followed by the quoted string value (NULL counts as ""). */
 void json_key_string(struct strbuf *sb, const char *key, const char *value);
 void json_key_int(struct strbuf *sb, const char *key, long long value);
+void json_key_bool(struct strbuf *sb, const char *key, bool value);
+void json_key_null(struct strbuf *sb, const char *key);
+/* The string, or null when value is NULL or empty. */
+void json_key_string_or_null(struct strbuf *sb, const char *key, const char *value);
 /* Seconds with millisecond precision, as in the event examples. */
 void json_key_seconds(struct strbuf *sb, const char *key, double seconds);
 

@@ -12,6 +12,7 @@
 #define MAX_MAX_JOBS 4096
 #define DEFAULT_DEMO_COUNT 40
 #define DEFAULT_DEPTH 3
+#define DEFAULT_STALL_TIMEOUT 60.0
 
 enum long_only {
     OPT_SHELL = 256,
@@ -30,6 +31,9 @@ enum long_only {
     OPT_JOBLOG,
     OPT_DEPTH,
     OPT_NESTED,
+    OPT_REMOTE,
+    OPT_FETCH_WITH,
+    OPT_STALL_TIMEOUT,
 };
 
 static const char short_options[] = ":f:s:g:j:qhV";
@@ -40,6 +44,9 @@ static const struct option long_options[] = {
     {"depth", required_argument, NULL, OPT_DEPTH},
     {"nested", no_argument, NULL, OPT_NESTED},
     {"git", required_argument, NULL, 'g'},
+    {"remote", required_argument, NULL, OPT_REMOTE},
+    {"fetch-with", required_argument, NULL, OPT_FETCH_WITH},
+    {"stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT},
     {"shell", no_argument, NULL, OPT_SHELL},
     {"demo", optional_argument, NULL, OPT_DEMO},
     {"demo-mean", required_argument, NULL, OPT_DEMO_MEAN},
@@ -72,7 +79,11 @@ void cli_print_help(FILE *out)
         "  -f, --repos-from=FILE paths one per line ('-' = stdin); blank lines and '#' comments skipped\n"
         "  -s, --scan=DIR        discover repositories under DIR (repeatable); --depth=N levels\n"
         "                        (default 3); --nested also looks inside repositories\n"
-        "Work\n"
+        "Work (default: --git status)\n"
+        "  -g, --git=OP          built-in libgit2 operation: status | fetch | pull (fetch + fast-forward only)\n"
+        "      --remote=NAME     fetch only this remote (default: every remote; pull: the upstream's)\n"
+        "      --fetch-with=git  fetch with a `git fetch` child (honours ~/.ssh/config) instead of libgit2\n"
+        "      --stall-timeout=SEC  stop a fetch that hears nothing from the remote this long (default 60)\n"
         "  -- COMMAND [ARG]...   run COMMAND in each repository, argv form, no shell; '{}' in an\n"
         "                        argument is replaced by the repository path\n"
         "      --shell           run the single COMMAND string with /bin/sh -c; the path is given\n"
@@ -218,6 +229,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     cfg->max_jobs = DEFAULT_MAX_JOBS;
     cfg->demo_mean = 0.5;
     cfg->depth = DEFAULT_DEPTH;
+    cfg->stall_timeout = DEFAULT_STALL_TIMEOUT;
     cfg->tui = TUI_AUTO;
 
     int sep = find_command_separator(argc, argv);
@@ -259,13 +271,30 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         case 'g':
             git_given = true;
             if (strcmp(arg, "status") == 0)
-                cfg->git_op = GIT_STATUS;
+                cfg->git_op = GIT_OP_STATUS;
             else if (strcmp(arg, "fetch") == 0)
-                cfg->git_op = GIT_FETCH;
+                cfg->git_op = GIT_OP_FETCH;
             else if (strcmp(arg, "pull") == 0)
-                cfg->git_op = GIT_PULL;
+                cfg->git_op = GIT_OP_PULL;
             else
                 return usage_error(err, "invalid value '%s' for -g/--git: expected status, fetch or pull", arg);
+            break;
+        case OPT_REMOTE:
+            if (!*arg)
+                return usage_error(err, "--remote needs a remote name");
+            cfg->remote = arg;
+            break;
+        case OPT_FETCH_WITH:
+            if (strcmp(arg, "git") == 0)
+                cfg->fetch_with_git = true;
+            else if (strcmp(arg, "libgit2") == 0)
+                cfg->fetch_with_git = false;
+            else
+                return usage_error(err, "invalid value '%s' for --fetch-with: expected git or libgit2", arg);
+            break;
+        case OPT_STALL_TIMEOUT:
+            if (!parse_double(arg, 0, 86400, true, &cfg->stall_timeout))
+                return usage_error(err, "invalid value '%s' for --stall-timeout: expected seconds, above 0", arg);
             break;
         case OPT_SHELL:
             cfg->shell = true;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/time.h>
 
+#include "repopool/gitinfo.h"
 #include "repopool/json.h"
 #include "repopool/sanitize.h"
 
@@ -169,9 +170,11 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
         if (exit_value(t) >= 0)
             json_key_int(&rep->buf, "exit", exit_value(t));
         else
-            strbuf_puts(&rep->buf, ",\"exit\":null");
+            json_key_null(&rep->buf, "exit");
         json_key_seconds(&rep->buf, "duration", duration);
         json_key_string(&rep->buf, "summary", t->summary);
+        if (t->git)
+            git_info_json(t->git, &rep->buf);
         json_pool(rep, s);
         emit(rep);
         return;

@@ -9,7 +9,10 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <git2.h>
+
 #include "repopool/demo.h"
+#include "repopool/git.h"
 #include "repopool/proc.h"
 #include "repopool/repos.h"
 #include "repopool/report.h"
@@ -104,12 +107,6 @@ int run(const struct config *cfg)
 {
     struct strbuf err;
     strbuf_init(&err);
-    if (cfg->work == WORK_GIT) {
-        strbuf_puts(&err, "repopool: built-in git operations are not in this build yet; "
-                          "give a command after '--' or try --demo");
-        return usage_failure(&err);
-    }
-
     struct repo_list repos;
     repos_init(&repos);
     if (gather_repos(cfg, &repos, &err) < 0) {
@@ -128,8 +125,9 @@ int run(const struct config *cfg)
     };
 
     struct report rep;
-    report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet,
-                cfg->work == WORK_DEMO ? "demo" : "command");
+    static const char *const git_op_names[] = {"status", "fetch", "pull"};
+    const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : git_op_names[cfg->git_op];
+    report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         report_close(&rep);
         repos_free(&repos);
@@ -137,6 +135,8 @@ int run(const struct config *cfg)
     }
 
     raise_fd_limit();
+    /* Once, before any worker thread exists. */
+    git_libgit2_init();
     uv_loop_t loop;
     uv_loop_init(&loop);
     struct runner runner;
@@ -152,6 +152,15 @@ int run(const struct config *cfg)
                 .seed = seed,
             };
             backend = demo_backend_new(&runner, &loop, &demo);
+        } else if (cfg->work == WORK_GIT) {
+            struct git_options git = {
+                .op = cfg->git_op,
+                .remote = cfg->remote,
+                .fetch_with_git = cfg->fetch_with_git,
+                .stall_timeout = cfg->stall_timeout,
+                .child_timeout = cfg->timeout,
+            };
+            backend = git_backend_new(&runner, &loop, &git);
         } else {
             struct proc_options proc = {
                 .argv = cfg->command,
@@ -173,6 +182,7 @@ int run(const struct config *cfg)
 
     if (uv_loop_close(&loop) != 0)
         fprintf(stderr, "repopool: internal error: handles left open at exit\n");
+    git_libgit2_shutdown();
     report_close(&rep);
     repos_free(&repos);
     strbuf_free(&err);

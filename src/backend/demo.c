@@ -182,7 +182,6 @@ static void demo_describe(struct backend *b, const char *path, struct strbuf *ou
 }
 
 static const struct backend_ops demo_ops = {
-    .op = "demo",
     .needs_directory = false,
     .start = demo_start,
     .cancel = demo_cancel,

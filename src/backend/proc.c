@@ -362,7 +362,6 @@ static void proc_describe(struct backend *b, const char *path, struct strbuf *ou
 }
 
 static const struct backend_ops proc_ops = {
-    .op = "command",
     .needs_directory = true,
     .start = proc_start,
     .cancel = proc_cancel,

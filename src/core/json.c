@@ -69,3 +69,23 @@ void json_key_seconds(struct strbuf *sb, const char *key, double seconds)
         seconds = 0;
     strbuf_printf(sb, "%.3f", seconds);
 }
+
+void json_key_bool(struct strbuf *sb, const char *key, bool value)
+{
+    json_key(sb, key);
+    strbuf_puts(sb, value ? "true" : "false");
+}
+
+void json_key_null(struct strbuf *sb, const char *key)
+{
+    json_key(sb, key);
+    strbuf_puts(sb, "null");
+}
+
+void json_key_string_or_null(struct strbuf *sb, const char *key, const char *value)
+{
+    if (value && value[0])
+        json_key_string(sb, key, value);
+    else
+        json_key_null(sb, key);
+}

@@ -153,6 +153,7 @@ void sched_free(struct sched *s)
 {
     for (size_t i = 0; i < s->ntasks; i++) {
         free(s->tasks[i].summary);
+        free(s->tasks[i].git);
         if (s->tasks[i].out) {
             outbuf_free(s->tasks[i].out);
             free(s->tasks[i].out);

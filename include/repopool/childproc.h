@@ -1,0 +1,36 @@
+/*
+ * A blocking child process for worker threads: used where libgit2 cannot do
+ * the job (the `git status` fallback, --fetch-with=git, `git credential
+ * fill`). The child gets its own session and process group, stdin from
+ * /dev/null (or the given text), GIT_TERMINAL_PROMPT=0; stdout and stderr
+ * are captured together, bounded.
+ *
+ * The loop never waits on these: only worker threads call child_run. libuv
+ * reaps only the children it spawned, so this waitpid does not race it.
+ */
+#ifndef REPOPOOL_CHILDPROC_H
+#define REPOPOOL_CHILDPROC_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "repopool/outbuf.h"
+
+struct child_result {
+    int exit_code;   /* -1 when killed or not started */
+    int term_signal; /* 0 unless killed */
+    int spawn_error; /* errno when it could not start, else 0 */
+    bool stopped;    /* cancelled, or out of time */
+};
+
+/*
+ * Runs argv[0] (looked up in PATH) in dir, feeding input (may be NULL) on
+ * stdin. Output goes to out. The child's group gets SIGTERM, then SIGKILL a
+ * second later, when *cancel becomes true or after timeout seconds (0: no
+ * limit).
+ */
+void child_run(char *const argv[], const char *dir, const char *input, struct outbuf *out,
+               const atomic_bool *cancel, double timeout, struct child_result *res);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * The built-in git operations through libgit2: status, fetch, and a pull
+ * that only ever fast-forwards. Each call opens, uses and frees its own
+ * libgit2 objects on the calling worker thread; nothing libgit2 crosses
+ * threads, and error text is copied before the call returns.
+ *
+ * Worker threads only (they block on disk and network). git_libgit2_init
+ * must have been called before the first worker started.
+ */
+#ifndef REPOPOOL_GITOPS_H
+#define REPOPOOL_GITOPS_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "repopool/class.h"
+#include "repopool/gitinfo.h"
+#include "repopool/outbuf.h"
+#include "repopool/strbuf.h"
+#include "repopool/task.h"
+
+/* Live transfer figures, written by the worker, read by the loop. */
+struct git_progress {
+    atomic_uint objects;
+    atomic_uint total_objects;
+    atomic_ullong bytes;
+};
+
+struct git_request {
+    enum git_op op;
+    const char *path;
+    const char *remote;         /* fetch only this remote; NULL: every remote */
+    bool fetch_with_git;        /* run `git fetch` instead of libgit2's */
+    double child_timeout;       /* limit for git children; 0: none */
+    const atomic_bool *cancel;  /* set by the loop to stop the operation */
+    struct git_progress *progress;
+    void (*note_progress)(void *ctx); /* progress changed; may be NULL */
+    void *ctx;
+};
+
+struct git_outcome {
+    enum task_state status;     /* TASK_OK, TASK_FAILED or TASK_SKIPPED */
+    enum rp_class cls;
+    struct strbuf summary;      /* one raw line */
+    struct outbuf output;       /* what the remote or a git child printed */
+    struct git_info info;
+    bool has_info;
+};
+
+void git_outcome_init(struct git_outcome *out);
+void git_outcome_free(struct git_outcome *out);
+
+void gitops_run(const struct git_request *req, struct git_outcome *out);
+
+#endif

@@ -1,0 +1,147 @@
+#include "repopool/childproc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+#define POLL_TICK_MS 100
+#define KILL_GRACE_SECONDS 1.0
+#define DRAIN_GRACE_SECONDS 0.25
+
+static double monotonic_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* environ with GIT_TERMINAL_PROMPT=0, so nothing waits on a prompt. */
+static char **child_env(void)
+{
+    size_t n = 0;
+    while (environ[n])
+        n++;
+    char **env = calloc(n + 2, sizeof(*env));
+    if (!env)
+        return NULL;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0)
+            env[k++] = environ[i];
+    env[k] = "GIT_TERMINAL_PROMPT=0";
+    return env;
+}
+
+void child_run(char *const argv[], const char *dir, const char *input, struct outbuf *out,
+               const atomic_bool *cancel, double timeout, struct child_result *res)
+{
+    *res = (struct child_result){.exit_code = -1};
+    int out_pipe[2], in_pipe[2] = {-1, -1};
+    if (pipe2(out_pipe, O_CLOEXEC) < 0) {
+        res->spawn_error = errno;
+        return;
+    }
+    if (input && pipe2(in_pipe, O_CLOEXEC) < 0) {
+        res->spawn_error = errno;
+        close(out_pipe[0]);
+        close(out_pipe[1]);
+        return;
+    }
+
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    /* A session of its own: its own process group to signal, and no
+     * controlling terminal to prompt on. */
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    if (input)
+        posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
+    else
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
+    if (dir)
+        posix_spawn_file_actions_addchdir_np(&fa, dir);
+
+    char **env = child_env();
+    pid_t pid = -1;
+    int rc = env ? posix_spawnp(&pid, argv[0], &fa, &attr, argv, env) : ENOMEM;
+    free(env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    close(out_pipe[1]);
+    if (input)
+        close(in_pipe[0]);
+    if (rc != 0) {
+        res->spawn_error = rc;
+        close(out_pipe[0]);
+        if (input)
+            close(in_pipe[1]);
+        return;
+    }
+    if (input) {
+        /* Small requests (credential queries) fit in the pipe buffer. */
+        size_t len = strlen(input);
+        ssize_t put = write(in_pipe[1], input, len);
+        (void)put;
+        close(in_pipe[1]);
+    }
+
+    double started = monotonic_seconds();
+    double kill_at = 0, reaped_at = 0;
+    bool open = true, reaped = false;
+    int status = 0;
+    char buf[16384];
+    while (open) {
+        struct pollfd pfd = {.fd = out_pipe[0], .events = POLLIN};
+        int ready = poll(&pfd, 1, POLL_TICK_MS);
+        if (ready > 0) {
+            ssize_t got = read(out_pipe[0], buf, sizeof(buf));
+            if (got > 0)
+                outbuf_append(out, buf, (size_t)got);
+            else if (got == 0 || (errno != EINTR && errno != EAGAIN))
+                open = false;
+        }
+        double now = monotonic_seconds();
+        if (!reaped && waitpid(pid, &status, WNOHANG) == pid) {
+            reaped = true;
+            reaped_at = now;
+        }
+        /* Something it left behind may hold the pipe: stop listening soon
+         * after the child itself is gone. */
+        if (reaped && now - reaped_at > DRAIN_GRACE_SECONDS)
+            open = false;
+        bool out_of_time = timeout > 0 && now - started > timeout;
+        if (!res->stopped && ((cancel && atomic_load(cancel)) || out_of_time)) {
+            res->stopped = true;
+            kill(-pid, SIGTERM);
+            kill_at = now + KILL_GRACE_SECONDS;
+        } else if (kill_at > 0 && now > kill_at) {
+            kill(-pid, SIGKILL);
+            kill_at = 0;
+        }
+    }
+    close(out_pipe[0]);
+
+    while (!reaped && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        ;
+    if (WIFEXITED(status))
+        res->exit_code = WEXITSTATUS(status);
+    else if (WIFSIGNALED(status))
+        res->term_signal = WTERMSIG(status);
+}

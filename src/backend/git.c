@@ -1,0 +1,315 @@
+#include "repopool/git.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "repopool/gitops.h"
+#include "repopool/runner.h"
+#include "repopool/template.h"
+#include "repopool/workers.h"
+
+#define WATCHDOG_TICK_MS 500
+#define INTERRUPT_AFTER_SECONDS 2.0
+
+struct git_job {
+    struct work_item item;
+    struct git_backend *gb;
+    struct git_job *prev, *next; /* live jobs */
+    uint32_t id;
+    char *path;
+    atomic_bool cancel;
+    atomic_bool stalled;         /* the watchdog stopped it */
+    atomic_ullong last_heard_ns; /* uv_hrtime() of the last callback */
+    double cancel_at;            /* runner time the stop was asked; 0: not */
+    /* The thread running it, while it runs; guarded by gb->thread_lock. */
+    pthread_t thread;
+    bool on_thread;
+    struct git_progress progress;
+    struct git_request req;
+    struct git_outcome out;
+};
+
+struct git_backend {
+    struct backend base;
+    struct git_options opt;
+    struct workers workers;
+    uv_mutex_t thread_lock;
+    uv_timer_t watchdog;
+    struct git_job *live;
+    int open_handles;
+};
+
+static const char *const op_names[] = {"status", "fetch", "pull"};
+
+static void on_interrupt(int signum)
+{
+    /* Nothing to do: its only job is to make a blocking call return EINTR. */
+    (void)signum;
+}
+
+static void note_heard(void *ctx)
+{
+    struct git_job *job = ctx;
+    atomic_store(&job->last_heard_ns, uv_hrtime());
+    workers_note_progress(&job->gb->workers);
+}
+
+static void job_run(struct work_item *item)
+{
+    struct git_job *job = (struct git_job *)item;
+    struct git_backend *gb = job->gb;
+    uv_mutex_lock(&gb->thread_lock);
+    job->thread = pthread_self();
+    job->on_thread = true;
+    uv_mutex_unlock(&gb->thread_lock);
+
+    gitops_run(&job->req, &job->out);
+
+    uv_mutex_lock(&gb->thread_lock);
+    job->on_thread = false;
+    uv_mutex_unlock(&gb->thread_lock);
+}
+
+static void unlink_job(struct git_backend *gb, struct git_job *job)
+{
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        gb->live = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+}
+
+static void job_free(struct git_job *job)
+{
+    git_outcome_free(&job->out);
+    free(job->path);
+    free(job);
+}
+
+static void job_done(struct work_item *item)
+{
+    struct git_job *job = (struct git_job *)item;
+    struct git_backend *gb = job->gb;
+    struct runner *r = gb->base.runner;
+    struct task *t = sched_task(&r->sched, job->id);
+    unlink_job(gb, job);
+
+    /* What the remote or a git child printed becomes the task's output. */
+    size_t n = job->out.output.len;
+    char *text = n ? malloc(n) : NULL;
+    if (text) {
+        n = outbuf_copy(&job->out.output, text, n);
+        runner_capture(r, t, text, n);
+        free(text);
+    }
+    if (job->out.has_info) {
+        if (!t->git)
+            t->git = malloc(sizeof(*t->git));
+        if (t->git)
+            *t->git = job->out.info;
+    }
+    struct attempt_result res = {
+        .status = job->out.status,
+        .cls = job->out.cls,
+        .exit_code = -1,
+        .summary = job->out.summary.data,
+        .summary_len = job->out.summary.len,
+    };
+    char stalled[96];
+    if (atomic_load(&job->stalled)) {
+        res.status = TASK_FAILED;
+        res.cls = RP_CLASS_TIMEOUT;
+        int len = snprintf(stalled, sizeof(stalled), "stalled: nothing from the remote for %gs",
+                           gb->opt.stall_timeout);
+        res.summary = stalled;
+        res.summary_len = (size_t)len;
+    }
+    runner_attempt_done(r, job->id, &res);
+    job_free(job);
+}
+
+/* Copies live transfer figures into the task records, for the views. */
+static void on_progress(void *ctx)
+{
+    struct git_backend *gb = ctx;
+    struct sched *s = &gb->base.runner->sched;
+    for (struct git_job *job = gb->live; job; job = job->next) {
+        struct task *t = sched_task(s, job->id);
+        t->progress_objects = atomic_load(&job->progress.objects);
+        t->progress_total = atomic_load(&job->progress.total_objects);
+        t->progress_bytes = atomic_load(&job->progress.bytes);
+    }
+}
+
+static int git_start(struct backend *b, uint32_t id, struct task *t, const char *path,
+                     struct attempt_result *fail)
+{
+    struct git_backend *gb = (struct git_backend *)b;
+    struct git_job *job = calloc(1, sizeof(*job));
+    char *copy = strdup(path);
+    if (!job || !copy) {
+        free(job);
+        free(copy);
+        *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1,
+                                        .summary = "out of memory", .summary_len = 13};
+        return UV_ENOMEM;
+    }
+    (void)t;
+    job->item.run = job_run;
+    job->item.done = job_done;
+    job->gb = gb;
+    job->id = id;
+    job->path = copy;
+    atomic_init(&job->cancel, false);
+    atomic_init(&job->stalled, false);
+    atomic_init(&job->last_heard_ns, uv_hrtime());
+    git_outcome_init(&job->out);
+    job->req = (struct git_request){
+        .op = gb->opt.op,
+        .path = job->path,
+        .remote = gb->opt.remote,
+        .fetch_with_git = gb->opt.fetch_with_git,
+        .child_timeout = gb->opt.child_timeout,
+        .cancel = &job->cancel,
+        .progress = &job->progress,
+        .note_progress = note_heard,
+        .ctx = job,
+    };
+    int rc = workers_submit(&gb->workers, &job->item);
+    if (rc < 0) {
+        job_free(job);
+        *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1,
+                                        .summary = "cannot start a worker thread",
+                                        .summary_len = strlen("cannot start a worker thread")};
+        return rc;
+    }
+    job->next = gb->live;
+    if (gb->live)
+        gb->live->prev = job;
+    gb->live = job;
+    return 0;
+}
+
+static struct git_job *find_job(struct git_backend *gb, uint32_t id)
+{
+    for (struct git_job *job = gb->live; job; job = job->next)
+        if (job->id == id)
+            return job;
+    return NULL;
+}
+
+static void stop_job(struct git_job *job)
+{
+    if (job->cancel_at == 0)
+        job->cancel_at = runner_now(job->gb->base.runner);
+    atomic_store(&job->cancel, true);
+}
+
+static void git_cancel(struct backend *b, uint32_t id, struct task *t)
+{
+    (void)t;
+    struct git_job *job = find_job((struct git_backend *)b, id);
+    if (job)
+        stop_job(job);
+}
+
+static void git_kill_all(struct backend *b)
+{
+    struct git_backend *gb = (struct git_backend *)b;
+    for (struct git_job *job = gb->live; job; job = job->next) {
+        stop_job(job);
+        /* No grace: a cancel time long past makes the next tick interrupt. */
+        job->cancel_at = -INTERRUPT_AFTER_SECONDS;
+    }
+}
+
+static void on_watchdog(uv_timer_t *timer)
+{
+    struct git_backend *gb = timer->data;
+    double now = runner_now(gb->base.runner);
+    uint64_t now_ns = uv_hrtime();
+    for (struct git_job *job = gb->live; job; job = job->next) {
+        double quiet = (double)(now_ns - atomic_load(&job->last_heard_ns)) / 1e9;
+        bool network = gb->opt.op != GIT_OP_STATUS;
+        if (network && gb->opt.stall_timeout > 0 && quiet > gb->opt.stall_timeout && !atomic_load(&job->cancel)) {
+            atomic_store(&job->stalled, true);
+            stop_job(job);
+        }
+        if (job->cancel_at != 0 && now - job->cancel_at >= INTERRUPT_AFTER_SECONDS) {
+            uv_mutex_lock(&gb->thread_lock);
+            if (job->on_thread)
+                pthread_kill(job->thread, SIGURG);
+            uv_mutex_unlock(&gb->thread_lock);
+        }
+    }
+}
+
+static void on_closed(uv_handle_t *handle)
+{
+    struct git_backend *gb = handle->data;
+    if (--gb->open_handles == 0) {
+        uv_mutex_destroy(&gb->thread_lock);
+        free(gb);
+    }
+}
+
+static void git_close(struct backend *b)
+{
+    struct git_backend *gb = (struct git_backend *)b;
+    /* Every task has ended, so no job is queued or running. */
+    uv_close((uv_handle_t *)&gb->watchdog, on_closed);
+    workers_close(&gb->workers, on_closed, gb);
+}
+
+static void git_describe(struct backend *b, const char *path, struct strbuf *out)
+{
+    struct git_backend *gb = (struct git_backend *)b;
+    strbuf_puts(out, "git -C ");
+    shell_quote(out, path);
+    strbuf_putc(out, ' ');
+    strbuf_puts(out, op_names[gb->opt.op]);
+}
+
+static const struct backend_ops git_ops = {
+    .needs_directory = true,
+    .start = git_start,
+    .cancel = git_cancel,
+    .kill_all = git_kill_all,
+    .close = git_close,
+    .describe = git_describe,
+};
+
+struct backend *git_backend_new(struct runner *r, uv_loop_t *loop, const struct git_options *opt)
+{
+    struct git_backend *gb = calloc(1, sizeof(*gb));
+    if (!gb)
+        return NULL;
+    gb->base.ops = &git_ops;
+    gb->base.runner = r;
+    gb->base.loop = loop;
+    gb->opt = *opt;
+    if (uv_mutex_init(&gb->thread_lock) < 0) {
+        free(gb);
+        return NULL;
+    }
+    if (workers_init(&gb->workers, loop, on_progress, gb) < 0) {
+        uv_mutex_destroy(&gb->thread_lock);
+        free(gb);
+        return NULL;
+    }
+    uv_timer_init(loop, &gb->watchdog);
+    gb->watchdog.data = gb;
+    gb->open_handles = 2;
+    uv_timer_start(&gb->watchdog, on_watchdog, WATCHDOG_TICK_MS, WATCHDOG_TICK_MS);
+
+    /* Without SA_RESTART, so the interrupted call fails instead of resuming. */
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_interrupt;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGURG, &sa, NULL);
+    return &gb->base;
+}

@@ -1,0 +1,708 @@
+#include "repopool/gitops.h"
+
+#include <git2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "repopool/childproc.h"
+#include "repopool/credential.h"
+#include "repopool/template.h"
+
+void git_outcome_init(struct git_outcome *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->status = TASK_OK;
+    out->cls = RP_CLASS_NONE;
+    strbuf_init(&out->summary);
+    outbuf_init(&out->output, OUTBUF_DEFAULT_LIMIT);
+}
+
+void git_outcome_free(struct git_outcome *out)
+{
+    strbuf_free(&out->summary);
+    outbuf_free(&out->output);
+}
+
+static void set_outcome(struct git_outcome *out, enum task_state status, enum rp_class cls,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void set_outcome(struct git_outcome *out, enum task_state status, enum rp_class cls,
+                        const char *fmt, ...)
+{
+    out->status = status;
+    out->cls = cls;
+    strbuf_reset(&out->summary);
+    va_list ap;
+    va_start(ap, fmt);
+    strbuf_vprintf(&out->summary, fmt, ap);
+    va_end(ap);
+}
+
+static bool cancelled(const struct git_request *req)
+{
+    return req->cancel && atomic_load(req->cancel);
+}
+
+/* libgit2 keeps its last error per thread; read it before the next call. */
+static const char *error_text(void)
+{
+    const git_error *e = git_error_last();
+    return e && e->message ? e->message : "unknown libgit2 error";
+}
+
+/* Sorts a network failure into the classes a user can act on. */
+static enum rp_class class_of_message(const char *msg)
+{
+    if (strcasestr(msg, "connection refused") || strstr(msg, "429") ||
+        strcasestr(msg, "too many"))
+        return RP_CLASS_REFUSED;
+    if (strcasestr(msg, "timed out") || strcasestr(msg, "timeout"))
+        return RP_CLASS_TIMEOUT;
+    if (strcasestr(msg, "authentication") || strcasestr(msg, "permission denied") ||
+        strcasestr(msg, "could not read username") || strcasestr(msg, "credentials"))
+        return RP_CLASS_AUTH;
+    return RP_CLASS_NETWORK;
+}
+
+static enum rp_class class_of_error(int err)
+{
+    switch (err) {
+    case GIT_EOWNER:
+        return RP_CLASS_OWNER;
+    case GIT_EAUTH:
+    case GIT_ECERTIFICATE:
+        return RP_CLASS_AUTH;
+    case GIT_ELOCKED:
+        return RP_CLASS_LOCKED;
+    default:
+        break;
+    }
+    const git_error *e = git_error_last();
+    if (e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_SSH || e->klass == GIT_ERROR_HTTP ||
+              e->klass == GIT_ERROR_SSL || e->klass == GIT_ERROR_OS))
+        return class_of_message(e->message ? e->message : "");
+    return RP_CLASS_INTERNAL;
+}
+
+static void fail_with_error(struct git_outcome *out, int err, const char *doing)
+{
+    set_outcome(out, TASK_FAILED, class_of_error(err), "%s: %s", doing, error_text());
+}
+
+static int open_repo(const struct git_request *req, git_repository **repo, struct git_outcome *out)
+{
+    /* NO_SEARCH: a directory inside some other repository is not that
+     * repository. */
+    int err = git_repository_open_ext(repo, req->path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL);
+    if (err == 0 && git_repository_is_bare(*repo)) {
+        git_repository_free(*repo);
+        *repo = NULL;
+        set_outcome(out, TASK_FAILED, RP_CLASS_NOT_A_REPO, "bare repository: no working tree");
+        return -1;
+    }
+    if (err == GIT_ENOTFOUND) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_NOT_A_REPO, "not a git repository");
+    } else if (err == GIT_EOWNER) {
+        struct strbuf quoted;
+        strbuf_init(&quoted);
+        shell_quote(&quoted, req->path);
+        set_outcome(out, TASK_FAILED, RP_CLASS_OWNER,
+                    "dubious ownership: the repository is owned by someone else; to trust it, run: "
+                    "git config --global --add safe.directory %s",
+                    quoted.data ? quoted.data : "");
+        strbuf_free(&quoted);
+    } else if (err < 0) {
+        fail_with_error(out, err, "cannot open repository");
+    }
+    return err < 0 ? -1 : 0;
+}
+
+static void copy_name(char *dst, size_t cap, const char *name, const char *prefix)
+{
+    size_t k = strlen(prefix);
+    if (strncmp(name, prefix, k) == 0)
+        name += k;
+    snprintf(dst, cap, "%s", name);
+}
+
+/* "refs/remotes/origin/main" -> "origin/main", as git status shows it. */
+static void upstream_short_name(char *dst, size_t cap, const char *refname)
+{
+    if (strncmp(refname, "refs/remotes/", 13) == 0)
+        copy_name(dst, cap, refname, "refs/remotes/");
+    else
+        copy_name(dst, cap, refname, "refs/heads/");
+}
+
+static enum git_repo_state repo_state(git_repository *repo)
+{
+    switch (git_repository_state(repo)) {
+    case GIT_REPOSITORY_STATE_MERGE:
+        return GIT_STATE_MERGE;
+    case GIT_REPOSITORY_STATE_REVERT:
+    case GIT_REPOSITORY_STATE_REVERT_SEQUENCE:
+        return GIT_STATE_REVERT;
+    case GIT_REPOSITORY_STATE_CHERRYPICK:
+    case GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE:
+        return GIT_STATE_CHERRY_PICK;
+    case GIT_REPOSITORY_STATE_BISECT:
+        return GIT_STATE_BISECT;
+    case GIT_REPOSITORY_STATE_REBASE:
+    case GIT_REPOSITORY_STATE_REBASE_INTERACTIVE:
+    case GIT_REPOSITORY_STATE_REBASE_MERGE:
+    case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE:
+        return GIT_STATE_REBASE;
+    case GIT_REPOSITORY_STATE_APPLY_MAILBOX:
+        return GIT_STATE_AM;
+    default:
+        return GIT_STATE_CLEAN;
+    }
+}
+
+/*
+ * Fills branch, head, upstream and ahead/behind. *branch_ref gets the full
+ * name of the checked-out branch ("" when detached).
+ */
+static int read_branch(git_repository *repo, struct git_info *gi, char *branch_ref, size_t cap)
+{
+    branch_ref[0] = '\0';
+    git_reference *head = NULL;
+    int err = git_repository_head(&head, repo);
+    if (err == GIT_EUNBORNBRANCH) {
+        gi->unborn = true;
+        git_reference *sym = NULL;
+        if (git_reference_lookup(&sym, repo, "HEAD") == 0 && git_reference_symbolic_target(sym)) {
+            snprintf(branch_ref, cap, "%s", git_reference_symbolic_target(sym));
+            copy_name(gi->branch, sizeof(gi->branch), branch_ref, "refs/heads/");
+        }
+        git_reference_free(sym);
+    } else if (err < 0) {
+        return err;
+    } else {
+        git_oid_tostr(gi->head, sizeof(gi->head), git_reference_target(head));
+        if (git_repository_head_detached(repo)) {
+            gi->detached = true;
+        } else {
+            snprintf(branch_ref, cap, "%s", git_reference_name(head));
+            copy_name(gi->branch, sizeof(gi->branch), branch_ref, "refs/heads/");
+        }
+        git_reference_free(head);
+    }
+    if (!branch_ref[0])
+        return 0;
+
+    git_buf upstream = GIT_BUF_INIT;
+    if (git_branch_upstream_name(&upstream, repo, branch_ref) == 0) {
+        upstream_short_name(gi->upstream, sizeof(gi->upstream), upstream.ptr);
+        git_oid up_oid, local_oid;
+        if (git_reference_name_to_id(&up_oid, repo, upstream.ptr) < 0) {
+            gi->upstream_gone = true;
+        } else if (!gi->unborn && git_oid_fromstr(&local_oid, gi->head) == 0) {
+            size_t ahead = 0, behind = 0;
+            if (git_graph_ahead_behind(&ahead, &behind, repo, &local_oid, &up_oid) == 0) {
+                gi->ahead = (unsigned)ahead;
+                gi->behind = (unsigned)behind;
+            }
+        }
+    }
+    git_buf_dispose(&upstream);
+    git_error_clear();
+    return 0;
+}
+
+/* Counts changes as `git status --porcelain=v2` lists them. */
+static int count_changes(git_repository *repo, struct git_info *gi, bool with_untracked)
+{
+    git_status_options so;
+    git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+    so.show = GIT_STATUS_SHOW_INDEX_AND_WORKDIR;
+    /* git status detects renames in the index by default, and reports an
+     * untracked directory as one entry. */
+    so.flags = GIT_STATUS_OPT_RENAMES_HEAD_TO_INDEX;
+    if (with_untracked)
+        so.flags |= GIT_STATUS_OPT_INCLUDE_UNTRACKED;
+    git_status_list *list = NULL;
+    int err = git_status_list_new(&list, repo, &so);
+    if (err < 0)
+        return err;
+    const unsigned staged_bits = GIT_STATUS_INDEX_NEW | GIT_STATUS_INDEX_MODIFIED | GIT_STATUS_INDEX_DELETED |
+                                 GIT_STATUS_INDEX_RENAMED | GIT_STATUS_INDEX_TYPECHANGE;
+    const unsigned modified_bits = GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_DELETED | GIT_STATUS_WT_TYPECHANGE |
+                                   GIT_STATUS_WT_RENAMED | GIT_STATUS_WT_UNREADABLE;
+    size_t n = git_status_list_entrycount(list);
+    for (size_t i = 0; i < n; i++) {
+        unsigned s = git_status_byindex(list, i)->status;
+        if (s & GIT_STATUS_CONFLICTED) {
+            gi->conflicted++;
+            continue;
+        }
+        if (s & staged_bits)
+            gi->staged++;
+        if (s & modified_bits)
+            gi->modified++;
+        if (s & GIT_STATUS_WT_NEW)
+            gi->untracked++;
+    }
+    git_status_list_free(list);
+    return 0;
+}
+
+/* Runs `git` with args in the repository; output goes to out->output. */
+static void run_git(const struct git_request *req, char *const argv[], struct git_outcome *out,
+                    struct child_result *res)
+{
+    child_run(argv, req->path, NULL, &out->output, req->cancel, req->child_timeout, res);
+}
+
+/* The last line a child printed, for summaries. */
+static void last_output_line(const struct git_outcome *out, char *dst, size_t cap)
+{
+    outbuf_last_line(&out->output, dst, cap);
+}
+
+/* When libgit2 cannot read the index (a split index, an extension it does
+ * not know), git itself can: ask it, and say so. */
+static void status_via_git(const struct git_request *req, struct git_outcome *out, const char *why)
+{
+    char *argv[] = {"git", "--no-optional-locks", "status", "--porcelain=v2", "--branch", NULL};
+    struct child_result res;
+    struct outbuf saved = out->output;
+    outbuf_init(&out->output, 4u << 20); /* porcelain of a large tree */
+    run_git(req, argv, out, &res);
+    size_t n = out->output.len;
+    char *text = malloc(n + 1);
+    if (text)
+        n = outbuf_copy(&out->output, text, n);
+    bool parsed = text && res.exit_code == 0 && !outbuf_truncated(&out->output) &&
+                  git_porcelain_v2_parse(text, n, &out->info) == 0;
+    free(text);
+    outbuf_free(&out->output);
+    out->output = saved;
+    if (!parsed) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot read the index (%s), nor could git%s", why,
+                    res.spawn_error ? ": git is not installed" : "");
+        return;
+    }
+    out->has_info = true;
+    git_info_summary(&out->info, &out->summary);
+    strbuf_printf(&out->summary, " (read by git: libgit2 %s)", why);
+}
+
+static void do_status(const struct git_request *req, git_repository *repo, struct git_outcome *out)
+{
+    struct git_info *gi = &out->info;
+    char branch_ref[512];
+    gi->state = repo_state(repo);
+    int err = read_branch(repo, gi, branch_ref, sizeof(branch_ref));
+    if (err < 0) {
+        fail_with_error(out, err, "cannot read HEAD");
+        return;
+    }
+    err = count_changes(repo, gi, true);
+    if (err < 0) {
+        const git_error *e = git_error_last();
+        if (e && e->klass == GIT_ERROR_INDEX) {
+            char why[256];
+            snprintf(why, sizeof(why), "cannot read the index: %s", error_text());
+            status_via_git(req, out, why);
+        } else {
+            fail_with_error(out, err, "status");
+        }
+        return;
+    }
+    out->has_info = true;
+    git_info_summary(gi, &out->summary);
+}
+
+/* --- fetch --- */
+
+struct fetch_ctx {
+    const struct git_request *req;
+    struct git_outcome *out;
+    bool tried_agent, tried_helper, tried_username;
+    unsigned updated_refs;
+    char remote_name[128];
+};
+
+static int on_sideband(const char *str, int len, void *payload)
+{
+    struct fetch_ctx *fc = payload;
+    if (len > 0)
+        outbuf_append(&fc->out->output, str, (size_t)len);
+    return cancelled(fc->req) ? -1 : 0;
+}
+
+static int on_transfer(const git_indexer_progress *stats, void *payload)
+{
+    struct fetch_ctx *fc = payload;
+    struct git_progress *p = fc->req->progress;
+    if (p) {
+        atomic_store(&p->objects, stats->received_objects);
+        atomic_store(&p->total_objects, stats->total_objects);
+        atomic_store(&p->bytes, stats->received_bytes);
+        if (fc->req->note_progress)
+            fc->req->note_progress(fc->req->ctx);
+    }
+    return cancelled(fc->req) ? -1 : 0;
+}
+
+static int on_update_tips(const char *refname, const git_oid *a, const git_oid *b, void *payload)
+{
+    struct fetch_ctx *fc = payload;
+    (void)refname;
+    (void)a;
+    (void)b;
+    fc->updated_refs++;
+    return cancelled(fc->req) ? -1 : 0;
+}
+
+/* Asks git's credential helpers, as `git fetch` would, without a prompt. */
+static int credential_from_helpers(struct fetch_ctx *fc, git_credential **out, const char *url,
+                                   const char *username)
+{
+    struct strbuf request, user, pass;
+    strbuf_init(&request);
+    strbuf_init(&user);
+    strbuf_init(&pass);
+    int rc = -1;
+    if (credential_request(&request, url, username) == 0) {
+        char *argv[] = {"git", "credential", "fill", NULL};
+        struct outbuf answer;
+        outbuf_init(&answer, 16384);
+        struct child_result res;
+        child_run(argv, fc->req->path, request.data, &answer, fc->req->cancel, 30, &res);
+        char text[16384];
+        size_t n = outbuf_copy(&answer, text, sizeof(text));
+        if (res.exit_code == 0 && credential_parse(text, n, &user, &pass) == 0)
+            rc = git_credential_userpass_plaintext_new(out, user.data ? user.data : "", pass.data);
+        /* The password must not outlive its use. */
+        explicit_bzero(text, sizeof(text));
+        if (answer.data)
+            explicit_bzero(answer.data, answer.cap);
+        outbuf_free(&answer);
+    }
+    if (pass.data)
+        explicit_bzero(pass.data, pass.len);
+    strbuf_free(&request);
+    strbuf_free(&user);
+    strbuf_free(&pass);
+    return rc;
+}
+
+/* Each method is tried once; then the fetch fails as "auth". libgit2 calls
+ * back after every rejection, so without this bookkeeping it would loop. */
+static int on_credentials(git_credential **out, const char *url, const char *username_from_url,
+                          unsigned int allowed, void *payload)
+{
+    struct fetch_ctx *fc = payload;
+    if (cancelled(fc->req))
+        return GIT_EUSER;
+    const char *user = username_from_url && *username_from_url ? username_from_url : NULL;
+    if ((allowed & GIT_CREDENTIAL_USERNAME) && !fc->tried_username) {
+        fc->tried_username = true;
+        return git_credential_username_new(out, user ? user : "git");
+    }
+    if ((allowed & GIT_CREDENTIAL_SSH_KEY) && !fc->tried_agent) {
+        fc->tried_agent = true;
+        if (git_credential_ssh_key_from_agent(out, user ? user : "git") == 0)
+            return 0;
+    }
+    if ((allowed & GIT_CREDENTIAL_USERPASS_PLAINTEXT) && !fc->tried_helper) {
+        fc->tried_helper = true;
+        if (credential_from_helpers(fc, out, url, user) == 0)
+            return 0;
+    }
+    git_error_set_str(GIT_ERROR_CALLBACK,
+                      "authentication failed (tried ssh-agent and git credential helpers, once each)");
+    return GIT_EAUTH;
+}
+
+static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const char *name)
+{
+    git_remote *remote = NULL;
+    int err = git_remote_lookup(&remote, repo, name);
+    if (err < 0) {
+        if (err == GIT_ENOTFOUND)
+            set_outcome(fc->out, TASK_FAILED, RP_CLASS_USAGE, "no remote named '%s'", name);
+        else
+            fail_with_error(fc->out, err, name);
+        return -1;
+    }
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    fo.callbacks.sideband_progress = on_sideband;
+    fo.callbacks.transfer_progress = on_transfer;
+    fo.callbacks.update_tips = on_update_tips;
+    fo.callbacks.credentials = on_credentials;
+    fo.callbacks.payload = fc;
+    /* No certificate_check callback: libgit2's own verdict, known_hosts
+     * included, stands. */
+    fc->tried_agent = fc->tried_helper = fc->tried_username = false;
+    err = git_remote_fetch(remote, NULL, &fo, NULL);
+    if (err < 0) {
+        if (cancelled(fc->req))
+            set_outcome(fc->out, TASK_FAILED, RP_CLASS_NONE, "stopped");
+        else
+            fail_with_error(fc->out, err, name);
+    }
+    git_remote_free(remote);
+    return err < 0 ? -1 : 0;
+}
+
+static int fetch_with_libgit2(const struct git_request *req, git_repository *repo, const char *only,
+                              struct git_outcome *out, unsigned *nremotes, unsigned *updated)
+{
+    struct fetch_ctx fc = {.req = req, .out = out};
+    if (only) {
+        *nremotes = 1;
+        int rc = fetch_one_remote(&fc, repo, only);
+        *updated = fc.updated_refs;
+        return rc;
+    }
+    git_strarray names = {0};
+    int err = git_remote_list(&names, repo);
+    if (err < 0) {
+        fail_with_error(out, err, "cannot list remotes");
+        return -1;
+    }
+    int rc = 0;
+    *nremotes = (unsigned)names.count;
+    for (size_t i = 0; i < names.count && rc == 0; i++)
+        rc = fetch_one_remote(&fc, repo, names.strings[i]);
+    git_strarray_dispose(&names);
+    *updated = fc.updated_refs;
+    return rc;
+}
+
+static int fetch_with_git(const struct git_request *req, const char *only, struct git_outcome *out)
+{
+    char *argv[] = {"git", "fetch", only ? (char *)only : "--all", NULL};
+    struct child_result res;
+    run_git(req, argv, out, &res);
+    char last[400];
+    last_output_line(out, last, sizeof(last));
+    if (res.spawn_error) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot run git: %s", strerror(res.spawn_error));
+        return -1;
+    }
+    if (res.stopped) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_TIMEOUT, "git fetch stopped");
+        return -1;
+    }
+    if (res.exit_code != 0) {
+        set_outcome(out, TASK_FAILED, res.term_signal ? RP_CLASS_SIGNAL : class_of_message(last),
+                    "git fetch: exit %d: %s", res.exit_code, last);
+        return -1;
+    }
+    return 0;
+}
+
+/* Fetches (every remote, or only), leaving the outcome's summary alone on
+ * success; returns 0, or -1 with the outcome describing the failure. */
+static int fetch(const struct git_request *req, git_repository *repo, const char *only,
+                 struct git_outcome *out, unsigned *nremotes, unsigned *updated)
+{
+    *nremotes = 0;
+    *updated = 0;
+    if (req->fetch_with_git) {
+        *nremotes = 1;
+        return fetch_with_git(req, only, out);
+    }
+    return fetch_with_libgit2(req, repo, only, out, nremotes, updated);
+}
+
+static void do_fetch(const struct git_request *req, git_repository *repo, struct git_outcome *out)
+{
+    unsigned nremotes, updated;
+    if (fetch(req, repo, req->remote, out, &nremotes, &updated) < 0)
+        return;
+    if (req->fetch_with_git) {
+        char last[400];
+        last_output_line(out, last, sizeof(last));
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, "%s", last[0] ? last : "fetched");
+    } else if (nremotes == 0) {
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, "no remotes to fetch");
+    } else {
+        unsigned long long bytes = req->progress ? atomic_load(&req->progress->bytes) : 0;
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, "%u remote%s: %s", nremotes, nremotes == 1 ? "" : "s",
+                    updated ? "" : "up to date");
+        if (updated)
+            strbuf_printf(&out->summary, "%u ref%s updated, %llu bytes", updated, updated == 1 ? "" : "s", bytes);
+    }
+}
+
+/* --- pull: fetch, then fast-forward only --- */
+
+static bool index_lock_held(git_repository *repo)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof(path), "%sindex.lock", git_repository_path(repo));
+    return stat(path, &st) == 0;
+}
+
+struct checkout_ctx {
+    char first_conflict[256];
+};
+
+static int on_checkout_notify(git_checkout_notify_t why, const char *path, const git_diff_file *baseline,
+                              const git_diff_file *target, const git_diff_file *workdir, void *payload)
+{
+    struct checkout_ctx *cc = payload;
+    (void)baseline;
+    (void)target;
+    (void)workdir;
+    if (why == GIT_CHECKOUT_NOTIFY_CONFLICT && !cc->first_conflict[0])
+        snprintf(cc->first_conflict, sizeof(cc->first_conflict), "%s", path);
+    return 0;
+}
+
+/* Checks out target and moves the branch to it. Safe mode: libgit2 finds
+ * every conflict before it writes anything, so a refusal changes nothing. */
+static void fast_forward(git_repository *repo, const char *branch_ref, const git_oid *from,
+                         const git_oid *to, unsigned commits, struct git_outcome *out)
+{
+    git_commit *target = NULL;
+    git_reference *branch = NULL, *moved = NULL;
+    int err = git_commit_lookup(&target, repo, to);
+    if (err < 0) {
+        fail_with_error(out, err, "cannot read the upstream commit");
+        return;
+    }
+    struct checkout_ctx cc = {{0}};
+    git_checkout_options co;
+    git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+    co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_DONT_OVERWRITE_IGNORED;
+    co.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT;
+    co.notify_cb = on_checkout_notify;
+    co.notify_payload = &cc;
+    err = git_checkout_tree(repo, (const git_object *)target, &co);
+    if (err == GIT_ECONFLICT) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "local files would be overwritten%s%s",
+                    cc.first_conflict[0] ? ": " : "", cc.first_conflict);
+    } else if (err == GIT_ELOCKED) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_LOCKED, "the index is locked by another git process");
+    } else if (err < 0) {
+        fail_with_error(out, err, "checkout");
+    } else if ((err = git_reference_lookup(&branch, repo, branch_ref)) < 0 ||
+               (err = git_reference_set_target(&moved, branch, to, "pull: fast-forward (repopool)")) < 0) {
+        fail_with_error(out, err, "cannot move the branch after checkout");
+    } else {
+        char a[8], b[8];
+        git_oid_tostr(a, sizeof(a), from);
+        git_oid_tostr(b, sizeof(b), to);
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, "fast-forwarded %s..%s (%u commit%s)", a, b, commits,
+                    commits == 1 ? "" : "s");
+    }
+    git_reference_free(moved);
+    git_reference_free(branch);
+    git_commit_free(target);
+}
+
+static void do_pull(const struct git_request *req, git_repository *repo, struct git_outcome *out)
+{
+    struct git_info *gi = &out->info;
+    char branch_ref[512];
+    gi->state = repo_state(repo);
+    /* Every refusal that needs no network comes first, and touches nothing. */
+    if (gi->state != GIT_STATE_CLEAN) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "%s in progress", git_state_name(gi->state));
+        return;
+    }
+    if (index_lock_held(repo)) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_LOCKED, "index.lock is held: another git process is at work");
+        return;
+    }
+    int err = read_branch(repo, gi, branch_ref, sizeof(branch_ref));
+    if (err < 0) {
+        fail_with_error(out, err, "cannot read HEAD");
+        return;
+    }
+    if (gi->detached) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_DETACHED, "HEAD is detached at %.7s", gi->head);
+        return;
+    }
+    if (gi->unborn) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_NO_UPSTREAM, "%s has no commits yet", gi->branch);
+        return;
+    }
+    if (!gi->upstream[0]) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_NO_UPSTREAM, "%s has no upstream branch", gi->branch);
+        return;
+    }
+    if ((err = count_changes(repo, gi, false)) < 0) {
+        fail_with_error(out, err, "status");
+        return;
+    }
+    if (gi->staged || gi->modified || gi->conflicted) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "uncommitted changes: %u staged, %u modified%s", gi->staged,
+                    gi->modified, gi->conflicted ? ", conflicts" : "");
+        return;
+    }
+
+    git_buf remote = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
+    if ((err = git_branch_upstream_remote(&remote, repo, branch_ref)) < 0 ||
+        (err = git_branch_upstream_name(&upstream_ref, repo, branch_ref)) < 0) {
+        fail_with_error(out, err, "cannot resolve the upstream");
+        goto done;
+    }
+    /* An upstream in this repository ('.') needs no fetch. */
+    unsigned nremotes, updated;
+    if (strcmp(remote.ptr, ".") != 0 && fetch(req, repo, remote.ptr, out, &nremotes, &updated) < 0)
+        goto done;
+    if (cancelled(req)) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_NONE, "stopped");
+        goto done;
+    }
+
+    git_oid local, up;
+    size_t ahead = 0, behind = 0;
+    if (git_reference_name_to_id(&up, repo, upstream_ref.ptr) < 0) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_NO_UPSTREAM, "upstream %s is gone", gi->upstream);
+        goto done;
+    }
+    if ((err = git_oid_fromstr(&local, gi->head)) < 0 ||
+        (err = git_graph_ahead_behind(&ahead, &behind, repo, &local, &up)) < 0) {
+        fail_with_error(out, err, "cannot compare with the upstream");
+        goto done;
+    }
+    gi->ahead = (unsigned)ahead;
+    gi->behind = (unsigned)behind;
+    if (ahead && behind)
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIVERGED, "diverged from %s: ahead %zu, behind %zu", gi->upstream,
+                    ahead, behind);
+    else if (!behind)
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, ahead ? "up to date (ahead %zu)" : "up to date", ahead);
+    else
+        fast_forward(repo, branch_ref, &local, &up, (unsigned)behind, out);
+    if (out->status == TASK_OK && behind && !ahead) {
+        git_oid_tostr(gi->head, sizeof(gi->head), &up);
+        gi->behind = 0;
+    }
+    out->has_info = true;
+done:
+    git_buf_dispose(&remote);
+    git_buf_dispose(&upstream_ref);
+}
+
+void gitops_run(const struct git_request *req, struct git_outcome *out)
+{
+    git_repository *repo = NULL;
+    if (open_repo(req, &repo, out) < 0)
+        return;
+    switch (req->op) {
+    case GIT_OP_STATUS:
+        do_status(req, repo, out);
+        break;
+    case GIT_OP_FETCH:
+        do_fetch(req, repo, out);
+        break;
+    case GIT_OP_PULL:
+        do_pull(req, repo, out);
+        break;
+    }
+    git_repository_free(repo);
+}

@@ -1,0 +1,132 @@
+#include "repopool/workers.h"
+
+#include <stdlib.h>
+
+static void worker_main(void *arg)
+{
+    struct workers *w = arg;
+    uv_mutex_lock(&w->lock);
+    for (;;) {
+        while (!w->todo_head && !w->stopping)
+            uv_cond_wait(&w->wake, &w->lock);
+        if (w->stopping)
+            break;
+        struct work_item *item = w->todo_head;
+        w->todo_head = item->next;
+        if (!w->todo_head)
+            w->todo_tail = NULL;
+        w->idle--;
+        uv_mutex_unlock(&w->lock);
+
+        item->run(item);
+
+        uv_mutex_lock(&w->lock);
+        item->next = NULL;
+        if (w->done_tail)
+            w->done_tail->next = item;
+        else
+            w->done_head = item;
+        w->done_tail = item;
+        w->idle++;
+        uv_async_send(&w->async);
+    }
+    uv_mutex_unlock(&w->lock);
+}
+
+static void on_async(uv_async_t *async)
+{
+    struct workers *w = async->data;
+    uv_mutex_lock(&w->lock);
+    struct work_item *done = w->done_head;
+    w->done_head = w->done_tail = NULL;
+    bool progress = w->progress_noted;
+    w->progress_noted = false;
+    uv_mutex_unlock(&w->lock);
+
+    if (progress && w->on_progress)
+        w->on_progress(w->ctx);
+    while (done) {
+        struct work_item *next = done->next;
+        done->done(done);
+        done = next;
+    }
+}
+
+int workers_init(struct workers *w, uv_loop_t *loop, void (*on_progress)(void *ctx), void *ctx)
+{
+    *w = (struct workers){.loop = loop, .on_progress = on_progress, .ctx = ctx};
+    int rc = uv_mutex_init(&w->lock);
+    if (rc < 0)
+        return rc;
+    if ((rc = uv_cond_init(&w->wake)) < 0) {
+        uv_mutex_destroy(&w->lock);
+        return rc;
+    }
+    if ((rc = uv_async_init(loop, &w->async, on_async)) < 0) {
+        uv_cond_destroy(&w->wake);
+        uv_mutex_destroy(&w->lock);
+        return rc;
+    }
+    w->async.data = w;
+    return 0;
+}
+
+int workers_submit(struct workers *w, struct work_item *item)
+{
+    uv_mutex_lock(&w->lock);
+    if (w->idle == 0) {
+        uv_thread_t *p = realloc(w->threads, (w->nthreads + 1) * sizeof(*p));
+        int rc = p ? 0 : UV_ENOMEM;
+        if (p) {
+            w->threads = p;
+            /* libgit2 needs more stack than a minimal thread offers, and
+             * a few hundred threads at 8 MiB each is too much address
+             * space on small machines: 1 MiB is plenty for both. */
+            uv_thread_options_t opt = {.flags = UV_THREAD_HAS_STACK_SIZE, .stack_size = 1u << 20};
+            rc = uv_thread_create_ex(&w->threads[w->nthreads], &opt, worker_main, w);
+        }
+        if (rc < 0) {
+            uv_mutex_unlock(&w->lock);
+            return rc;
+        }
+        w->nthreads++;
+        w->idle++;
+    }
+    item->next = NULL;
+    if (w->todo_tail)
+        w->todo_tail->next = item;
+    else
+        w->todo_head = item;
+    w->todo_tail = item;
+    uv_cond_signal(&w->wake);
+    uv_mutex_unlock(&w->lock);
+    return 0;
+}
+
+void workers_note_progress(struct workers *w)
+{
+    uv_mutex_lock(&w->lock);
+    bool first = !w->progress_noted;
+    w->progress_noted = true;
+    uv_mutex_unlock(&w->lock);
+    if (first)
+        uv_async_send(&w->async);
+}
+
+void workers_close(struct workers *w, uv_close_cb closed, void *close_data)
+{
+    uv_mutex_lock(&w->lock);
+    w->stopping = true;
+    uv_cond_broadcast(&w->wake);
+    uv_mutex_unlock(&w->lock);
+    for (size_t i = 0; i < w->nthreads; i++)
+        uv_thread_join(&w->threads[i]);
+    free(w->threads);
+    w->threads = NULL;
+    w->nthreads = 0;
+    uv_cond_destroy(&w->wake);
+    uv_mutex_destroy(&w->lock);
+    /* Only now: no thread is left to send on it. */
+    w->async.data = close_data;
+    uv_close((uv_handle_t *)&w->async, closed);
+}
