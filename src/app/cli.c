@@ -244,6 +244,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     const char *jobs_text = NULL;
     bool git_given = false;
     bool demo_given = false;
+    bool fetch_with_given = false;
     char name[64];
     unsigned long long u;
     int opt;
@@ -285,6 +286,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             cfg->remote = arg;
             break;
         case OPT_FETCH_WITH:
+            fetch_with_given = true;
             if (strcmp(arg, "git") == 0)
                 cfg->fetch_with_git = true;
             else if (strcmp(arg, "libgit2") == 0)
@@ -404,6 +406,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     if (demo_given && (cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs))
         return usage_error(err, "--demo simulates its own tasks and takes no repositories");
     cfg->work = cfg->ncommand ? WORK_COMMAND : demo_given ? WORK_DEMO : WORK_GIT;
+    if ((cfg->remote || fetch_with_given) && (cfg->work != WORK_GIT || cfg->git_op == GIT_OP_STATUS))
+        return usage_error(err, "--remote and --fetch-with apply to --git fetch and --git pull");
     if (cfg->json)
         cfg->tui = TUI_OFF;
     return CLI_OK;

@@ -136,7 +136,8 @@ int run(const struct config *cfg)
 
     raise_fd_limit();
     /* Once, before any worker thread exists. */
-    git_libgit2_init();
+    if (cfg->work == WORK_GIT)
+        git_libgit2_init();
     uv_loop_t loop;
     uv_loop_init(&loop);
     struct runner runner;
@@ -182,7 +183,8 @@ int run(const struct config *cfg)
 
     if (uv_loop_close(&loop) != 0)
         fprintf(stderr, "repopool: internal error: handles left open at exit\n");
-    git_libgit2_shutdown();
+    if (cfg->work == WORK_GIT)
+        git_libgit2_shutdown();
     report_close(&rep);
     repos_free(&repos);
     strbuf_free(&err);

@@ -233,7 +233,9 @@ static void on_watchdog(uv_timer_t *timer)
     uint64_t now_ns = uv_hrtime();
     for (struct git_job *job = gb->live; job; job = job->next) {
         double quiet = (double)(now_ns - atomic_load(&job->last_heard_ns)) / 1e9;
-        bool network = gb->opt.op != GIT_OP_STATUS;
+        /* A `git fetch` child has its own limits (--timeout) and says
+         * nothing while it works, so only libgit2 transfers are watched. */
+        bool network = gb->opt.op != GIT_OP_STATUS && !gb->opt.fetch_with_git;
         if (network && gb->opt.stall_timeout > 0 && quiet > gb->opt.stall_timeout && !atomic_load(&job->cancel)) {
             atomic_store(&job->stalled, true);
             stop_job(job);

@@ -79,10 +79,9 @@ int workers_submit(struct workers *w, struct work_item *item)
         int rc = p ? 0 : UV_ENOMEM;
         if (p) {
             w->threads = p;
-            /* libgit2 needs more stack than a minimal thread offers, and
-             * a few hundred threads at 8 MiB each is too much address
-             * space on small machines: 1 MiB is plenty for both. */
-            uv_thread_options_t opt = {.flags = UV_THREAD_HAS_STACK_SIZE, .stack_size = 1u << 20};
+            /* The default 8 MiB each adds up over a few hundred threads;
+             * libgit2 with zlib and TLS is comfortable in 4 MiB. */
+            uv_thread_options_t opt = {.flags = UV_THREAD_HAS_STACK_SIZE, .stack_size = 4u << 20};
             rc = uv_thread_create_ex(&w->threads[w->nthreads], &opt, worker_main, w);
         }
         if (rc < 0) {
