@@ -39,9 +39,15 @@ struct u32_deque {
     size_t head, len, cap;
 };
 
-struct retry_entry {
-    double at;
+/* A binary min-heap of task ids on a key (a time, or the id itself). */
+struct heap_entry {
+    double key;
     uint32_t id;
+};
+
+struct heap {
+    struct heap_entry *items;
+    size_t len, cap;
 };
 
 struct deadline_entry {
@@ -53,6 +59,7 @@ struct deadline_entry {
 struct repo_slot {
     uint32_t running;   /* the task holding it, or SCHED_NONE */
     uint32_t parked_head, parked_tail;
+    uint32_t handoff;   /* unparked to go next, not started yet */
 };
 
 struct sched {
@@ -62,12 +69,12 @@ struct sched {
     size_t nrepos;
 
     /* Returning tasks (retries whose wait is over, tasks that waited for
-     * their repository) start before fresh ones. Cancelled tasks are left
-     * in place and skipped when they come up. */
-    struct u32_deque returning;
+     * their repository) start before fresh ones, lowest id first, so first
+     * starts keep submission order. Cancelled tasks are left in place and
+     * skipped when they come up. */
+    struct heap returning;  /* keyed on the id */
     struct u32_deque fresh;
-    struct retry_entry *retry_heap; /* min-heap on .at */
-    size_t retry_len, retry_cap;
+    struct heap retry_wait; /* keyed on the time the wait ends */
     /* All attempts share one timeout, so deadlines come in start order. */
     struct deadline_entry *deadlines;
     size_t deadline_head, deadline_len, deadline_cap;

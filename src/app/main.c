@@ -6,7 +6,10 @@
 
 int main(int argc, char **argv)
 {
+    /* The user's character set for the terminal, but C number formatting:
+     * JSON and option values always use a decimal point. */
     setlocale(LC_ALL, "");
+    setlocale(LC_NUMERIC, "C");
     struct config cfg;
     struct strbuf err;
     strbuf_init(&err);

@@ -96,6 +96,9 @@ static char *canonical_path(const char *given)
 
 int repos_add_path(struct repo_list *rl, const char *given)
 {
+    /* An empty argument (an unset variable, say) must never mean ".". */
+    if (given[0] == '\0')
+        return repos_add_raw(rl, "", 0, "empty path");
     if (strlen(given) >= PATH_MAX)
         return repos_add_raw(rl, given, strlen(given), "path longer than PATH_MAX");
     char *path = canonical_path(given);

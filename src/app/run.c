@@ -41,7 +41,9 @@ static void warn_unreadable(void *ctx, const char *path, int err)
     strbuf_free(&shown);
 }
 
-static int scan_into(const struct config *cfg, struct repo_list *rl, const char *dir, struct strbuf *err)
+/* Scans dir; *found_none is set when it held no repository. */
+static int scan_into(const struct config *cfg, struct repo_list *rl, const char *dir, bool *found_none,
+                     struct strbuf *err)
 {
     struct scan_options opt = {.depth = cfg->depth, .nested = cfg->nested, .warn = warn_unreadable};
     size_t before = rl->len;
@@ -49,8 +51,7 @@ static int scan_into(const struct config *cfg, struct repo_list *rl, const char 
         strbuf_printf(err, "repopool: --scan %s: %s", dir, strerror(errno));
         return -1;
     }
-    if (rl->len == before)
-        fprintf(stderr, "repopool: no git repositories under %s (--depth %u)\n", dir, cfg->depth);
+    *found_none = rl->len == before;
     return 0;
 }
 
@@ -76,15 +77,28 @@ static int gather_repos(const struct config *cfg, struct repo_list *rl, struct s
     for (size_t i = 0; i < cfg->nrepo_files; i++)
         if (repos_add_file(rl, cfg->repo_files[i], err) < 0)
             return -1;
-    for (size_t i = 0; i < cfg->nscan_dirs; i++)
-        if (scan_into(cfg, rl, cfg->scan_dirs[i], err) < 0)
-            return -1;
+
+    /* No repository named at all: the current directory is scanned. */
     bool named_any = cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs;
-    if (!named_any && scan_into(cfg, rl, ".", err) < 0)
-        return -1;
-    if (rl->len > 0)
+    char *default_scan[] = {"."};
+    char *const *dirs = named_any ? cfg->scan_dirs : default_scan;
+    size_t ndirs = named_any ? cfg->nscan_dirs : 1;
+    const char *empty_dir = NULL;
+    for (size_t i = 0; i < ndirs; i++) {
+        bool found_none;
+        if (scan_into(cfg, rl, dirs[i], &found_none, err) < 0)
+            return -1;
+        if (found_none && !empty_dir)
+            empty_dir = dirs[i];
+    }
+    if (rl->len > 0) {
+        if (empty_dir)
+            fprintf(stderr, "repopool: no git repositories under %s (--depth %u)\n", empty_dir, cfg->depth);
         return 0;
-    if (cfg->nrepo_files == 1 && !cfg->nrepos && !cfg->nscan_dirs)
+    }
+    if (empty_dir && !cfg->nrepos && !cfg->nrepo_files)
+        strbuf_printf(err, "repopool: no git repositories under %s (--depth %u)", empty_dir, cfg->depth);
+    else if (cfg->nrepo_files == 1 && !cfg->nrepos && !cfg->nscan_dirs)
         strbuf_printf(err, "repopool: %s lists no repositories",
                       strcmp(cfg->repo_files[0], "-") == 0 ? "standard input" : cfg->repo_files[0]);
     else

@@ -148,7 +148,8 @@ static void walk_dir(struct walk *w, unsigned level)
     size_t base = w->path.len;
     if (!is_worktree || w->opt->nested) {
         /* Sorted, so a run over the same tree always has the same order. */
-        qsort(subdirs, nsub, sizeof(*subdirs), compare_names);
+        if (nsub > 1)
+            qsort(subdirs, nsub, sizeof(*subdirs), compare_names);
         for (size_t i = 0; i < nsub && !w->error; i++) {
             if (base > 0 && w->path.data[base - 1] != '/')
                 strbuf_putc(&w->path, '/');

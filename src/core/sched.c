@@ -60,41 +60,48 @@ static uint32_t deque_pop(struct u32_deque *q)
     return id;
 }
 
-/* --- a min-heap of retry times --- */
+/* --- a binary min-heap --- */
 
-static bool retry_push(struct sched *s, double at, uint32_t id)
+static bool heap_push(struct heap *h, double key, uint32_t id)
 {
-    if (!grow((void **)&s->retry_heap, &s->retry_cap, s->retry_len + 1, sizeof(*s->retry_heap)))
+    if (!grow((void **)&h->items, &h->cap, h->len + 1, sizeof(*h->items)))
         return false;
-    size_t i = s->retry_len++;
+    size_t i = h->len++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (s->retry_heap[parent].at <= at)
+        if (h->items[parent].key <= key)
             break;
-        s->retry_heap[i] = s->retry_heap[parent];
+        h->items[i] = h->items[parent];
         i = parent;
     }
-    s->retry_heap[i] = (struct retry_entry){at, id};
+    h->items[i] = (struct heap_entry){key, id};
     return true;
 }
 
-static void retry_pop(struct sched *s)
+static struct heap_entry heap_pop(struct heap *h)
 {
-    struct retry_entry last = s->retry_heap[--s->retry_len];
+    struct heap_entry top = h->items[0];
+    struct heap_entry last = h->items[--h->len];
     size_t i = 0;
     for (;;) {
         size_t child = 2 * i + 1;
-        if (child >= s->retry_len)
+        if (child >= h->len)
             break;
-        if (child + 1 < s->retry_len && s->retry_heap[child + 1].at < s->retry_heap[child].at)
+        if (child + 1 < h->len && h->items[child + 1].key < h->items[child].key)
             child++;
-        if (last.at <= s->retry_heap[child].at)
+        if (last.key <= h->items[child].key)
             break;
-        s->retry_heap[i] = s->retry_heap[child];
+        h->items[i] = h->items[child];
         i = child;
     }
-    if (s->retry_len > 0)
-        s->retry_heap[i] = last;
+    if (h->len > 0)
+        h->items[i] = last;
+    return top;
+}
+
+static bool returning_push(struct sched *s, uint32_t id)
+{
+    return heap_push(&s->returning, (double)id, id);
 }
 
 /* --- deadlines, in start order --- */
@@ -163,7 +170,7 @@ void sched_free(struct sched *s)
     free(s->repos);
     free(s->returning.items);
     free(s->fresh.items);
-    free(s->retry_heap);
+    free(s->retry_wait.items);
     free(s->deadlines);
     memset(s, 0, sizeof(*s));
 }
@@ -183,7 +190,7 @@ uint32_t sched_add(struct sched *s, uint32_t repo)
         if (!p)
             return SCHED_NONE;
         for (size_t i = cap; i < want; i++)
-            p[i] = (struct repo_slot){SCHED_NONE, SCHED_NONE, SCHED_NONE};
+            p[i] = (struct repo_slot){SCHED_NONE, SCHED_NONE, SCHED_NONE, SCHED_NONE};
         s->repos = p;
         s->nrepos = want;
     }
@@ -206,12 +213,16 @@ unsigned sched_set_cap(struct sched *s, unsigned cap)
     return s->cap;
 }
 
+/* Rounding in tokens += elapsed * rate can leave a bucket a hair short
+ * of the token its wake-up time promised; count that as a token. */
+#define TOKEN_SLACK 1e-9
+
 static void refill_tokens(struct sched *s, double now)
 {
     if (s->rate > 0 && now > s->tokens_at) {
         s->tokens += (now - s->tokens_at) * s->rate;
         /* A bucket of one: starts are spread out, never bunched. */
-        if (s->tokens > 1)
+        if (s->tokens > 1 - TOKEN_SLACK)
             s->tokens = 1;
     }
     s->tokens_at = now;
@@ -232,50 +243,68 @@ static void set_state(struct sched *s, struct task *t, enum task_state state)
     t->state = (uint8_t)state;
 }
 
-/* Moves every task waiting for repository key repo to the returning queue,
- * in the order they were parked. */
-static void unpark(struct sched *s, uint32_t repo)
+/* The repository is free again: the first live task waiting for it goes
+ * to the returning queue. The others stay parked, since only one of them
+ * could run anyway; each waits once, not once per turn. */
+static void unpark_next(struct sched *s, uint32_t repo)
 {
     struct repo_slot *slot = &s->repos[repo];
-    uint32_t id = slot->parked_head;
-    slot->parked_head = slot->parked_tail = SCHED_NONE;
-    while (id != SCHED_NONE) {
+    while (slot->parked_head != SCHED_NONE) {
+        uint32_t id = slot->parked_head;
         struct task *t = &s->tasks[id];
-        uint32_t next = t->next_parked;
+        slot->parked_head = t->next_parked;
+        if (slot->parked_head == SCHED_NONE)
+            slot->parked_tail = SCHED_NONE;
         t->next_parked = SCHED_NONE;
         t->parked = 0;
-        /* The queue entry was consumed when it parked, so it needs a new
-         * one even if it will turn out to be cancelled. */
-        if (t->state == TASK_QUEUED && !deque_push(&s->returning, id)) {
+        if (t->state != TASK_QUEUED)
+            continue; /* cancelled while it waited */
+        if (!returning_push(s, id)) {
             /* Out of memory: it cannot wait any more, so it fails. */
             t->cls = RP_CLASS_INTERNAL;
             set_state(s, t, TASK_FAILED);
+            continue;
         }
-        id = next;
+        slot->handoff = id;
+        return;
     }
 }
 
+/* Parks a task until its repository is free. The list is kept in id
+ * order, so the repository goes to the earliest submitted task; tasks come
+ * in nearly that order, so the walk almost never leaves the tail. */
 static void park(struct sched *s, uint32_t id)
 {
     struct task *t = &s->tasks[id];
     struct repo_slot *slot = &s->repos[t->repo];
     t->parked = 1;
-    t->next_parked = SCHED_NONE;
-    if (slot->parked_tail == SCHED_NONE)
-        slot->parked_head = id;
-    else
-        s->tasks[slot->parked_tail].next_parked = id;
-    slot->parked_tail = id;
+    if (slot->parked_tail == SCHED_NONE || slot->parked_tail < id) {
+        t->next_parked = SCHED_NONE;
+        if (slot->parked_tail == SCHED_NONE)
+            slot->parked_head = id;
+        else
+            s->tasks[slot->parked_tail].next_parked = id;
+        slot->parked_tail = id;
+        return;
+    }
+    uint32_t *link = &slot->parked_head;
+    while (*link < id)
+        link = &s->tasks[*link].next_parked;
+    t->next_parked = *link;
+    *link = id;
 }
 
 /* Takes the next queued task off the queues, or SCHED_NONE. */
 static uint32_t pop_candidate(struct sched *s)
 {
     for (;;) {
-        struct u32_deque *q = s->returning.len ? &s->returning : s->fresh.len ? &s->fresh : NULL;
-        if (!q)
+        uint32_t id;
+        if (s->returning.len)
+            id = heap_pop(&s->returning).id;
+        else if (s->fresh.len)
+            id = deque_pop(&s->fresh);
+        else
             return SCHED_NONE;
-        uint32_t id = deque_pop(q);
         struct task *t = &s->tasks[id];
         if (t->state != TASK_QUEUED || t->waiting || t->parked)
             continue; /* cancelled, or a stale entry */
@@ -290,15 +319,13 @@ static uint32_t pop_candidate(struct sched *s)
 /* Retries whose wait is over join the returning queue. */
 static void release_retries(struct sched *s, double now)
 {
-    while (s->retry_len > 0 && s->retry_heap[0].at <= now) {
-        uint32_t id = s->retry_heap[0].id;
-        double at = s->retry_heap[0].at;
-        retry_pop(s);
-        struct task *t = &s->tasks[id];
-        if (t->state != TASK_QUEUED || !t->waiting || t->ready_at != at)
+    while (s->retry_wait.len > 0 && s->retry_wait.items[0].key <= now) {
+        struct heap_entry e = heap_pop(&s->retry_wait);
+        struct task *t = &s->tasks[e.id];
+        if (t->state != TASK_QUEUED || !t->waiting || t->ready_at != e.key)
             continue;
         t->waiting = 0;
-        if (!deque_push(&s->returning, id)) {
+        if (!returning_push(s, e.id)) {
             t->cls = RP_CLASS_INTERNAL;
             set_state(s, t, TASK_FAILED);
         }
@@ -321,7 +348,7 @@ uint32_t sched_next_start(struct sched *s, double now)
     if (s->timeout > 0 &&
         !deadline_push(s, (struct deadline_entry){now + s->timeout, id, (uint16_t)(t->attempt + 1)})) {
         /* Without a deadline its timeout could not be kept: put it back. */
-        deque_push(&s->returning, id);
+        returning_push(s, id);
         return SCHED_NONE;
     }
     if (s->rate > 0)
@@ -337,6 +364,7 @@ uint32_t sched_next_start(struct sched *s, double now)
     t->term_signal = 0;
     t->cls = RP_CLASS_NONE;
     s->repos[t->repo].running = id;
+    s->repos[t->repo].handoff = SCHED_NONE;
     if (sched_running(s) > s->peak_running)
         s->peak_running = sched_running(s);
     return id;
@@ -368,8 +396,13 @@ double sched_next_wakeup(struct sched *s, double now)
         at = e->at;
     if (s->stopping)
         return at;
-    if (s->retry_len > 0 && s->retry_heap[0].at < at)
-        at = s->retry_heap[0].at;
+    /* A retry's wait ending matters only when it could start; a full or
+     * paused pool is pumped again when a task ends or the cap changes. */
+    if (s->retry_wait.len > 0 && sched_running(s) < s->cap) {
+        release_retries(s, now);
+        if (s->retry_wait.len > 0 && s->retry_wait.items[0].key < at)
+            at = s->retry_wait.items[0].key;
+    }
     if (s->rate > 0 && sched_running(s) < s->cap && has_queued_ready(s)) {
         refill_tokens(s, now);
         if (s->tokens < 1) {
@@ -400,7 +433,7 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
         return SCHED_END_FINAL;
     if (s->repos[t->repo].running == id) {
         s->repos[t->repo].running = SCHED_NONE;
-        unpark(s, t->repo);
+        unpark_next(s, t->repo);
     }
     if (t->stop == TASK_STOP_CANCEL) {
         status = TASK_CANCELLED;
@@ -416,7 +449,7 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
     if (status == TASK_FAILED && rp_class_is_transient(cls) && !s->stopping &&
         t->attempt <= s->retries) {
         double delay = backoff_delay(s, t->attempt);
-        if (retry_push(s, now + delay, id)) {
+        if (heap_push(&s->retry_wait, now + delay, id)) {
             t->waiting = 1;
             t->ready_at = now + delay;
             set_state(s, t, TASK_QUEUED);
@@ -439,11 +472,22 @@ enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
         t->cls = RP_CLASS_NONE;
         set_state(s, t, TASK_CANCELLED);
         t->end = now;
+        /* It was to go next on its repository: the next in line goes. */
+        struct repo_slot *slot = &s->repos[t->repo];
+        if (slot->handoff == id) {
+            slot->handoff = SCHED_NONE;
+            if (slot->running == SCHED_NONE)
+                unpark_next(s, t->repo);
+        }
         return SCHED_CANCEL_ENDED;
     }
     if (t->state == TASK_RUNNING && t->stop == TASK_STOP_NONE) {
         t->stop = TASK_STOP_CANCEL;
         return SCHED_CANCEL_STOPPING;
+    }
+    if (t->state == TASK_RUNNING && t->stop == TASK_STOP_TIMEOUT) {
+        /* Already being stopped; but it now ends cancelled, not retried. */
+        t->stop = TASK_STOP_CANCEL;
     }
     return SCHED_CANCEL_NOOP;
 }

@@ -1,0 +1,923 @@
+#!/usr/bin/env python3
+"""Integration tests of the repopool command line, through the real binary.
+
+Each test works in its own temporary directory and signals only the
+processes it started, so meson may run this file next to the other tests.
+Timeouts here only keep a broken build from hanging the suite; no assertion
+depends on how fast anything is.
+
+The binary is named by the REPOPOOL environment variable.
+"""
+
+import json
+import math
+import os
+import queue
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+
+REPOPOOL = os.environ.get("REPOPOOL", "repopool")
+
+# Generous limits that only guard against hanging.
+RUN_TIMEOUT = 60
+EVENT_TIMEOUT = 30
+
+STATUSES = {"ok", "failed", "skipped", "cancelled"}
+CLASSES = {
+    "none", "usage", "not-a-repo", "owner", "auth", "network", "refused", "timeout",
+    "dirty", "diverged", "detached", "no-upstream", "locked", "exit", "signal", "internal",
+}
+CAP_BY = {"key", "signal", "option", "auto"}
+
+
+def is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def is_number(v):
+    return (isinstance(v, (int, float)) and not isinstance(v, bool)) and math.isfinite(v)
+
+
+def run(args, stdin=subprocess.DEVNULL, input=None, cwd=None, timeout=RUN_TIMEOUT):
+    """Runs repopool to its end; returns the CompletedProcess (bytes)."""
+    if input is not None:
+        stdin = None
+    p = subprocess.run([REPOPOOL] + list(args), stdin=stdin, input=input, cwd=cwd,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    check_no_sanitizer_report(p.stderr)
+    return p
+
+
+def check_no_sanitizer_report(stderr):
+    """Under -Db_sanitize, a report on stderr fails the test whatever the
+    exit status was."""
+    for marker in (b"runtime error:", b"Sanitizer", b"internal error"):
+        assert marker not in stderr, stderr.decode("utf-8", "replace")
+
+
+def parse_events(stdout):
+    events = []
+    for line in stdout.split(b"\n")[:-1]:
+        obj = json.loads(line.decode("utf-8"))
+        assert isinstance(obj, dict), line
+        events.append(obj)
+    assert stdout == b"" or stdout.endswith(b"\n"), "output does not end with a newline"
+    return events
+
+
+def group_has_live_member(pgid):
+    """True while a process that is not a zombie belongs to group pgid."""
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name, "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(b")") + 2:].split()
+        if len(fields) >= 3 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
+            return True
+    return False
+
+
+def wait_group_gone(pgid, limit=10.0):
+    """Polls until no live process is left in group pgid; returns whether
+    that happened before the limit (which only guards against hanging)."""
+    deadline = time.monotonic() + limit
+    while group_has_live_member(pgid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+class EventChecker:
+    """Checks a JSON Lines event stream against DESIGN.md and follows the
+    pool's state through it."""
+
+    def __init__(self, test, events, total=None, op=None, cap_lowered=False):
+        self.test = test
+        self.events = events
+        self.total = total
+        self.op = op
+        self.cap_lowered = cap_lowered
+
+    def check(self):
+        t = self.test
+        ev = self.events
+        t.assertGreaterEqual(len(ev), 2, "too few events")
+        first = ev[0]
+        t.assertEqual(first["event"], "cap", "the first event is the initial cap")
+        t.assertEqual(first["by"], "option")
+        t.assertEqual(ev[-1]["event"], "summary", "the last event is the summary")
+        t.assertEqual([e["event"] for e in ev].count("summary"), 1)
+
+        last_t = 0.0
+        cap = None
+        running_ids = set()
+        started = {}      # id -> attempts started
+        ended = {}        # id -> end event
+        waiting_retry = set()
+        queued = None
+        peak = 0
+        for e in ev:
+            kind = e.get("event")
+            t.assertIn(kind, {"cap", "start", "end", "retry", "summary"}, e)
+            t.assertTrue(is_number(e.get("t")), e)
+            t.assertGreaterEqual(e["t"], last_t, "time goes backwards at %r" % e)
+            last_t = e["t"]
+            if kind == "cap":
+                t.assertTrue(is_int(e.get("cap")) and e["cap"] >= 0, e)
+                t.assertIn(e.get("by"), CAP_BY, e)
+                cap = e["cap"]
+                continue
+            if kind == "summary":
+                self.check_summary(e, ended, peak)
+                continue
+            t.assertTrue(is_int(e.get("id")) and e["id"] >= 1, e)
+            i = e["id"]
+            t.assertNotIn(i, ended, "event after the end of task %d: %r" % (i, e))
+            if kind == "retry":
+                t.assertTrue(is_int(e.get("attempt")) and e["attempt"] >= 2, e)
+                t.assertTrue(is_number(e.get("after")) and e["after"] >= 0, e)
+                t.assertIn(i, running_ids, "retry of a task that did not run: %r" % e)
+                t.assertEqual(e["attempt"], started[i] + 1, e)
+                running_ids.discard(i)
+                waiting_retry.add(i)
+                queued += 1
+                continue
+            # start and end share these fields
+            t.assertIsInstance(e.get("repo"), str, e)
+            t.assertIsInstance(e.get("op"), str, e)
+            if self.op:
+                t.assertEqual(e["op"], self.op, e)
+            t.assertTrue(is_int(e.get("attempt")) and e["attempt"] >= 0, e)
+            for key in ("running", "queued", "cap"):
+                t.assertTrue(is_int(e.get(key)) and e[key] >= 0, "%s in %r" % (key, e))
+            t.assertEqual(e["cap"], cap, "cap differs from the last cap event: %r" % e)
+            if kind == "start":
+                t.assertNotIn(i, running_ids, "task %d started twice at once" % i)
+                t.assertEqual(e["attempt"], started.get(i, 0) + 1, e)
+                if queued is None:
+                    queued = e["queued"] + 1
+                started[i] = e["attempt"]
+                running_ids.add(i)
+                waiting_retry.discard(i)
+                queued -= 1
+                # A start never takes the pool past its cap.
+                t.assertLessEqual(e["running"], e["cap"], e)
+            else:
+                t.assertIn(e.get("status"), STATUSES, e)
+                t.assertIn(e.get("class"), CLASSES, e)
+                t.assertTrue(e.get("exit") is None or is_int(e["exit"]), e)
+                t.assertTrue(is_number(e.get("duration")) and e["duration"] >= 0, e)
+                t.assertIsInstance(e.get("summary"), str, e)
+                t.assertNotIn("\n", e["summary"])
+                t.assertEqual(e["attempt"], started.get(i, 0), e)
+                if e["status"] == "ok":
+                    t.assertEqual(e["class"], "none", e)
+                    t.assertEqual(e["exit"], 0, e)
+                elif e["status"] == "failed":
+                    t.assertNotEqual(e["class"], "none", e)
+                if i in running_ids:
+                    running_ids.discard(i)
+                else:
+                    # Ended without running: cancelled in the queue, or while
+                    # it waited for a retry.
+                    t.assertEqual(e["status"], "cancelled", e)
+                    if queued is None:
+                        queued = e["queued"] + 1
+                    queued -= 1
+                ended[i] = e
+            t.assertEqual(e["running"], len(running_ids), "running is off at %r" % e)
+            t.assertEqual(e["queued"], queued, "queued is off at %r" % e)
+            if not self.cap_lowered:
+                t.assertLessEqual(e["running"], e["cap"], e)
+            peak = max(peak, e["running"])
+
+        t.assertEqual(running_ids, set(), "tasks still running at the end")
+        ids = sorted(ended)
+        if self.total is not None:
+            t.assertEqual(ids, list(range(1, self.total + 1)), "every task ends exactly once")
+        self.ended = ended
+        self.started = started
+        return self
+
+    def check_summary(self, e, ended, peak):
+        t = self.test
+        for key in ("total", "ok", "failed", "skipped", "cancelled", "peak_running"):
+            t.assertTrue(is_int(e.get(key)) and e[key] >= 0, "%s in %r" % (key, e))
+        t.assertTrue(is_number(e.get("elapsed")) and e["elapsed"] >= 0, e)
+        if self.total is not None:
+            t.assertEqual(e["total"], self.total)
+        t.assertEqual(e["total"], len(ended), "summary total vs. end events")
+        for status in STATUSES:
+            n = sum(1 for x in ended.values() if x["status"] == status)
+            t.assertEqual(e[status], n, "summary %s count" % status)
+        t.assertEqual(e["total"], e["ok"] + e["failed"] + e["skipped"] + e["cancelled"])
+        t.assertEqual(e["peak_running"], peak, "peak_running vs. the events")
+
+    def ends(self):
+        return [e for e in self.events if e["event"] == "end"]
+
+    def end_by_repo(self):
+        return {e["repo"]: e for e in self.ends()}
+
+
+class Live:
+    """A repopool process whose JSON events are read as they arrive."""
+
+    def __init__(self, test, args, cwd=None):
+        self.test = test
+        self.proc = subprocess.Popen([REPOPOOL] + list(args), stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
+        self.lines = queue.Queue()
+        self.events = []
+        self.raw = []
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+        self.err = b""
+        test.addCleanup(self.cleanup)
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put(None)
+
+    def next_event(self, timeout=EVENT_TIMEOUT):
+        """The next event, or None at the end of output."""
+        line = self.lines.get(timeout=timeout)
+        if line is None:
+            self.lines.put(None)
+            return None
+        self.raw.append(line)
+        e = json.loads(line.decode("utf-8"))
+        self.events.append(e)
+        return e
+
+    def wait_for(self, pred, what, timeout=EVENT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.test.fail("no event %s in time; saw %r" % (what, self.events[-5:]))
+            try:
+                e = self.next_event(timeout=left)
+            except queue.Empty:
+                continue
+            if e is None:
+                self.test.fail("output ended before an event %s; saw %r" % (what, self.events[-5:]))
+            if pred(e):
+                return e
+
+    def no_event_for(self, seconds):
+        """True when no event arrives for a while (used only to show that
+        something does not happen; a slow machine cannot make it fail)."""
+        try:
+            line = self.lines.get(timeout=seconds)
+        except queue.Empty:
+            return True
+        self.lines.put(line)
+        return False
+
+    def output_lines(self, timeout=RUN_TIMEOUT):
+        """Every line of output to its end, for runs without --json."""
+        lines = []
+        while True:
+            line = self.lines.get(timeout=timeout)
+            if line is None:
+                self.lines.put(None)
+                return lines
+            lines.append(line)
+
+    def signal(self, signum):
+        self.proc.send_signal(signum)
+
+    def finish(self, timeout=RUN_TIMEOUT):
+        """Waits for the exit; reads the remaining events; returns the status."""
+        status = self.proc.wait(timeout=timeout)
+        while self.next_event(timeout=timeout) is not None:
+            pass
+        self.err = self.proc.stderr.read()
+        check_no_sanitizer_report(self.err)
+        return status
+
+    def cleanup(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.tmp = os.path.realpath(tempfile.mkdtemp(prefix="repopool-cli-"))
+        self.pgid_files = []
+        self.addCleanup(self.cleanup_tmp)
+
+    def cleanup_tmp(self):
+        # Kill whatever a failed test left running, then remove the tree.
+        for path in self.pgid_files:
+            try:
+                with open(path) as f:
+                    pgid = int(f.read().strip())
+                if group_has_live_member(pgid):
+                    os.killpg(pgid, signal.SIGKILL)
+            except (OSError, ValueError):
+                pass
+        for root, dirs, _ in os.walk(self.tmp):
+            for d in dirs:
+                path = os.path.join(root, d)
+                try:
+                    if not os.path.islink(path):
+                        os.chmod(path, 0o755)
+                except OSError:
+                    pass
+        os.chmod(self.tmp, 0o755)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def mkdirs(self, *names):
+        paths = []
+        for name in names:
+            p = os.path.join(self.tmp, name)
+            os.mkdir(p)
+            paths.append(p)
+        return paths
+
+    def write(self, path, text):
+        with open(path, "w") as f:
+            f.write(text)
+
+    def read(self, path):
+        with open(path, "rb") as f:
+            return f.read()
+
+    def assert_exit(self, proc, status):
+        self.assertEqual(proc.returncode, status,
+                         "exit %d, expected %d; stderr: %r" % (proc.returncode, status, proc.stderr))
+
+    def json_run(self, args, status, total=None, op=None, **kw):
+        p = run(["--json"] + list(args), **kw)
+        self.assert_exit(p, status)
+        self.assertNotIn(b"\x1b", p.stdout)
+        return EventChecker(self, parse_events(p.stdout), total=total, op=op).check()
+
+    def pgid_file(self, repo):
+        path = os.path.join(repo, ".pgid")
+        self.pgid_files.append(path)
+        return path
+
+    def wait_files(self, paths, timeout=EVENT_TIMEOUT):
+        deadline = time.monotonic() + timeout
+        while not all(os.path.exists(p) and os.path.getsize(p) > 0 for p in paths):
+            if time.monotonic() > deadline:
+                self.fail("files not written in time: %r" % paths)
+            time.sleep(0.02)
+
+    def assert_groups_gone(self, pgid_paths):
+        for path in pgid_paths:
+            if not os.path.exists(path):
+                continue
+            pgid = int(self.read(path).strip())
+            self.assertTrue(wait_group_gone(pgid), "a process of group %d survived" % pgid)
+
+
+class TestJsonEvents(Base):
+    def test_command_events(self):
+        dirs = self.mkdirs("a", "b", "c", "d")
+        for d, code in zip(dirs, (0, 3, 0, 0)):
+            self.write(os.path.join(d, "code"), str(code))
+        c = self.json_run(["-j", "2"] + dirs + ["--", "sh", "-c", "echo hello; exit $(cat code)"],
+                          1, total=4, op="command")
+        ends = c.end_by_repo()
+        self.assertEqual(sorted(ends), sorted(dirs))
+        for d in dirs:
+            e = ends[d]
+            if d.endswith("/b"):
+                self.assertEqual(e["status"], "failed")
+                self.assertEqual(e["class"], "exit")
+                self.assertEqual(e["exit"], 3)
+                self.assertEqual(e["summary"], "exit 3: hello")
+            else:
+                self.assertEqual(e["status"], "ok")
+                self.assertEqual(e["summary"], "hello")
+        self.assertEqual(c.events[0]["cap"], 2)
+        summary = c.events[-1]
+        self.assertEqual((summary["ok"], summary["failed"]), (3, 1))
+        self.assertLessEqual(summary["peak_running"], 2)
+        starts = [e for e in c.events if e["event"] == "start"]
+        self.assertEqual(sorted(e["repo"] for e in starts), sorted(dirs))
+        self.assertEqual([e["id"] for e in starts], [1, 2, 3, 4], "tasks start in order")
+
+    def test_demo_events(self):
+        c = self.json_run(["--demo", "30", "--demo-mean", "0.01", "--seed", "7", "-j", "4"], 0,
+                          total=30, op="demo")
+        self.assertEqual(c.events[0]["cap"], 4)
+        self.assertTrue(all(e["status"] == "ok" for e in c.ends()))
+        self.assertEqual(sorted(e["repo"] for e in c.ends()),
+                         sorted("demo-%d" % i for i in range(1, 31)))
+
+    def test_demo_default_count(self):
+        c = self.json_run(["--demo", "--demo-mean", "0.005"], 0, total=40, op="demo")
+        self.assertEqual(c.events[0]["cap"], 5, "the default cap")
+
+    def test_demo_capacity_refuses(self):
+        c = self.json_run(["--demo", "20", "--demo-capacity", "2", "-j", "5", "--demo-mean", "0.05",
+                           "--seed", "3"], 1, total=20, op="demo")
+        refused = [e for e in c.ends() if e["status"] == "failed"]
+        self.assertTrue(refused, "a server with room for 2 refuses some of 5")
+        for e in refused:
+            self.assertEqual(e["class"], "refused")
+            self.assertEqual(e["summary"], "429 Too Many Requests")
+        self.assertFalse([e for e in c.events if e["event"] == "retry"])
+
+    def test_demo_capacity_retries(self):
+        p = run(["--json", "--demo", "20", "--demo-capacity", "2", "-j", "5", "--demo-mean", "0.05",
+                 "--seed", "3", "--retries", "4"])
+        self.assertIn(p.returncode, (0, 1), p.stderr)
+        c = EventChecker(self, parse_events(p.stdout), total=20, op="demo").check()
+        retries = [e for e in c.events if e["event"] == "retry"]
+        self.assertTrue(retries, "refused tasks are retried")
+        for e in retries:
+            self.assertEqual(e.get("class"), "refused")
+        for e in c.ends():
+            self.assertLessEqual(e["attempt"], 5, "at most 1 + --retries attempts")
+        self.assertTrue(any(e["attempt"] > 1 and e["status"] == "ok" for e in c.ends()),
+                        "a retried task gets through")
+        self.assertEqual(p.returncode, 0 if all(e["status"] == "ok" for e in c.ends()) else 1)
+
+    def test_demo_within_capacity_never_refused(self):
+        c = self.json_run(["--demo", "20", "--demo-capacity", "2", "-j", "2", "--demo-mean", "0.02",
+                           "--seed", "3"], 0, total=20, op="demo")
+        self.assertTrue(all(e["status"] == "ok" for e in c.ends()))
+        self.assertLessEqual(c.events[-1]["peak_running"], 2)
+
+
+class TestSignals(Base):
+    def test_usr1_raises_and_usr2_lowers_the_cap(self):
+        live = Live(self, ["--json", "--demo", "6", "--demo-mean", "1000", "--seed", "1", "-j", "1"])
+        e = live.wait_for(lambda e: e["event"] == "cap", "cap")
+        self.assertEqual((e["cap"], e["by"]), (1, "option"))
+        live.wait_for(lambda e: e["event"] == "start", "start")
+        for wanted in (2, 3):
+            live.signal(signal.SIGUSR1)
+            e = live.wait_for(lambda e: e["event"] == "cap", "cap after SIGUSR1")
+            self.assertEqual((e["cap"], e["by"]), (wanted, "signal"))
+            e = live.wait_for(lambda e: e["event"] == "start", "start after SIGUSR1")
+            self.assertEqual(e["running"], wanted)
+            self.assertEqual(e["cap"], wanted)
+        self.assertEqual(e["running"], 3, "after two SIGUSR1, three run at once")
+        live.signal(signal.SIGUSR2)
+        e = live.wait_for(lambda e: e["event"] == "cap", "cap after SIGUSR2")
+        self.assertEqual((e["cap"], e["by"]), (2, "signal"))
+        live.signal(signal.SIGINT)
+        status = live.finish()
+        self.assertEqual(status, 130, live.err)
+        c = EventChecker(self, live.events, total=6, op="demo", cap_lowered=True).check()
+        ends = c.ends()
+        # Lowering the cap stops nothing: the three keep running until the
+        # interrupt cancels them with the three still queued.
+        self.assertEqual(sorted(e["status"] for e in ends), ["cancelled"] * 6)
+        self.assertEqual(c.events[-1]["peak_running"], 3)
+        self.assertEqual(c.events[-1].get("interrupted"), "INT")
+
+    def test_jobs_zero_starts_paused(self):
+        dirs = self.mkdirs("a", "b")
+        live = Live(self, ["--json", "-j", "0"] + dirs + ["--", "true"])
+        e = live.wait_for(lambda e: e["event"] == "cap", "cap")
+        self.assertEqual((e["cap"], e["by"]), (0, "option"))
+        self.assertTrue(live.no_event_for(1.0), "nothing starts while paused")
+        self.assertIsNone(live.proc.poll(), "a paused run waits")
+        live.signal(signal.SIGUSR1)
+        e = live.wait_for(lambda e: e["event"] == "cap", "cap after SIGUSR1")
+        self.assertEqual((e["cap"], e["by"]), (1, "signal"))
+        status = live.finish()
+        self.assertEqual(status, 0, live.err)
+        c = EventChecker(self, live.events, total=2, op="command").check()
+        self.assertEqual(c.events[-1]["peak_running"], 1)
+
+    def test_usr1_stops_at_max_jobs(self):
+        live = Live(self, ["--json", "--demo", "3", "--demo-mean", "1000", "--seed", "1",
+                           "-j", "2", "--max-jobs", "2"])
+        live.wait_for(lambda e: e["event"] == "start" and e["running"] == 2, "two running")
+        live.signal(signal.SIGUSR1)  # at the ceiling: no change, no event
+        live.signal(signal.SIGUSR2)
+        e = live.wait_for(lambda e: e["event"] == "cap", "cap after SIGUSR2")
+        self.assertEqual((e["cap"], e["by"]), (1, "signal"))
+        live.signal(signal.SIGTERM)
+        self.assertEqual(live.finish(), 143, live.err)
+        c = EventChecker(self, live.events, total=3, op="demo", cap_lowered=True).check()
+        caps = [e["cap"] for e in c.events if e["event"] == "cap"]
+        self.assertLessEqual(max(caps), 2, "the cap never passes --max-jobs")
+        self.assertEqual(c.events[-1].get("interrupted"), "TERM")
+
+    def test_interrupt_while_paused(self):
+        dirs = self.mkdirs("a", "b")
+        live = Live(self, ["--json", "-j", "0"] + dirs + ["--", "true"])
+        live.wait_for(lambda e: e["event"] == "cap", "cap")
+        live.signal(signal.SIGINT)
+        self.assertEqual(live.finish(), 130, live.err)
+        c = EventChecker(self, live.events, total=2, op="command").check()
+        self.assertEqual([e["attempt"] for e in c.ends()], [0, 0])
+        self.assertEqual(sorted(e["status"] for e in c.ends()), ["cancelled"] * 2)
+
+    def interrupt(self, signum, expected_status, json_mode):
+        dirs = self.mkdirs("a", "b", "c", "d")
+        pgids = [self.pgid_file(d) for d in dirs]
+        args = (["--json"] if json_mode else []) + ["-j", "2"] + dirs + \
+            ["--", "sh", "-c", "echo $$ > .pgid; exec sleep 120"]
+        live = Live(self, args)
+        if json_mode:
+            live.wait_for(lambda e: e["event"] == "start" and e["running"] == 2, "two running")
+        self.wait_files(pgids[:2])
+        live.signal(signum)
+        status = live.finish() if json_mode else live.proc.wait(timeout=RUN_TIMEOUT)
+        self.assertEqual(status, expected_status)
+        self.assert_groups_gone(pgids)
+        self.assertFalse(os.path.exists(pgids[2]) or os.path.exists(pgids[3]),
+                         "queued tasks do not start after an interrupt")
+        return live
+
+    def test_sigint_cancels_everything(self):
+        live = self.interrupt(signal.SIGINT, 130, True)
+        c = EventChecker(self, live.events, total=4, op="command").check()
+        self.assertEqual(sorted(e["status"] for e in c.ends()), ["cancelled"] * 4)
+        summary = c.events[-1]
+        self.assertEqual(summary["cancelled"], 4)
+        self.assertEqual(summary.get("interrupted"), "INT")
+
+    def test_sigterm_cancels_everything(self):
+        live = self.interrupt(signal.SIGTERM, 143, False)
+        raw = live.output_lines()
+        out = b"".join(raw).decode()
+        self.assertTrue(all(l.endswith(b"\n") for l in raw), out)
+        lines = out.splitlines()
+        self.assertEqual(len(lines), 5, out)
+        self.assertTrue(all(l.startswith("cancelled") for l in lines[:4]), out)
+        self.assertTrue(lines[4].startswith("repopool:"), out)
+        self.assertIn("4 cancelled", lines[4])
+        self.assertIn("SIGTERM", lines[4])
+
+    def test_second_sigint_kills_at_once(self):
+        dirs = self.mkdirs("a", "b", "c")
+        pgids = [self.pgid_file(d) for d in dirs]
+        live = Live(self, ["--json", "-j", "2"] + dirs +
+                    ["--", "sh", "-c", "trap '' TERM; echo $$ > .pgid; sleep 120"])
+        live.wait_for(lambda e: e["event"] == "start" and e["running"] == 2, "two running")
+        self.wait_files(pgids[:2])
+        live.signal(signal.SIGINT)
+        # The queued task is cancelled at once: the first SIGINT was seen.
+        e = live.wait_for(lambda e: e["event"] == "end", "end of the queued task")
+        self.assertEqual((e["id"], e["status"]), (3, "cancelled"))
+        live.signal(signal.SIGINT)
+        status = live.finish()
+        self.assertEqual(status, 130, live.err)
+        c = EventChecker(self, live.events, total=3, op="command").check()
+        self.assertEqual(sorted(e["status"] for e in c.ends()), ["cancelled"] * 3)
+        self.assertEqual(c.events[-1].get("interrupted"), "INT")
+        self.assert_groups_gone(pgids)
+
+
+class TestTimeout(Base):
+    def test_timeout_stops_a_task_that_ignores_sigterm(self):
+        slow, quick = self.mkdirs("slow", "quick")
+        self.write(os.path.join(slow, "slow"), "")
+        pgids = [self.pgid_file(slow)]
+        c = self.json_run(["--timeout", "0.5", slow, quick, "--", "sh", "-c",
+                           "if [ -e slow ]; then trap '' TERM; echo $$ > .pgid; sleep 120; fi; echo fine"],
+                          1, total=2, op="command")
+        ends = c.end_by_repo()
+        self.assertEqual(ends[quick]["status"], "ok")
+        e = ends[slow]
+        self.assertEqual((e["status"], e["class"], e["exit"]), ("failed", "timeout", None))
+        self.assertEqual(e["summary"], "timed out after 0.5s")
+        self.assert_groups_gone(pgids)
+
+    def test_timeouts_are_retried(self):
+        d = self.mkdirs("r")[0]
+        c = self.json_run(["--timeout", "0.2", "--retries", "1", d, "--", "sleep", "120"],
+                          1, total=1, op="command")
+        retries = [e for e in c.events if e["event"] == "retry"]
+        self.assertEqual(len(retries), 1)
+        self.assertEqual(retries[0].get("class"), "timeout")
+        e = c.ends()[0]
+        self.assertEqual((e["attempt"], e["class"]), (2, "timeout"))
+
+    def test_exit_failures_are_not_retried(self):
+        d = self.mkdirs("r")[0]
+        c = self.json_run(["--retries", "3", d, "--", "false"], 1, total=1, op="command")
+        self.assertFalse([e for e in c.events if e["event"] == "retry"])
+        e = c.ends()[0]
+        self.assertEqual((e["attempt"], e["class"], e["exit"]), (1, "exit", 1))
+
+
+class TestBadInput(Base):
+    def check_usage(self, args, *needles):
+        p = run(args, cwd=self.tmp)
+        self.assert_exit(p, 2)
+        self.assertEqual(p.stdout, b"", "nothing on stdout")
+        err = p.stderr.decode("utf-8", "replace")
+        self.assertTrue(err.endswith("\n"), repr(err))
+        self.assertEqual(err.count("\n"), 1, "one line on stderr: %r" % err)
+        for needle in needles:
+            self.assertIn(needle, err, "the message names the input")
+
+    def test_bad_jobs(self):
+        d = self.mkdirs("r")[0]
+        self.check_usage(["-j", "abc", d, "--", "true"], "abc", "-j")
+        self.check_usage(["-j", "-1", d, "--", "true"], "'-1'", "-j")
+        self.check_usage(["-j", "99999999", d, "--", "true"], "99999999", "-j")
+        self.check_usage(["--jobs=4x", d, "--", "true"], "4x")
+
+    def test_unknown_option(self):
+        self.check_usage(["--frobnicate", "--", "true"], "--frobnicate")
+
+    def test_separator_without_command(self):
+        d = self.mkdirs("r")[0]
+        self.check_usage([d, "--"], "'--'")
+
+    def test_empty_repository_list(self):
+        self.check_usage(["-f", "/dev/null", "--", "true"], "/dev/null")
+
+    def test_bad_rate_and_timeout(self):
+        d = self.mkdirs("r")[0]
+        self.check_usage(["--rate", "0", d, "--", "true"], "--rate", "'0'")
+        self.check_usage(["--timeout", "-1", d, "--", "true"], "--timeout", "'-1'")
+        self.check_usage(["--timeout", "0", d, "--", "true"], "--timeout")
+
+    def test_nothing_found_by_scanning(self):
+        # run.h: an empty repository list is one line on stderr, status 2.
+        (empty,) = self.mkdirs("empty")
+        self.check_usage(["-s", empty, "--", "true"], empty)
+        p = run(["--", "true"], cwd=empty)
+        self.assert_exit(p, 2)
+        self.assertEqual(p.stderr.count(b"\n"), 1, "one line on stderr: %r" % p.stderr)
+
+    def test_help_and_version(self):
+        p = run(["--help"])
+        self.assert_exit(p, 0)
+        self.assertIn(b"Usage: repopool", p.stdout)
+        p = run(["--version"])
+        self.assert_exit(p, 0)
+        self.assertTrue(p.stdout.startswith(b"repopool "))
+
+
+class TestRepositories(Base):
+    def test_unusable_paths_fail_alone(self):
+        good, unreadable = self.mkdirs("good", "unreadable")
+        missing = os.path.join(self.tmp, "missing")
+        afile = os.path.join(self.tmp, "a-file")
+        self.write(afile, "x")
+        os.chmod(unreadable, 0)
+        c = self.json_run([missing, afile, good, unreadable, "--", "sh", "-c", "echo ran"], 1,
+                          total=4, op="command")
+        ends = c.end_by_repo()
+        self.assertEqual(ends[good]["status"], "ok")
+        self.assertEqual(ends[good]["summary"], "ran")
+        for path, summary in ((missing, "No such file or directory"), (afile, "not a directory")):
+            self.assertEqual(ends[path]["status"], "failed")
+            self.assertEqual(ends[path]["class"], "not-a-repo")
+            self.assertEqual(ends[path]["summary"], summary)
+        # root can enter a mode 000 directory; anyone else cannot.
+        if os.geteuid() == 0:
+            self.assertIn(ends[unreadable]["status"], STATUSES)
+        else:
+            self.assertEqual(ends[unreadable]["status"], "failed")
+            self.assertEqual(ends[unreadable]["class"], "not-a-repo")
+            self.assertEqual(ends[unreadable]["summary"], "Permission denied")
+
+    def test_duplicates_run_once(self):
+        a, b = self.mkdirs("a", "b")
+        link = os.path.join(self.tmp, "link-to-a")
+        os.symlink(a, link)
+        listing = os.path.join(self.tmp, "list")
+        self.write(listing, "%s\n%s/\n" % (a, link))
+        c = self.json_run([a, a + "/", a + "/../a", link, "a", "./a/.", b, "-f", listing,
+                           "--", "true"], 0, total=2, op="command", cwd=self.tmp)
+        starts = [e["repo"] for e in c.events if e["event"] == "start"]
+        self.assertEqual(starts, [a, b])
+
+    def test_empty_path_is_not_the_current_directory(self):
+        # An empty argument (say, an unset shell variable) names no
+        # directory: its task must fail, not run in the current directory,
+        # and the current directory named as "." runs once.
+        (here,) = self.mkdirs("here")
+        c = self.json_run(["", ".", "--", "sh", "-c", "pwd -P >> .ran"], 1, op="command", cwd=here)
+        ends = c.ends()
+        self.assertEqual(self.read(os.path.join(here, ".ran")), here.encode() + b"\n",
+                         "the current directory ran once")
+        ok = [e for e in ends if e["status"] == "ok"]
+        failed = [e for e in ends if e["status"] == "failed"]
+        self.assertEqual([e["repo"] for e in ok], [here])
+        self.assertEqual(len(failed), 1, ends)
+
+    def test_scan_finds_repositories(self):
+        tree = self.mkdirs("tree")[0]
+        for sub in ("a/.git", "b/c/.git", "d", "e/f"):
+            os.makedirs(os.path.join(tree, sub))
+        c = self.json_run(["-s", tree, "--", "true"], 0, total=2, op="command")
+        self.assertEqual([e["repo"] for e in c.events if e["event"] == "start"],
+                         [os.path.join(tree, "a"), os.path.join(tree, "b", "c")])
+
+    def test_many_tasks(self):
+        dirs = self.mkdirs(*("r%03d" % i for i in range(300)))
+        c = self.json_run(["-j", "16"] + dirs + ["--", "true"], 0, total=300, op="command")
+        self.assertEqual(sorted(c.end_by_repo()), dirs)
+        self.assertLessEqual(c.events[-1]["peak_running"], 16)
+
+    def test_repos_from_stdin(self):
+        a, b, c_ = self.mkdirs("a", "b", "c c")
+        text = "\n".join(["# a comment", a, "", "   ", "\t# indented comment", b, "  ", c_, ""])
+        c = self.json_run(["-f", "-", "--", "true"], 0, total=3, op="command",
+                          input=text.encode())
+        self.assertEqual([e["repo"] for e in c.events if e["event"] == "start"], [a, b, c_])
+
+    def test_repos_from_file(self):
+        a, b = self.mkdirs("a", "b")
+        listing = os.path.join(self.tmp, "list")
+        self.write(listing, "#x\n\n%s\n%s\n" % (a, b))
+        c = self.json_run(["--repos-from", listing, "--", "true"], 0, total=2, op="command")
+        self.assertEqual(sorted(c.end_by_repo()), [a, b])
+
+
+NASTY_NAMES = [
+    "with space",
+    "it's \"quoted\"",
+    "new\nline",
+    "$(touch PWNED)",
+    "`touch PWNED`",
+    "semi;touch PWNED;x",
+    "-x dash",
+    "tab\there",
+    "star * and ?",
+    "ünïcödé",
+]
+
+
+class TestNastyPaths(Base):
+    def setUp(self):
+        super().setUp()
+        self.dirs = self.mkdirs(*NASTY_NAMES)
+
+    def tearDown(self):
+        pwned = []
+        for root, dirs, files in os.walk(self.tmp):
+            pwned += [os.path.join(root, f) for f in files if f.startswith("PWNED")]
+        self.assertEqual(pwned, [], "a path was executed as shell code")
+
+    def run_ok(self, args, json_mode=True):
+        if json_mode:
+            return self.json_run(self.dirs + ["--"] + args, 0, total=len(self.dirs),
+                                 op="command", cwd=self.tmp)
+        p = run(self.dirs + ["--"] + args, cwd=self.tmp)
+        self.assert_exit(p, 0)
+        return p
+
+    def test_cwd_is_the_repository(self):
+        c = self.run_ok(["sh", "-c", "pwd -P > .pwd"])
+        self.assertEqual(sorted(c.end_by_repo()), sorted(self.dirs), "repo fields round-trip")
+        for d in self.dirs:
+            self.assertEqual(self.read(os.path.join(d, ".pwd")), os.fsencode(d) + b"\n")
+
+    def test_placeholder_is_one_argument(self):
+        self.run_ok(["sh", "-c", 'printf %s "$1" > "$1/.arg"', "sh", "{}"])
+        for d in self.dirs:
+            self.assertEqual(self.read(os.path.join(d, ".arg")), os.fsencode(d))
+
+    def test_placeholder_inside_an_argument(self):
+        self.run_ok(["touch", "{}/.touched"])
+        for d in self.dirs:
+            self.assertTrue(os.path.exists(os.path.join(d, ".touched")), d)
+
+    def test_shell_gets_the_path_in_the_environment_only(self):
+        self.json_run(["--shell"] + self.dirs +
+                      ["--", 'printf %s "$REPOPOOL_REPO" > .env; printf %s "{}" > .brace; pwd -P'],
+                      0, total=len(self.dirs), op="command", cwd=self.tmp)
+        for d in self.dirs:
+            self.assertEqual(self.read(os.path.join(d, ".env")), os.fsencode(d))
+            self.assertEqual(self.read(os.path.join(d, ".brace")), b"{}", "the script is not edited")
+
+    def test_headless_lines_stay_one_per_task(self):
+        p = self.run_ok(["pwd"], json_mode=False)
+        lines = p.stdout.split(b"\n")
+        self.assertEqual(lines[-1], b"")
+        lines = lines[:-1]
+        self.assertEqual(len(lines), len(self.dirs) + 1, p.stdout)
+        self.assertTrue(all(l.startswith(b"ok ") for l in lines[:-1]), p.stdout)
+        self.assertTrue(lines[-1].startswith(b"repopool:"), p.stdout)
+        self.assertNotIn(b"\t", p.stdout)
+
+
+class TestJoblog(Base):
+    def test_joblog(self):
+        dirs = self.mkdirs("zero", "three", "five")
+        codes = {dirs[0]: 0, dirs[1]: 3, dirs[2]: 5}
+        for d, code in codes.items():
+            self.write(os.path.join(d, "code"), str(code))
+        log = os.path.join(self.tmp, "job.log")
+        p = run(["--joblog", log, "-j", "2"] + dirs + ["--", "sh", "-c", "echo out; exit $(cat code)"])
+        self.assert_exit(p, 1)
+        lines = self.read(log).decode().split("\n")
+        self.assertEqual(lines[-1], "", "the log ends with a newline")
+        lines = lines[:-1]
+        self.assertEqual(lines[0], "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand")
+        self.assertEqual(len(lines), 1 + len(dirs))
+        seen = set()
+        for line in lines[1:]:
+            cols = line.split("\t")
+            self.assertEqual(len(cols), 9, line)
+            seq = int(cols[0])
+            self.assertIn(seq, (1, 2, 3))
+            seen.add(seq)
+            repo = dirs[seq - 1]
+            self.assertGreater(float(cols[2]), 1e9, "Starttime is seconds since the epoch")
+            self.assertGreaterEqual(float(cols[3]), 0)
+            self.assertEqual(int(cols[5]), len("out\n"), "Receive counts the output")
+            self.assertEqual(int(cols[6]), codes[repo], "Exitval of %s" % repo)
+            self.assertEqual(int(cols[7]), 0)
+            self.assertIn(repo, cols[8])
+        self.assertEqual(seen, {1, 2, 3})
+
+    def test_joblog_unwritable(self):
+        d = self.mkdirs("r")[0]
+        log = os.path.join(self.tmp, "no-such-dir", "job.log")
+        p = run(["--joblog", log, d, "--", "true"])
+        self.assert_exit(p, 2)
+        self.assertEqual(p.stderr.count(b"\n"), 1, p.stderr)
+        self.assertIn(log.encode(), p.stderr)
+
+
+class TestHeadless(Base):
+    def test_exit_status(self):
+        a, b = self.mkdirs("a", "b")
+        self.assert_exit(run([a, b, "--", "true"]), 0)
+        self.assert_exit(run([a, b, "--", "false"]), 1)
+        self.write(os.path.join(b, "fail"), "")
+        self.assert_exit(run([a, b, "--", "sh", "-c", "test ! -e fail"]), 1)
+        self.assert_exit(run([a, "--", "repopool-no-such-command-4711"]), 1)
+
+    def test_lines_and_summary(self):
+        a, b, c = self.mkdirs("a", "b", "c")
+        self.write(os.path.join(b, "fail"), "")
+        p = run([a, b, c, "--", "sh", "-c", "if [ -e fail ]; then echo broken; exit 4; fi; echo fine"])
+        self.assert_exit(p, 1)
+        lines = p.stdout.decode().split("\n")
+        self.assertEqual(lines[-1], "")
+        lines = lines[:-1]
+        self.assertEqual(len(lines), 4, p.stdout)
+        by_repo = {}
+        for line in lines[:3]:
+            for d in (a, b, c):
+                if ("  " + d + "  ") in line:
+                    by_repo[d] = line
+        self.assertEqual(sorted(by_repo), [a, b, c], p.stdout)
+        self.assertTrue(by_repo[a].startswith("ok "))
+        self.assertTrue(by_repo[a].endswith("fine"))
+        self.assertTrue(by_repo[b].startswith("failed "))
+        self.assertTrue(by_repo[b].endswith("exit 4: broken"))
+        self.assertTrue(lines[3].startswith("repopool: 3 tasks"), lines[3])
+        self.assertIn("2 ok", lines[3])
+        self.assertIn("1 failed", lines[3])
+
+    def test_quiet_prints_only_failures(self):
+        a, b = self.mkdirs("a", "b")
+        self.write(os.path.join(b, "fail"), "")
+        p = run(["-q", a, b, "--", "sh", "-c", "test ! -e fail"])
+        self.assert_exit(p, 1)
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 1, p.stdout)
+        self.assertIn(b, lines[0])
+
+    def test_escape_sequences_do_not_reach_stdout(self):
+        a = self.mkdirs("a")[0]
+        b = self.mkdirs("esc\x1b[31mred\x07")[0]
+        script = r"printf '\033]0;pwned\007\033[2Jdanger\r\n'"
+        for json_mode in (False, True):
+            args = (["--json"] if json_mode else []) + [a, b, "--", "sh", "-c", script]
+            p = run(args)
+            self.assert_exit(p, 0)
+            for byte in (b"\x1b", b"\x07", b"\r", b"\x9b"):
+                self.assertNotIn(byte, p.stdout, "%r in %r" % (byte, p.stdout))
+            self.assertIn(b"danger", p.stdout)
+            if json_mode:
+                ends = EventChecker(self, parse_events(p.stdout), total=2).check().end_by_repo()
+                self.assertEqual(sorted(ends), sorted([a, b]), "JSON keeps the path exactly")
+                self.assertEqual(ends[a]["summary"], "danger")
+            else:
+                self.assertEqual(len(p.stdout.splitlines()), 3, p.stdout)
+        p = run(["--demo", "10", "--demo-mean", "0.01", "--seed", "2"])
+        self.assert_exit(p, 0)
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 11)
+        self.assertTrue(lines[-1].startswith("repopool: 10 tasks"), lines[-1])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -737,9 +737,6 @@ static void test_sigterm_cancels(void **state)
 
 int main(void)
 {
-    /* A test that fails must not leave its children to a default SIGPIPE
-     * or similar; the runner handles the signals it cares about. */
-    signal(SIGPIPE, SIG_IGN);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_output_merged_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_environment_cwd_stdin, setup, teardown),

@@ -1,2 +1,367 @@
+/*
+ * The repository list: what runs is each repository once, by its absolute
+ * real path, and a line that cannot be a path still shows up as a failing
+ * entry instead of vanishing.
+ */
 #include "unit.h"
-int main(void){return 0;}
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "repopool/repos.h"
+
+/* snprintf into an array, failing the test if it does not fit. */
+#define FORMAT(buf, ...)                                                           \
+    do {                                                                           \
+        int format_n_ = snprintf((buf), sizeof(buf), __VA_ARGS__);                 \
+        assert_true(format_n_ >= 0 && (size_t)format_n_ < sizeof(buf));            \
+    } while (0)
+
+/* A scratch directory with two repositories-to-be and a symlink. */
+struct fixture {
+    char base[64];   /* as created */
+    char real[PATH_MAX]; /* its real path (/tmp may itself be a link) */
+    char a[PATH_MAX], b[PATH_MAX], link[PATH_MAX];
+    char old_cwd[PATH_MAX];
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    strcpy(f->base, "/tmp/repopool-repos-XXXXXX");
+    assert_non_null(mkdtemp(f->base));
+    assert_non_null(realpath(f->base, f->real));
+    FORMAT(f->a, "%s/a", f->real);
+    FORMAT(f->b, "%s/b", f->real);
+    FORMAT(f->link, "%s/link-to-a", f->real);
+    assert_int_equal(mkdir(f->a, 0700), 0);
+    assert_int_equal(mkdir(f->b, 0700), 0);
+    assert_int_equal(symlink(f->a, f->link), 0);
+    assert_non_null(getcwd(f->old_cwd, sizeof(f->old_cwd)));
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    if (chdir(f->old_cwd) != 0)
+        return -1;
+    unlink(f->link);
+    rmdir(f->a);
+    rmdir(f->b);
+    rmdir(f->base);
+    free(f);
+    return 0;
+}
+
+/* A stream holding exactly bytes[0..n), NUL bytes included. */
+static FILE *stream_of(const char *bytes, size_t n)
+{
+    FILE *in = tmpfile();
+    assert_non_null(in);
+    assert_int_equal(fwrite(bytes, 1, n, in), n);
+    rewind(in);
+    return in;
+}
+
+static void add_stream(struct repo_list *rl, const char *bytes, size_t n)
+{
+    FILE *in = stream_of(bytes, n);
+    struct strbuf err;
+    strbuf_init(&err);
+    assert_int_equal(repos_add_stream(rl, in, "list", &err), 0);
+    assert_int_equal(err.len, 0);
+    strbuf_free(&err);
+    fclose(in);
+}
+
+static void same_directory_twice_runs_once(void **state)
+{
+    struct fixture *f = *state;
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_add_path(&rl, f->a), 0);
+    assert_int_equal(repos_add_path(&rl, f->b), 0);
+    assert_int_equal(repos_add_path(&rl, f->a), 0);
+    char with_slash[PATH_MAX + 2];
+    FORMAT(with_slash, "%s/", f->a);
+    assert_int_equal(repos_add_path(&rl, with_slash), 0);
+    assert_int_equal(rl.len, 2);
+    /* First mention wins the position. */
+    assert_string_equal(rl.items[0].path, f->a);
+    assert_string_equal(rl.items[1].path, f->b);
+    assert_null(rl.items[0].error);
+    repos_free(&rl);
+}
+
+static void symlink_to_a_listed_directory_runs_once(void **state)
+{
+    struct fixture *f = *state;
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_add_path(&rl, f->link), 0);
+    assert_int_equal(repos_add_path(&rl, f->a), 0);
+    assert_int_equal(rl.len, 1);
+    /* The entry is the real path, whichever name came first. */
+    assert_string_equal(rl.items[0].path, f->a);
+    repos_free(&rl);
+}
+
+static void relative_paths_become_absolute(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(chdir(f->real), 0);
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_add_path(&rl, "a"), 0);
+    assert_int_equal(repos_add_path(&rl, "./b/../a"), 0);
+    assert_int_equal(repos_add_path(&rl, "b"), 0);
+    assert_int_equal(rl.len, 2);
+    assert_string_equal(rl.items[0].path, f->a);
+    assert_string_equal(rl.items[1].path, f->b);
+    repos_free(&rl);
+}
+
+static void nonexistent_path_is_kept_absolute(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(chdir(f->real), 0);
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_add_path(&rl, "missing/repo"), 0);
+    assert_int_equal(repos_add_path(&rl, "/nonexistent-repopool/x"), 0);
+    /* Named twice, still one task: it fails once, with its full name. */
+    assert_int_equal(repos_add_path(&rl, "missing/repo"), 0);
+    assert_int_equal(rl.len, 2);
+    char want[PATH_MAX + 32];
+    FORMAT(want, "%s/missing/repo", f->real);
+    assert_string_equal(rl.items[0].path, want);
+    assert_string_equal(rl.items[1].path, "/nonexistent-repopool/x");
+    repos_free(&rl);
+}
+
+static void overlong_argument_becomes_a_failing_entry(void **state)
+{
+    (void)state;
+    char *p = malloc(PATH_MAX + 100);
+    assert_non_null(p);
+    p[0] = '/';
+    memset(p + 1, 'x', PATH_MAX + 98);
+    p[PATH_MAX + 99] = '\0';
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_add_path(&rl, p), 0);
+    assert_int_equal(rl.len, 1);
+    assert_non_null(rl.items[0].error);
+    free(p);
+    repos_free(&rl);
+}
+
+static void raw_entries_are_kept_as_given(void **state)
+{
+    (void)state;
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_add_raw(&rl, "demo-1xyz", 6, NULL), 0);
+    assert_int_equal(repos_add_raw(&rl, "demo-1", 6, NULL), 0);
+    assert_int_equal(repos_add_raw(&rl, "bad", 3, "why it fails"), 0);
+    /* No dedup, no resolving: simulated tasks are labels. */
+    assert_int_equal(rl.len, 3);
+    assert_string_equal(rl.items[0].path, "demo-1");
+    assert_string_equal(rl.items[1].path, "demo-1");
+    assert_null(rl.items[0].error);
+    assert_string_equal(rl.items[2].error, "why it fails");
+    repos_free(&rl);
+}
+
+/* ---- repository files ---- */
+
+static void stream_skips_blanks_and_comments(void **state)
+{
+    struct fixture *f = *state;
+    char text[4 * PATH_MAX];
+    FORMAT(text,
+             "# my repositories\n"
+             "\n"
+             "   \t \n"
+             "%s\n"
+             "   # an indented comment\n"
+             "%s\r\n"
+             "\r\n"
+             "%s/with#hash",
+             f->a, f->b, f->real);
+    struct repo_list rl;
+    repos_init(&rl);
+    add_stream(&rl, text, strlen(text));
+    assert_int_equal(rl.len, 3);
+    assert_string_equal(rl.items[0].path, f->a);
+    /* The CR of a CRLF line is not part of the path. */
+    assert_string_equal(rl.items[1].path, f->b);
+    /* '#' after the start is part of the name; the last line needs no \n. */
+    char want[PATH_MAX + 16];
+    FORMAT(want, "%s/with#hash", f->real);
+    assert_string_equal(rl.items[2].path, want);
+    repos_free(&rl);
+}
+
+static void stream_deduplicates_with_arguments(void **state)
+{
+    struct fixture *f = *state;
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_add_path(&rl, f->a), 0);
+    char text[3 * PATH_MAX];
+    FORMAT(text, "%s\n%s\n%s/\n", f->link, f->b, f->b);
+    add_stream(&rl, text, strlen(text));
+    assert_int_equal(rl.len, 2);
+    assert_string_equal(rl.items[1].path, f->b);
+    repos_free(&rl);
+}
+
+static void line_with_nul_byte_becomes_a_failing_entry(void **state)
+{
+    struct fixture *f = *state;
+    char text[2 * PATH_MAX + 32];
+    /* %c puts the NUL in the middle of the first line; n counts past it. */
+    int n = snprintf(text, sizeof(text), "/tmp/x%cy\n%s\n", '\0', f->a);
+    assert_true(n > 0 && (size_t)n < sizeof(text));
+    struct repo_list rl;
+    repos_init(&rl);
+    add_stream(&rl, text, (size_t)n);
+    assert_int_equal(rl.len, 2);
+    assert_non_null(rl.items[0].error);
+    /* The entry says which line it was, up to the NUL. */
+    assert_string_equal(rl.items[0].path, "/tmp/x");
+    /* The next line is read as usual. */
+    assert_string_equal(rl.items[1].path, f->a);
+    assert_null(rl.items[1].error);
+    repos_free(&rl);
+}
+
+static void overlong_line_becomes_a_failing_entry(void **state)
+{
+    struct fixture *f = *state;
+    size_t cap = 2 * PATH_MAX + 2 * PATH_MAX;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    size_t n = 0;
+    text[n++] = '/';
+    memset(text + n, 'y', PATH_MAX + 10);
+    n += PATH_MAX + 10;
+    n += (size_t)snprintf(text + n, cap - n, "\n%s\n", f->b);
+    struct repo_list rl;
+    repos_init(&rl);
+    add_stream(&rl, text, n);
+    assert_int_equal(rl.len, 2);
+    assert_non_null(rl.items[0].error);
+    assert_true(strncmp(rl.items[0].path, "/yyyy", 5) == 0);
+    assert_string_equal(rl.items[1].path, f->b);
+    free(text);
+    repos_free(&rl);
+}
+
+static void ten_thousand_lines(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 10000 };
+    struct strbuf text;
+    strbuf_init(&text);
+    for (int i = 0; i < N; i++)
+        strbuf_printf(&text, "%s/repo-%05d\n", f->real, i);
+    struct repo_list rl;
+    repos_init(&rl);
+    add_stream(&rl, text.data, text.len);
+    assert_int_equal(rl.len, N);
+    /* In file order... */
+    for (int i = 0; i < N; i += 997) {
+        char want[PATH_MAX + 32];
+        FORMAT(want, "%s/repo-%05d", f->real, i);
+        assert_string_equal(rl.items[i].path, want);
+    }
+    /* ...and the same list again adds nothing. */
+    add_stream(&rl, text.data, text.len);
+    assert_int_equal(rl.len, N);
+    repos_free(&rl);
+    strbuf_free(&text);
+}
+
+static void ten_thousand_lines_with_repeats(void **state)
+{
+    struct fixture *f = *state;
+    enum { N = 10000, DISTINCT = 2500 };
+    struct strbuf text;
+    strbuf_init(&text);
+    for (int i = 0; i < N; i++)
+        strbuf_printf(&text, "%s/r%d\n", f->real, (i * 7919) % DISTINCT);
+    struct repo_list rl;
+    repos_init(&rl);
+    add_stream(&rl, text.data, text.len);
+    assert_int_equal(rl.len, DISTINCT);
+    repos_free(&rl);
+    strbuf_free(&text);
+}
+
+static void missing_file_is_an_error_naming_it(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 16];
+    FORMAT(path, "%s/no-such-list", f->real);
+    struct repo_list rl;
+    repos_init(&rl);
+    struct strbuf err;
+    strbuf_init(&err);
+    assert_int_equal(repos_add_file(&rl, path, &err), -1);
+    assert_non_null(strstr(err.data, path));
+    assert_int_equal(rl.len, 0);
+    strbuf_free(&err);
+    repos_free(&rl);
+}
+
+static void file_is_read_like_a_stream(void **state)
+{
+    struct fixture *f = *state;
+    char path[PATH_MAX + 16];
+    FORMAT(path, "%s/list", f->real);
+    FILE *out = fopen(path, "w");
+    assert_non_null(out);
+    fprintf(out, "# list\n%s\n%s\n", f->b, f->a);
+    fclose(out);
+    struct repo_list rl;
+    repos_init(&rl);
+    struct strbuf err;
+    strbuf_init(&err);
+    assert_int_equal(repos_add_file(&rl, path, &err), 0);
+    assert_int_equal(rl.len, 2);
+    assert_string_equal(rl.items[0].path, f->b);
+    assert_string_equal(rl.items[1].path, f->a);
+    strbuf_free(&err);
+    repos_free(&rl);
+    unlink(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(same_directory_twice_runs_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlink_to_a_listed_directory_runs_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(relative_paths_become_absolute, setup, teardown),
+        cmocka_unit_test_setup_teardown(nonexistent_path_is_kept_absolute, setup, teardown),
+        cmocka_unit_test(overlong_argument_becomes_a_failing_entry),
+        cmocka_unit_test(raw_entries_are_kept_as_given),
+        cmocka_unit_test_setup_teardown(stream_skips_blanks_and_comments, setup, teardown),
+        cmocka_unit_test_setup_teardown(stream_deduplicates_with_arguments, setup, teardown),
+        cmocka_unit_test_setup_teardown(line_with_nul_byte_becomes_a_failing_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(overlong_line_becomes_a_failing_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(ten_thousand_lines, setup, teardown),
+        cmocka_unit_test_setup_teardown(ten_thousand_lines_with_repeats, setup, teardown),
+        cmocka_unit_test_setup_teardown(missing_file_is_an_error_naming_it, setup, teardown),
+        cmocka_unit_test_setup_teardown(file_is_read_like_a_stream, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

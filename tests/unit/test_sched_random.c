@@ -483,6 +483,7 @@ static void random_step(struct model *m)
 static void drain(struct model *m)
 {
     op_set_cap(m, MAX_CAP);
+    pump(m); /* as the runner does after every cap change */
     for (unsigned guard = 0; !sched_all_final(&m->s); guard++) {
         CHECK(m, guard < 1000000, "the run does not end: %u queued", sched_queued(&m->s));
         m->step++;
