@@ -237,9 +237,11 @@ static void stop_everything(struct runner *r)
 {
     r->in_pump = true;
     sched_stop(&r->sched);
-    double now = runner_now(r);
     for (uint32_t id = 0; id < r->sched.ntasks; id++) {
         struct task *t = sched_task(&r->sched, id);
+        /* Read the clock each time: a backend may end a task as it is
+         * cancelled, and event times must never go backwards. */
+        double now = runner_now(r);
         switch (sched_cancel(&r->sched, id, now)) {
         case SCHED_CANCEL_ENDED:
             report_task_end(r, id, now);
