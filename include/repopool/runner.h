@@ -37,7 +37,14 @@ struct runner {
 
     int interrupted_by;     /* the first stopping signal, or 0 */
     bool in_pump, pump_again;
-    bool finished;
+    bool finished;          /* closed: no task will run again */
+
+    /* A view (the dashboard) that outlives the tasks: while hold_open is
+     * set, the runner stays open when every task has ended (a failed task
+     * may still be retried) until runner_close. */
+    bool hold_open;
+    void (*on_change)(void *ctx); /* after anything a view shows changed */
+    void *view_ctx;
 };
 
 int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cfg,
@@ -49,6 +56,18 @@ void runner_free(struct runner *r);
 
 /* Seconds since the run started. */
 double runner_now(const struct runner *r);
+
+/* Control, for views: each reports and acts as the signals do. */
+void runner_set_cap(struct runner *r, unsigned cap, const char *by);
+void runner_set_rate(struct runner *r, double rate);
+void runner_cancel_task(struct runner *r, uint32_t id);
+/* Queues a failed or cancelled task again; false when it cannot be. */
+bool runner_retry_task(struct runner *r, uint32_t id);
+/* Stops the run: nothing new starts, queued tasks are cancelled, running
+ * ones are stopped. */
+void runner_stop(struct runner *r);
+/* Closes a held-open runner once every task has ended. */
+void runner_close(struct runner *r);
 
 /* Called by backends when an attempt ends. */
 void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_result *res);

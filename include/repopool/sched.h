@@ -139,6 +139,11 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
 
 enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now);
 
+/* Queues a failed or cancelled task again, ahead of fresh ones; its
+ * attempts keep counting. False when the task cannot be retried (it did
+ * not fail, or the scheduler is stopping). */
+bool sched_requeue(struct sched *s, uint32_t id);
+
 /* No more starts and no more retries; the runner then cancels each task. */
 void sched_stop(struct sched *s);
 

@@ -204,8 +204,19 @@ static void pump(struct runner *r)
         pump_once(r);
     } while (r->pump_again);
     r->in_pump = false;
-    if (sched_all_final(&r->sched))
+    if (sched_all_final(&r->sched) && !r->hold_open)
         close_all(r);
+    if (r->on_change)
+        r->on_change(r->view_ctx);
+}
+
+void runner_set_cap(struct runner *r, unsigned cap, const char *by)
+{
+    unsigned before = r->sched.cap;
+    if (sched_set_cap(&r->sched, cap) == before)
+        return;
+    report_cap(r->report, &r->sched, runner_now(r), by);
+    pump(r);
 }
 
 static void change_cap(struct runner *r, int delta, const char *by)
@@ -213,10 +224,12 @@ static void change_cap(struct runner *r, int delta, const char *by)
     unsigned cap = r->sched.cap;
     if (delta < 0 && cap == 0)
         return;
-    unsigned wanted = delta < 0 ? cap - 1 : cap + 1;
-    if (sched_set_cap(&r->sched, wanted) == cap)
-        return;
-    report_cap(r->report, &r->sched, runner_now(r), by);
+    runner_set_cap(r, delta < 0 ? cap - 1 : cap + 1, by);
+}
+
+void runner_set_rate(struct runner *r, double rate)
+{
+    sched_set_rate(&r->sched, rate, runner_now(r));
     pump(r);
 }
 
@@ -254,6 +267,46 @@ static void stop_everything(struct runner *r)
         }
     }
     r->in_pump = false;
+}
+
+void runner_cancel_task(struct runner *r, uint32_t id)
+{
+    if (id >= r->sched.ntasks)
+        return;
+    switch (sched_cancel(&r->sched, id, runner_now(r))) {
+    case SCHED_CANCEL_ENDED:
+        report_task_end(r, id, runner_now(r));
+        break;
+    case SCHED_CANCEL_STOPPING:
+        r->backend->ops->cancel(r->backend, id, sched_task(&r->sched, id));
+        break;
+    case SCHED_CANCEL_NOOP:
+        break;
+    }
+    pump(r);
+}
+
+bool runner_retry_task(struct runner *r, uint32_t id)
+{
+    if (r->finished || id >= r->sched.ntasks || !sched_requeue(&r->sched, id))
+        return false;
+    pump(r);
+    return true;
+}
+
+void runner_stop(struct runner *r)
+{
+    if (r->sched.stopping)
+        return;
+    stop_everything(r);
+    pump(r);
+}
+
+void runner_close(struct runner *r)
+{
+    r->hold_open = false;
+    if (sched_all_final(&r->sched))
+        close_all(r);
 }
 
 static void on_signal(uv_signal_t *handle, int signum)

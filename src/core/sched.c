@@ -492,6 +492,20 @@ enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
     return SCHED_CANCEL_NOOP;
 }
 
+bool sched_requeue(struct sched *s, uint32_t id)
+{
+    struct task *t = &s->tasks[id];
+    if (s->stopping || (t->state != TASK_FAILED && t->state != TASK_CANCELLED))
+        return false;
+    /* A task cancelled while it waited for its repository is still in that
+     * repository's list, and gets its turn from there. */
+    if (!t->parked && !returning_push(s, id))
+        return false;
+    t->waiting = 0;
+    set_state(s, t, TASK_QUEUED);
+    return true;
+}
+
 void sched_stop(struct sched *s)
 {
     s->stopping = true;
