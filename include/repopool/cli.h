@@ -53,6 +53,7 @@ struct config {
 
     /* Output. */
     enum tui_choice tui;
+    bool exit_when_done; /* close the dashboard when the run ends */
     bool json;
     const char *joblog;
     bool quiet;

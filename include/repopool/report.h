@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "repopool/repos.h"
 #include "repopool/sched.h"
 #include "repopool/strbuf.h"
 
@@ -22,6 +23,7 @@ struct report {
     FILE *joblog;        /* NULL unless --joblog */
     enum report_mode mode;
     bool quiet;
+    bool deferred;       /* a live view shows tasks; lines wait for the end */
     const char *op;      /* the JSON "op" */
     double wall_t0;      /* the start of the run, in seconds since the epoch */
     struct strbuf buf;
@@ -41,6 +43,9 @@ void report_retry(struct report *rep, const struct sched *s, uint32_t id, double
  * when there is no job log). */
 void report_end(struct report *rep, const struct sched *s, uint32_t id, const char *path,
                 double now, const char *command);
+/* After a live view closed: the line of every task that did not end ok,
+ * in the order they ended, so they stay in the scrollback. */
+void report_problems(struct report *rep, const struct sched *s, const struct repo_list *repos);
 void report_summary(struct report *rep, const struct sched *s, double elapsed, int interrupted_by);
 
 #endif

@@ -38,6 +38,7 @@ struct runner {
     int interrupted_by;     /* the first stopping signal, or 0 */
     bool in_pump, pump_again;
     bool finished;          /* closed: no task will run again */
+    double ended_at;        /* when every task had ended; -1 before */
 
     /* A view (the dashboard) that outlives the tasks: while hold_open is
      * set, the runner stays open when every task has ended (a failed task
@@ -49,8 +50,9 @@ struct runner {
 
 int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cfg,
                 const struct repo_list *repos, struct report *report);
-/* Runs every task to its end; returns the exit status of the run. The
- * backend must be set and is closed before this returns. */
+/* Runs every task to its end (and until a view holding it open lets go);
+ * returns the exit status of the run. The backend is closed before this
+ * returns. The caller prints the summary (report_summary). */
 int runner_run(struct runner *r, struct backend *backend);
 void runner_free(struct runner *r);
 

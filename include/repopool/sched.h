@@ -89,6 +89,10 @@ struct sched {
 
     unsigned counts[TASK_STATE_COUNT];
     unsigned peak_running;
+    /* Ids in the order tasks ended for good, for views that list the newest
+     * first; a retried task appears again when it ends again. */
+    uint32_t *ended;
+    size_t nended, ended_cap;
 };
 
 enum sched_end {

@@ -34,6 +34,7 @@ enum long_only {
     OPT_REMOTE,
     OPT_FETCH_WITH,
     OPT_STALL_TIMEOUT,
+    OPT_EXIT_WHEN_DONE,
 };
 
 static const char short_options[] = ":f:s:g:j:qhV";
@@ -61,6 +62,7 @@ static const struct option long_options[] = {
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-tui", no_argument, NULL, OPT_NO_TUI},
     {"json", no_argument, NULL, OPT_JSON},
+    {"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
     {"joblog", required_argument, NULL, OPT_JOBLOG},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
@@ -102,13 +104,15 @@ void cli_print_help(FILE *out)
         "      --timeout=SEC     per-task time limit\n"
         "Output\n"
         "      --tui | --no-tui  default: the dashboard when stdin and stdout are terminals\n"
+        "      --exit-when-done  close the dashboard when the run ends (default: wait for q)\n"
         "      --json            JSON Lines events on stdout (implies --no-tui)\n"
         "      --joblog=FILE     GNU parallel's --joblog format, one line per finished task\n"
         "  -q, --quiet           print only tasks that did not end ok, and no summary\n"
         "  -h, --help            show this help\n"
         "  -V, --version         show the version\n"
         "\n"
-        "Runtime control: SIGUSR1 / SIGUSR2 raise / lower the cap by one (as GNU xargs).\n"
+        "Runtime control: dashboard keys (? for help); SIGUSR1 / SIGUSR2 raise / lower the cap\n"
+        "by one (as GNU xargs).\n"
         "Exit status: 0 every task ended ok; 1 any task failed, was skipped or cancelled;\n"
         "2 usage error; 130 / 143 interrupted by SIGINT / SIGTERM.\n",
         out);
@@ -359,6 +363,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             break;
         case OPT_NO_TUI:
             cfg->tui = TUI_OFF;
+            break;
+        case OPT_EXIT_WHEN_DONE:
+            cfg->exit_when_done = true;
             break;
         case OPT_JSON:
             cfg->json = true;

@@ -1,6 +1,7 @@
 #include "repopool/report.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -135,6 +136,20 @@ static void format_duration(struct strbuf *sb, double seconds)
         strbuf_printf(sb, "%4dh%02dm", (int)(seconds / 3600), (int)(seconds / 60) % 60);
 }
 
+static void write_line(struct report *rep, const struct task *t, const char *path)
+{
+    strbuf_reset(&rep->buf);
+    strbuf_printf(&rep->buf, "%-9s ", task_state_name(t->state));
+    format_duration(&rep->buf, t->attempt ? t->end - t->start : 0);
+    strbuf_puts(&rep->buf, "  ");
+    sanitize_line(&rep->buf, path, strlen(path));
+    if (t->summary) {
+        strbuf_puts(&rep->buf, "  ");
+        strbuf_puts(&rep->buf, t->summary);
+    }
+    emit(rep);
+}
+
 static void write_joblog(struct report *rep, const struct task *t, uint32_t id, const char *command)
 {
     /* The columns and their formats are GNU parallel's, so its tools and
@@ -179,18 +194,32 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
         emit(rep);
         return;
     }
-    if (rep->quiet && t->state == TASK_OK)
+    if (rep->deferred || (rep->quiet && t->state == TASK_OK))
         return;
-    strbuf_reset(&rep->buf);
-    strbuf_printf(&rep->buf, "%-9s ", task_state_name(t->state));
-    format_duration(&rep->buf, duration);
-    strbuf_puts(&rep->buf, "  ");
-    sanitize_line(&rep->buf, path, strlen(path));
-    if (t->summary) {
-        strbuf_puts(&rep->buf, "  ");
-        strbuf_puts(&rep->buf, t->summary);
+    write_line(rep, t, path);
+}
+
+void report_problems(struct report *rep, const struct sched *s, const struct repo_list *repos)
+{
+    if (rep->mode != REPORT_LINES)
+        return;
+    /* A retried task is listed once per end; walking from the newest end
+     * keeps only its last. */
+    unsigned char *seen = calloc(s->ntasks ? s->ntasks : 1, 1);
+    uint32_t *list = malloc((s->nended ? s->nended : 1) * sizeof(*list));
+    size_t n = 0;
+    for (size_t i = s->nended; seen && list && i-- > 0;) {
+        uint32_t id = s->ended[i];
+        if (seen[id])
+            continue;
+        seen[id] = 1;
+        if (task_is_final(&s->tasks[id]) && s->tasks[id].state != TASK_OK)
+            list[n++] = id;
     }
-    emit(rep);
+    while (n-- > 0)
+        write_line(rep, &s->tasks[list[n]], repos->items[s->tasks[list[n]].repo].path);
+    free(seen);
+    free(list);
 }
 
 void report_summary(struct report *rep, const struct sched *s, double elapsed, int interrupted_by)

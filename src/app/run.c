@@ -19,6 +19,7 @@
 #include "repopool/runner.h"
 #include "repopool/sanitize.h"
 #include "repopool/scan.h"
+#include "repopool/tui.h"
 
 #define EXIT_USAGE 2
 #define KILL_GRACE_SECONDS 2.0
@@ -148,6 +149,15 @@ int run(const struct config *cfg)
         return usage_failure(&err);
     }
 
+    bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
+    if (use_tui && !terminal) {
+        strbuf_puts(&err, "repopool: --tui needs a terminal on stdin and stdout");
+        report_close(&rep);
+        repos_free(&repos);
+        return usage_failure(&err);
+    }
+
     raise_fd_limit();
     /* Once, before any worker thread exists. */
     if (cfg->work == WORK_GIT)
@@ -186,10 +196,30 @@ int run(const struct config *cfg)
             };
             backend = proc_backend_new(&runner, &loop, &proc);
         }
+        struct tui *tui = NULL;
+        if (backend && use_tui) {
+            runner.keep_output = true; /* the log view shows it */
+            rep.deferred = true;
+            tui = tui_start(&loop, &runner, cfg->exit_when_done, &err);
+            if (!tui) {
+                /* A terminal curses cannot drive: go on headless. */
+                fprintf(stderr, "%s\n", err.data);
+                rep.deferred = false;
+                runner.keep_output = false;
+            }
+        }
         if (backend)
             status = runner_run(&runner, backend);
         else
             fprintf(stderr, "repopool: out of memory\n");
+        if (tui) {
+            tui_free(tui);
+            rep.deferred = false;
+            report_problems(&rep, &runner.sched, &repos);
+        }
+        if (backend)
+            report_summary(&rep, &runner.sched, runner.ended_at >= 0 ? runner.ended_at : runner_now(&runner),
+                           runner.interrupted_by);
         runner_free(&runner);
     } else {
         fprintf(stderr, "repopool: %s\n", uv_strerror(rc));

@@ -27,6 +27,7 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
     r->repos = repos;
     r->report = report;
     r->output_limit = OUTBUF_DEFAULT_LIMIT;
+    r->ended_at = -1;
     int rc = sched_init(&r->sched, cfg);
     if (rc < 0)
         return rc;
@@ -204,8 +205,14 @@ static void pump(struct runner *r)
         pump_once(r);
     } while (r->pump_again);
     r->in_pump = false;
-    if (sched_all_final(&r->sched) && !r->hold_open)
-        close_all(r);
+    if (sched_all_final(&r->sched)) {
+        if (r->ended_at < 0)
+            r->ended_at = runner_now(r);
+        if (!r->hold_open)
+            close_all(r);
+    } else {
+        r->ended_at = -1; /* a retry reopened the run */
+    }
     if (r->on_change)
         r->on_change(r->view_ctx);
 }
@@ -360,8 +367,6 @@ int runner_run(struct runner *r, struct backend *backend)
     pump(r);
     uv_run(r->loop, UV_RUN_DEFAULT);
 
-    double elapsed = runner_now(r);
-    report_summary(r->report, &r->sched, elapsed, r->interrupted_by);
     if (r->interrupted_by)
         return 128 + r->interrupted_by;
     return r->sched.counts[TASK_OK] == r->sched.ntasks ? 0 : 1;

@@ -171,6 +171,7 @@ void sched_free(struct sched *s)
     free(s->returning.items);
     free(s->fresh.items);
     free(s->retry_wait.items);
+    free(s->ended);
     free(s->deadlines);
     memset(s, 0, sizeof(*s));
 }
@@ -241,6 +242,9 @@ static void set_state(struct sched *s, struct task *t, enum task_state state)
     s->counts[t->state]--;
     s->counts[state]++;
     t->state = (uint8_t)state;
+    /* Without memory for the record, a view only loses the order. */
+    if (state >= TASK_OK && grow((void **)&s->ended, &s->ended_cap, s->nended + 1, sizeof(*s->ended)))
+        s->ended[s->nended++] = (uint32_t)(t - s->tasks);
 }
 
 /* The repository is free again: the first live task waiting for it goes

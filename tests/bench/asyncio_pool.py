@@ -44,7 +44,7 @@ async def spawn_task(sem: asyncio.Semaphore, directory: str, command: list) -> b
         output, _ = await proc.communicate()
         if proc.returncode != 0:
             last = output.decode(errors="replace").strip().splitlines()[-1:]
-            print(f"{directory}: failed: exit {proc.returncode} {' '.join(last)}")
+            print(f"{directory}: failed: exit {proc.returncode}", *last)
             return False
         return True
 

@@ -1,0 +1,325 @@
+#include "repopool/tui.h"
+
+#include <curses.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <term.h>
+#include <termios.h>
+#include <unistd.h>
+#include <wchar.h>
+
+/* Redraws wait this long, so a burst of events costs one frame: at most
+ * about 20 frames a second. */
+#define REDRAW_DELAY_MS 50
+#define CLOCK_MS 1000
+
+struct tui {
+    uv_loop_t *loop;
+    struct runner *r;
+    struct ui_view view;
+    struct canvas canvas;
+    SCREEN *screen;
+    uv_poll_t input;
+    uv_timer_t redraw_timer;
+    uv_timer_t clock_timer;
+    uv_signal_t winch;
+    int open_handles;
+    bool dirty, closed, exit_when_done;
+    attr_t attrs[UI_ATTR_COUNT];
+};
+
+/* --- giving the terminal back after a crash --- */
+
+/* Saved at start, used from a signal handler: only async-signal-safe calls. */
+static struct termios saved_termios;
+static bool have_saved_termios;
+static char restore_seq[128];
+static size_t restore_len;
+
+static void on_crash(int signum)
+{
+    if (have_saved_termios)
+        tcsetattr(STDIN_FILENO, TCSANOW, &saved_termios);
+    if (restore_len) {
+        ssize_t n = write(STDOUT_FILENO, restore_seq, restore_len);
+        (void)n;
+    }
+    signal(signum, SIG_DFL);
+    raise(signum);
+}
+
+static void add_restore(const char *capname)
+{
+    const char *s = tigetstr((char *)capname);
+    if (!s || s == (char *)-1)
+        return;
+    size_t n = strlen(s);
+    if (restore_len + n < sizeof(restore_seq)) {
+        memcpy(restore_seq + restore_len, s, n);
+        restore_len += n;
+    }
+}
+
+static void install_crash_handlers(void)
+{
+    add_restore("sgr0");
+    add_restore("cnorm");
+    add_restore("rmcup");
+    static const int fatal[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+        signal(fatal[i], on_crash);
+}
+
+static void remove_crash_handlers(void)
+{
+    static const int fatal[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
+    for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
+        signal(fatal[i], SIG_DFL);
+}
+
+/* --- colours --- */
+
+static void setup_attrs(struct tui *t)
+{
+    bool color = has_colors() && !getenv("NO_COLOR");
+    t->view.monochrome = !color;
+    static const struct {
+        short fg, bg;
+        attr_t extra;  /* with colour */
+        attr_t mono;   /* without */
+    } look[UI_ATTR_COUNT] = {
+        [UI_NORMAL] = {-1, -1, A_NORMAL, A_NORMAL},
+        [UI_DIM] = {-1, -1, A_DIM, A_DIM},
+        [UI_HEADER] = {COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE},
+        [UI_TITLE] = {-1, -1, A_BOLD, A_BOLD},
+        [UI_SELECTED] = {COLOR_BLACK, COLOR_CYAN, A_BOLD, A_REVERSE},
+        [UI_KEY] = {COLOR_WHITE, COLOR_BLUE, A_BOLD, A_BOLD},
+        [UI_RUNNING] = {COLOR_CYAN, -1, A_BOLD, A_BOLD},
+        [UI_QUEUED] = {-1, -1, A_DIM, A_DIM},
+        [UI_OK] = {COLOR_GREEN, -1, A_NORMAL, A_NORMAL},
+        [UI_FAILED] = {COLOR_RED, -1, A_BOLD, A_BOLD | A_UNDERLINE},
+        [UI_SKIPPED] = {COLOR_YELLOW, -1, A_NORMAL, A_UNDERLINE},
+        [UI_CANCELLED] = {COLOR_MAGENTA, -1, A_NORMAL, A_DIM},
+        [UI_CAP] = {COLOR_YELLOW, -1, A_BOLD, A_BOLD},
+    };
+    if (color) {
+        start_color();
+        use_default_colors();
+    }
+    for (int a = 0; a < UI_ATTR_COUNT; a++) {
+        if (!color) {
+            t->attrs[a] = look[a].mono;
+            continue;
+        }
+        init_pair((short)(a + 1), look[a].fg, look[a].bg);
+        t->attrs[a] = COLOR_PAIR(a + 1) | look[a].extra;
+    }
+}
+
+/* --- drawing --- */
+
+/* The one place the canvas meets curses. */
+static void copy_to_curses(struct tui *t)
+{
+    const struct canvas *c = &t->canvas;
+    for (int y = 0; y < c->h; y++) {
+        move(y, 0);
+        for (int x = 0; x < c->w; x++) {
+            const struct cell *cell = &c->cells[(size_t)y * (size_t)c->w + (size_t)x];
+            if (cell->cp == 0)
+                continue; /* the right half of a wide character */
+            wchar_t wc[2] = {(wchar_t)cell->cp, 0};
+            cchar_t cc;
+            setcchar(&cc, wc, t->attrs[cell->attr], 0, NULL);
+            mvadd_wch(y, x, &cc);
+        }
+    }
+}
+
+static void draw_now(struct tui *t)
+{
+    if (t->closed)
+        return;
+    t->dirty = false;
+    int h, w;
+    getmaxyx(stdscr, h, w);
+    if (h != t->canvas.h || w != t->canvas.w) {
+        canvas_free(&t->canvas);
+        if (canvas_init(&t->canvas, w, h) < 0)
+            return;
+    }
+    ui_render(&t->canvas, &t->view, t->r, runner_now(t->r));
+    copy_to_curses(t);
+    refresh();
+}
+
+static void on_redraw_timer(uv_timer_t *timer)
+{
+    draw_now(timer->data);
+}
+
+static void mark_dirty(struct tui *t)
+{
+    if (t->closed || t->dirty)
+        return;
+    t->dirty = true;
+    uv_timer_start(&t->redraw_timer, on_redraw_timer, REDRAW_DELAY_MS, 0);
+}
+
+/* --- closing --- */
+
+static void on_handle_closed(uv_handle_t *handle)
+{
+    struct tui *t = handle->data;
+    t->open_handles--;
+}
+
+static void tui_close(struct tui *t)
+{
+    if (t->closed)
+        return;
+    t->closed = true;
+    uv_close((uv_handle_t *)&t->input, on_handle_closed);
+    uv_close((uv_handle_t *)&t->redraw_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&t->clock_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&t->winch, on_handle_closed);
+    endwin();
+    delscreen(t->screen);
+    t->screen = NULL;
+    remove_crash_handlers();
+    t->r->on_change = NULL;
+    runner_close(t->r);
+}
+
+/* The run may be over, or the user may be done: close when both agree. */
+static void maybe_close(struct tui *t)
+{
+    const struct sched *s = &t->r->sched;
+    if (!sched_all_final(s))
+        return;
+    if (t->view.quit || t->exit_when_done || t->r->interrupted_by)
+        tui_close(t);
+}
+
+static void on_change(void *ctx)
+{
+    struct tui *t = ctx;
+    ui_view_touch(&t->view);
+    mark_dirty(t);
+    maybe_close(t);
+}
+
+static void on_clock(uv_timer_t *timer)
+{
+    struct tui *t = timer->data;
+    /* Only the elapsed time moves on its own; a finished run is still. */
+    if (!sched_all_final(&t->r->sched))
+        mark_dirty(t);
+}
+
+static void on_input(uv_poll_t *poll, int status, int events)
+{
+    struct tui *t = poll->data;
+    (void)events;
+    if (status < 0) {
+        /* The terminal went away: nobody can press q any more. */
+        t->view.quit = true;
+        runner_stop(t->r);
+        maybe_close(t);
+        return;
+    }
+    unsigned redraw = 0;
+    int key;
+    while (!t->closed && (key = getch()) != ERR) {
+        if (key == KEY_RESIZE)
+            continue; /* SIGWINCH is ours, handled below */
+        redraw |= ui_handle_key(&t->view, t->r, key);
+    }
+    if (redraw & UI_REDRAW_QUIT)
+        maybe_close(t);
+    if ((redraw & UI_REDRAW_SCREEN) && !t->closed)
+        draw_now(t); /* keys answer at once, not after the coalescing delay */
+}
+
+static void on_winch(uv_signal_t *handle, int signum)
+{
+    struct tui *t = handle->data;
+    (void)signum;
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+        resizeterm(ws.ws_row, ws.ws_col);
+    clear();
+    draw_now(t);
+}
+
+struct tui *tui_start(uv_loop_t *loop, struct runner *r, bool exit_when_done, struct strbuf *err)
+{
+    struct tui *t = calloc(1, sizeof(*t));
+    if (!t) {
+        strbuf_puts(err, "repopool: out of memory");
+        return NULL;
+    }
+    t->loop = loop;
+    t->r = r;
+    t->exit_when_done = exit_when_done;
+    have_saved_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
+
+    /* Our SIGWINCH handler first: curses then leaves the signal to us. */
+    uv_signal_init(loop, &t->winch);
+    t->winch.data = t;
+    uv_signal_start(&t->winch, on_winch, SIGWINCH);
+
+    t->screen = newterm(NULL, stdout, stdin);
+    if (!t->screen) {
+        strbuf_printf(err, "repopool: cannot use the terminal (TERM=%s); try --no-tui",
+                      getenv("TERM") ? getenv("TERM") : "");
+        uv_close((uv_handle_t *)&t->winch, NULL);
+        uv_run(loop, UV_RUN_NOWAIT);
+        free(t);
+        return NULL;
+    }
+    set_term(t->screen);
+    install_crash_handlers();
+    cbreak(); /* Ctrl-C and Ctrl-Z keep working */
+    noecho();
+    nonl();
+    keypad(stdscr, TRUE);
+    nodelay(stdscr, TRUE);
+    set_escdelay(25);
+    curs_set(0);
+    setup_attrs(t);
+
+    ui_view_init(&t->view, r);
+    canvas_init(&t->canvas, 0, 0);
+    uv_poll_init(loop, &t->input, STDIN_FILENO);
+    uv_timer_init(loop, &t->redraw_timer);
+    uv_timer_init(loop, &t->clock_timer);
+    t->input.data = t->redraw_timer.data = t->clock_timer.data = t;
+    t->open_handles = 4;
+    uv_poll_start(&t->input, UV_READABLE, on_input);
+    uv_timer_start(&t->clock_timer, on_clock, CLOCK_MS, CLOCK_MS);
+
+    r->hold_open = true;
+    r->on_change = on_change;
+    r->view_ctx = t;
+    mark_dirty(t);
+    return t;
+}
+
+void tui_free(struct tui *t)
+{
+    if (!t)
+        return;
+    if (!t->closed) {
+        /* The loop ended without the user quitting (an early error). */
+        endwin();
+        if (t->screen)
+            delscreen(t->screen);
+        remove_crash_handlers();
+    }
+    ui_view_free(&t->view);
+    canvas_free(&t->canvas);
+    free(t);
+}
