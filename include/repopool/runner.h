@@ -33,7 +33,7 @@ struct runner {
     uv_timer_t exit_timer;  /* a hard deadline after a second interrupt */
     uv_prepare_t flusher;   /* flushes the report before the loop waits */
     uv_signal_t signals[5];
-    uint64_t t0_ns;         /* uv_hrtime() at the start */
+    uint64_t t0_ms;         /* uv_now() at the start */
 
     int interrupted_by;     /* the first stopping signal, or 0 */
     bool in_pump, pump_again;

@@ -59,15 +59,19 @@ static int scan_into(const struct config *cfg, struct repo_list *rl, const char 
 static int gather_repos(const struct config *cfg, struct repo_list *rl, struct strbuf *err)
 {
     if (cfg->work == WORK_DEMO) {
-        char name[32];
-        for (unsigned i = 1; i <= cfg->demo_count; i++) {
-            int n = snprintf(name, sizeof(name), "demo-%u", i);
-            if (repos_add_raw(rl, name, (size_t)n, NULL) < 0) {
-                strbuf_puts(err, "repopool: out of memory");
-                return -1;
-            }
+        struct strbuf name;
+        strbuf_init(&name);
+        int rc = 0;
+        for (unsigned i = 1; i <= cfg->demo_count && rc == 0; i++) {
+            strbuf_reset(&name);
+            strbuf_puts(&name, "demo-");
+            strbuf_add_uint(&name, i);
+            rc = strbuf_failed(&name) ? -1 : repos_add_raw(rl, name.data, name.len, NULL);
         }
-        return 0;
+        strbuf_free(&name);
+        if (rc < 0)
+            strbuf_puts(err, "repopool: out of memory");
+        return rc;
     }
     for (size_t i = 0; i < cfg->nrepos; i++) {
         if (repos_add_path(rl, cfg->repos[i]) < 0) {

@@ -16,7 +16,10 @@ static const int handled_signals[5] = {SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGHUP
 
 double runner_now(const struct runner *r)
 {
-    return (double)(uv_hrtime() - r->t0_ns) / 1e9;
+    /* The loop's cached clock: read once per loop turn, not per event, and
+     * the same clock libuv's timers run on. Millisecond resolution is the
+     * resolution the reports print. */
+    return (double)(uv_now(r->loop) - r->t0_ms) / 1e3;
 }
 
 int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cfg,
@@ -29,6 +32,8 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
     r->output_limit = OUTBUF_DEFAULT_LIMIT;
     r->ended_at = -1;
     int rc = sched_init(&r->sched, cfg);
+    if (rc == 0 && sched_reserve(&r->sched, repos->len) < 0)
+        rc = UV_ENOMEM;
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < repos->len; i++) {
@@ -351,7 +356,8 @@ static void close_all(struct runner *r)
 int runner_run(struct runner *r, struct backend *backend)
 {
     r->backend = backend;
-    r->t0_ns = uv_hrtime();
+    uv_update_time(r->loop);
+    r->t0_ms = uv_now(r->loop);
     uv_timer_init(r->loop, &r->wake_timer);
     uv_timer_init(r->loop, &r->exit_timer);
     uv_prepare_init(r->loop, &r->flusher);

@@ -89,6 +89,15 @@ void sanitize_line(struct strbuf *out, const char *text, size_t n)
     while (begin > 0 && in[begin - 1] != '\r')
         begin--;
 
+    /* Most text is plain printable ASCII: copy it in one go. */
+    size_t plain = begin;
+    while (plain < end && in[plain] >= 0x20 && in[plain] < 0x7f)
+        plain++;
+    if (plain == end) {
+        strbuf_add(out, text + begin, end - begin);
+        return;
+    }
+
     size_t i = begin;
     while (i < end) {
         unsigned char c = in[i];

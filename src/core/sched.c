@@ -176,6 +176,11 @@ void sched_free(struct sched *s)
     memset(s, 0, sizeof(*s));
 }
 
+int sched_reserve(struct sched *s, size_t n)
+{
+    return grow((void **)&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks)) ? 0 : -1;
+}
+
 uint32_t sched_add(struct sched *s, uint32_t repo)
 {
     if (s->ntasks >= SCHED_NONE - 1 || repo == SCHED_NONE)

@@ -90,6 +90,17 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
     va_end(again);
 }
 
+void strbuf_add_uint(struct strbuf *sb, unsigned long long v)
+{
+    char digits[24];
+    size_t n = sizeof(digits);
+    do {
+        digits[--n] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    strbuf_add(sb, digits + n, sizeof(digits) - n);
+}
+
 bool strbuf_failed(const struct strbuf *sb)
 {
     return sb->failed;
