@@ -75,5 +75,7 @@ void runner_close(struct runner *r);
 void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_result *res);
 /* Called by backends to keep output the task printed. */
 void runner_capture(struct runner *r, struct task *t, const char *data, size_t n);
+/* Called by backends when something a view shows changed (progress). */
+void runner_changed(struct runner *r);
 
 #endif

@@ -60,6 +60,13 @@ void runner_capture(struct runner *r, struct task *t, const char *data, size_t n
         outbuf_init(t->out, r->output_limit);
     }
     outbuf_append(t->out, data, n);
+    runner_changed(r);
+}
+
+void runner_changed(struct runner *r)
+{
+    if (r->on_change)
+        r->on_change(r->view_ctx);
 }
 
 static void pump(struct runner *r);
@@ -218,8 +225,7 @@ static void pump(struct runner *r)
     } else {
         r->ended_at = -1; /* a retry reopened the run */
     }
-    if (r->on_change)
-        r->on_change(r->view_ctx);
+    runner_changed(r);
 }
 
 void runner_set_cap(struct runner *r, unsigned cap, const char *by)

@@ -142,6 +142,7 @@ static void on_progress(void *ctx)
         t->progress_total = atomic_load(&job->progress.total_objects);
         t->progress_bytes = atomic_load(&job->progress.bytes);
     }
+    runner_changed(gb->base.runner);
 }
 
 static int git_start(struct backend *b, uint32_t id, struct task *t, const char *path,
