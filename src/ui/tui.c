@@ -214,9 +214,11 @@ static void on_change(void *ctx)
 static void on_clock(uv_timer_t *timer)
 {
     struct tui *t = timer->data;
-    /* Only the elapsed time moves on its own; a finished run is still. */
-    if (!sched_all_final(&t->r->sched))
-        mark_dirty(t);
+    /* Only the clocks move on their own, and a finished run is still. The
+     * tick draws itself rather than arming the redraw timer: one wake-up a
+     * second for an idle pool, not two. */
+    if (!sched_all_final(&t->r->sched) && !t->dirty)
+        draw_now(t);
 }
 
 static void on_input(uv_poll_t *poll, int status, int events)
