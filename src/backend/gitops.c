@@ -103,6 +103,10 @@ static int open_repo(const struct git_request *req, git_repository **repo, struc
         set_outcome(out, TASK_FAILED, RP_CLASS_NOT_A_REPO, "bare repository: no working tree");
         return -1;
     }
+    /* libgit2 1.5.1 reports a foreign-owned repository as a missing
+     * safe.directory setting (fixed upstream later): the same verdict. */
+    if (err == GIT_ENOTFOUND && strstr(error_text(), "safe.directory"))
+        err = GIT_EOWNER;
     if (err == GIT_ENOTFOUND) {
         set_outcome(out, TASK_FAILED, RP_CLASS_NOT_A_REPO, "not a git repository");
     } else if (err == GIT_EOWNER) {
@@ -213,6 +217,21 @@ static int read_branch(git_repository *repo, struct git_info *gi, char *branch_r
     return 0;
 }
 
+/* The extended flags of path's index entry (intent-to-add, skip-worktree);
+ * 0 when it has none or cannot be found. */
+static unsigned index_flags(git_index *index, const char *path)
+{
+    const git_index_entry *entry = index && path ? git_index_get_bypath(index, path, 0) : NULL;
+    return entry ? entry->flags_extended : 0;
+}
+
+static const char *entry_path(const git_status_entry *e)
+{
+    if (e->head_to_index)
+        return e->head_to_index->new_file.path;
+    return e->index_to_workdir ? e->index_to_workdir->old_file.path : NULL;
+}
+
 /* Counts changes as `git status --porcelain=v2` lists them. */
 static int count_changes(git_repository *repo, struct git_info *gi, bool with_untracked)
 {
@@ -228,24 +247,36 @@ static int count_changes(git_repository *repo, struct git_info *gi, bool with_un
     int err = git_status_list_new(&list, repo, &so);
     if (err < 0)
         return err;
+    git_index *index = NULL;
+    if (git_repository_index(&index, repo) < 0)
+        index = NULL;
     const unsigned staged_bits = GIT_STATUS_INDEX_NEW | GIT_STATUS_INDEX_MODIFIED | GIT_STATUS_INDEX_DELETED |
                                  GIT_STATUS_INDEX_RENAMED | GIT_STATUS_INDEX_TYPECHANGE;
     const unsigned modified_bits = GIT_STATUS_WT_MODIFIED | GIT_STATUS_WT_DELETED | GIT_STATUS_WT_TYPECHANGE |
                                    GIT_STATUS_WT_RENAMED | GIT_STATUS_WT_UNREADABLE;
     size_t n = git_status_list_entrycount(list);
     for (size_t i = 0; i < n; i++) {
-        unsigned s = git_status_byindex(list, i)->status;
+        const git_status_entry *e = git_status_byindex(list, i);
+        unsigned s = e->status;
         if (s & GIT_STATUS_CONFLICTED) {
             gi->conflicted++;
             continue;
         }
-        if (s & staged_bits)
+        /* libgit2 1.5 knows neither flag the way git does: an intent-to-add
+         * file is a worktree addition, not a staged one, and a file outside
+         * a sparse checkout is absent on purpose, not deleted. */
+        unsigned flags = (s & (GIT_STATUS_INDEX_NEW | GIT_STATUS_WT_DELETED)) ? index_flags(index, entry_path(e)) : 0;
+        bool intent_to_add = flags & GIT_INDEX_ENTRY_INTENT_TO_ADD;
+        if ((flags & GIT_INDEX_ENTRY_SKIP_WORKTREE) && (s & GIT_STATUS_WT_DELETED))
+            s &= ~(unsigned)GIT_STATUS_WT_DELETED;
+        if ((s & staged_bits) && !intent_to_add)
             gi->staged++;
-        if (s & modified_bits)
+        if ((s & modified_bits) || intent_to_add)
             gi->modified++;
         if (s & GIT_STATUS_WT_NEW)
             gi->untracked++;
     }
+    git_index_free(index);
     git_status_list_free(list);
     return 0;
 }
@@ -319,12 +350,22 @@ static void do_status(const struct git_request *req, git_repository *repo, struc
 
 /* --- fetch --- */
 
+static int fetch_with_git(const struct git_request *req, git_repository *repo, const char *only,
+                          struct git_outcome *out);
+
+/* A ref a fetch moved, so it can be checked and, if need be, put back. */
+struct moved_ref {
+    char *name;
+    git_oid from, to;
+};
+
 struct fetch_ctx {
     const struct git_request *req;
     struct git_outcome *out;
     bool tried_agent, tried_helper, tried_username;
     unsigned updated_refs;
-    char remote_name[128];
+    struct moved_ref *moved; /* this remote's, in this fetch */
+    size_t nmoved, moved_cap;
 };
 
 static int on_sideband(const char *str, int len, void *payload)
@@ -352,11 +393,91 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 static int on_update_tips(const char *refname, const git_oid *a, const git_oid *b, void *payload)
 {
     struct fetch_ctx *fc = payload;
-    (void)refname;
-    (void)a;
-    (void)b;
     fc->updated_refs++;
+    if (fc->nmoved == fc->moved_cap) {
+        size_t cap = fc->moved_cap ? fc->moved_cap * 2 : 16;
+        struct moved_ref *p = realloc(fc->moved, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        fc->moved = p;
+        fc->moved_cap = cap;
+    }
+    char *name = strdup(refname);
+    if (!name)
+        return -1;
+    fc->moved[fc->nmoved++] = (struct moved_ref){name, *a, *b};
     return cancelled(fc->req) ? -1 : 0;
+}
+
+static void forget_moved(struct fetch_ctx *fc)
+{
+    for (size_t i = 0; i < fc->nmoved; i++)
+        free(fc->moved[i].name);
+    fc->nmoved = 0;
+}
+
+static int blob_present(const char *root, const git_tree_entry *entry, void *payload)
+{
+    (void)root;
+    if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+        return 0;
+    return git_odb_exists(payload, git_tree_entry_id(entry)) ? 0 : -1;
+}
+
+/* Does every tree and blob of the commit at oid exist here? (Tags are
+ * peeled; anything else counts as complete.) */
+static bool snapshot_complete(git_repository *repo, git_odb *odb, const git_oid *oid)
+{
+    git_object *obj = NULL, *peeled = NULL;
+    git_tree *tree = NULL;
+    bool complete = true;
+    if (git_object_lookup(&obj, repo, oid, GIT_OBJECT_ANY) < 0) {
+        complete = false;
+    } else if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
+        complete = git_commit_tree(&tree, (git_commit *)peeled) == 0 &&
+                   git_tree_walk(tree, GIT_TREEWALK_PRE, blob_present, odb) == 0;
+    }
+    git_tree_free(tree);
+    git_object_free(peeled);
+    git_object_free(obj);
+    git_error_clear();
+    return complete;
+}
+
+/*
+ * libgit2 trusts that whatever a ref of ours points at is complete, so over
+ * an object store left incomplete (an interrupted fetch writes loose
+ * objects, commits first) it can skip objects it never had and move refs
+ * to snapshots that cannot be checked out. git checks; we check the new
+ * tips' snapshots, and when one is incomplete put the refs back and let
+ * `git fetch` repair the store. Returns 0, or -1 with the outcome set.
+ */
+static int verify_moved_refs(struct fetch_ctx *fc, git_repository *repo, const char *remote, bool *repaired)
+{
+    git_odb *odb = NULL;
+    *repaired = false;
+    if (fc->nmoved == 0 || git_repository_odb(&odb, repo) < 0)
+        return 0;
+    bool complete = true;
+    for (size_t i = 0; i < fc->nmoved && complete; i++)
+        if (!git_oid_is_zero(&fc->moved[i].to))
+            complete = snapshot_complete(repo, odb, &fc->moved[i].to);
+    git_odb_free(odb);
+    if (complete)
+        return 0;
+    for (size_t i = 0; i < fc->nmoved; i++) {
+        git_reference *ref = NULL;
+        if (git_oid_is_zero(&fc->moved[i].from)) {
+            if (git_reference_lookup(&ref, repo, fc->moved[i].name) == 0)
+                git_reference_delete(ref);
+        } else {
+            git_reference_create(&ref, repo, fc->moved[i].name, &fc->moved[i].from, 1,
+                                 "fetch: put back over an incomplete object store (repopool)");
+        }
+        git_reference_free(ref);
+    }
+    *repaired = true;
+    return fetch_with_git(fc->req, repo, remote, fc->out);
 }
 
 /* Asks git's credential helpers, as `git fetch` would, without a prompt. */
@@ -441,15 +562,24 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
     /* No certificate_check callback: libgit2's own verdict, known_hosts
      * included, stands. */
     fc->tried_agent = fc->tried_helper = fc->tried_username = false;
+    forget_moved(fc);
     err = git_remote_fetch(remote, NULL, &fo, NULL);
+    git_remote_free(remote);
     if (err < 0) {
         if (cancelled(fc->req))
             set_outcome(fc->out, TASK_FAILED, RP_CLASS_NONE, "stopped");
         else
             fail_with_error(fc->out, err, name);
+        return -1;
     }
-    git_remote_free(remote);
-    return err < 0 ? -1 : 0;
+    bool repaired;
+    if (verify_moved_refs(fc, repo, name, &repaired) < 0)
+        return -1;
+    if (repaired) {
+        static const char note[] = "repopool: the object store was incomplete; git fetch repaired it\n";
+        outbuf_append(&fc->out->output, note, sizeof(note) - 1);
+    }
+    return 0;
 }
 
 static int fetch_with_libgit2(const struct git_request *req, git_repository *repo, const char *only,
@@ -460,6 +590,8 @@ static int fetch_with_libgit2(const struct git_request *req, git_repository *rep
         *nremotes = 1;
         int rc = fetch_one_remote(&fc, repo, only);
         *updated = fc.updated_refs;
+        forget_moved(&fc);
+        free(fc.moved);
         return rc;
     }
     git_strarray names = {0};
@@ -474,16 +606,51 @@ static int fetch_with_libgit2(const struct git_request *req, git_repository *rep
         rc = fetch_one_remote(&fc, repo, names.strings[i]);
     git_strarray_dispose(&names);
     *updated = fc.updated_refs;
+    forget_moved(&fc);
+    free(fc.moved);
     return rc;
 }
 
-static int fetch_with_git(const struct git_request *req, const char *only, struct git_outcome *out)
+/* What a failed git child said: the class from all of its output (the
+ * telling line is rarely the last), and its first "fatal:" or "error:"
+ * line for the summary. */
+static enum rp_class read_git_failure(const struct git_outcome *out, char *line, size_t cap)
 {
+    size_t n = out->output.len;
+    char *text = malloc(n + 1);
+    line[0] = '\0';
+    if (!text)
+        return RP_CLASS_NETWORK;
+    n = outbuf_copy(&out->output, text, n);
+    text[n] = '\0';
+    for (char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+        if (strncmp(p, "fatal:", 6) == 0 || strncmp(p, "error:", 6) == 0) {
+            size_t len = strcspn(p, "\n");
+            snprintf(line, cap, "%.*s", (int)(len < cap ? len : cap - 1), p);
+            break;
+        }
+    }
+    if (!line[0])
+        last_output_line(out, line, cap);
+    enum rp_class cls = class_of_message(text);
+    free(text);
+    return cls;
+}
+
+static int fetch_with_git(const struct git_request *req, git_repository *repo, const char *only,
+                          struct git_outcome *out)
+{
+    /* git says "does not appear to be a git repository" for an unknown
+     * remote, as for an unreachable one: ask libgit2 which it is first. */
+    git_remote *remote = NULL;
+    if (only && git_remote_lookup(&remote, repo, only) == GIT_ENOTFOUND) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_USAGE, "no remote named '%s'", only);
+        return -1;
+    }
+    git_remote_free(remote);
     char *argv[] = {"git", "fetch", only ? (char *)only : "--all", NULL};
     struct child_result res;
     run_git(req, argv, out, &res);
-    char last[400];
-    last_output_line(out, last, sizeof(last));
     if (res.spawn_error) {
         set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot run git: %s", strerror(res.spawn_error));
         return -1;
@@ -493,8 +660,10 @@ static int fetch_with_git(const struct git_request *req, const char *only, struc
         return -1;
     }
     if (res.exit_code != 0) {
-        set_outcome(out, TASK_FAILED, res.term_signal ? RP_CLASS_SIGNAL : class_of_message(last),
-                    "git fetch: exit %d: %s", res.exit_code, last);
+        char line[400];
+        enum rp_class cls = read_git_failure(out, line, sizeof(line));
+        set_outcome(out, TASK_FAILED, res.term_signal ? RP_CLASS_SIGNAL : cls, "git fetch: exit %d: %s",
+                    res.exit_code, line);
         return -1;
     }
     return 0;
@@ -509,7 +678,7 @@ static int fetch(const struct git_request *req, git_repository *repo, const char
     *updated = 0;
     if (req->fetch_with_git) {
         *nremotes = 1;
-        return fetch_with_git(req, only, out);
+        return fetch_with_git(req, repo, only, out);
     }
     return fetch_with_libgit2(req, repo, only, out, nremotes, updated);
 }
@@ -602,6 +771,37 @@ static void fast_forward(git_repository *repo, const char *branch_ref, const git
     git_commit_free(target);
 }
 
+static bool sparse_checkout(git_repository *repo)
+{
+    git_config *cfg = NULL;
+    int sparse = 0;
+    if (git_repository_config_snapshot(&cfg, repo) == 0)
+        git_config_get_bool(&sparse, cfg, "core.sparseCheckout");
+    git_config_free(cfg);
+    git_error_clear();
+    return sparse;
+}
+
+/* libgit2 1.5 would fill in what a sparse checkout leaves out: there git
+ * itself fast-forwards, refusing just as we do when work is in the way. */
+static void fast_forward_with_git(const struct git_request *req, const char *upstream_ref, unsigned commits,
+                                  struct git_outcome *out)
+{
+    char *argv[] = {"git", "merge", "--ff-only", "--quiet", (char *)upstream_ref, NULL};
+    struct child_result res;
+    run_git(req, argv, out, &res);
+    if (res.spawn_error) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot run git: %s", strerror(res.spawn_error));
+    } else if (res.exit_code == 0) {
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, "fast-forwarded %u commit%s (sparse checkout: by git)", commits,
+                     commits == 1 ? "" : "s");
+    } else {
+        char line[400];
+        read_git_failure(out, line, sizeof(line));
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "git merge --ff-only refused: %s", line);
+    }
+}
+
 static void do_pull(const struct git_request *req, git_repository *repo, struct git_outcome *out)
 {
     struct git_info *gi = &out->info;
@@ -676,6 +876,8 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
                     ahead, behind);
     else if (!behind)
         set_outcome(out, TASK_OK, RP_CLASS_NONE, ahead ? "up to date (ahead %zu)" : "up to date", ahead);
+    else if (sparse_checkout(repo))
+        fast_forward_with_git(req, upstream_ref.ptr, (unsigned)behind, out);
     else
         fast_forward(repo, branch_ref, &local, &up, (unsigned)behind, out);
     if (out->status == TASK_OK && behind && !ahead) {
