@@ -1149,6 +1149,9 @@ class Cancel(DaemonTestCase):
             with self.subTest(fetch_with=fetch_with):
                 local = self.new_repo(self.path("repos", self.unique("silent")))
                 self.git("remote", "add", "origin", url, cwd=local)
+                # Counted before the start: a fast connect may beat the
+                # start event to the reader.
+                n = proxy.connections
                 p = subprocess.Popen([REPOPOOL, "--json", "--git", "fetch", "--fetch-with=" + fetch_with,
                                       local], env=self.env, stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -1157,7 +1160,6 @@ class Cancel(DaemonTestCase):
                 while first and b'"event":"start"' not in first:
                     first = p.stdout.readline()
                 deadline = time.monotonic() + EVENT_TIMEOUT
-                n = proxy.connections
                 while proxy.connections == n and time.monotonic() < deadline:
                     time.sleep(0.05)
                 self.assertGreater(proxy.connections, n, "never connected")
