@@ -20,6 +20,13 @@
 void sanitize_line(struct strbuf *out, const char *in, size_t n);
 
 /*
+ * The same for a name (a path, a branch): every control character and
+ * bidirectional control shows as U+FFFD instead, and a carriage return
+ * hides nothing, so "evil\rlegit" cannot pass for "legit".
+ */
+void sanitize_name(struct strbuf *out, const char *in, size_t n);
+
+/*
  * Decodes one UTF-8 sequence at in[0..n): stores the code point in *cp and
  * returns its length, or returns 0 when the bytes are not valid UTF-8
  * (overlong, surrogate, out of range or truncated).

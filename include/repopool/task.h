@@ -44,7 +44,7 @@ struct task {
     int term_signal;      /* 0 unless killed by a signal */
     double first_start;   /* seconds since the run began */
     double start;         /* start of the current or last attempt */
-    double end;           /* when the task ended for good */
+    double end;           /* when the last attempt ended */
     double ready_at;      /* earliest retry start while waiting */
     char *summary;        /* one line, already sanitized; may be NULL */
     struct outbuf *out;   /* captured output, created on first output */

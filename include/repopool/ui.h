@@ -27,6 +27,7 @@
  */
 #define UI_ACTION_LIST(X)                                                               \
     X(HELP, "? F1", "Help", "show this help")                                           \
+    X(QUIT, "q", "Quit", "quit (asks first while tasks run; quitting cancels them)")    \
     X(CAP_UP, "+", "Cap+", "raise the cap by one: a queued task starts at once")         \
     X(CAP_DOWN, "-", "Cap-", "lower the cap by one: running tasks finish, fewer start")  \
     X(PAUSE, "p", "Pause", "pause starting tasks, or resume")                           \
@@ -44,8 +45,7 @@
     X(PAGE_DOWN, "PgDn", NULL, "page down")                                             \
     X(FIRST, "g Home", NULL, "go to the first row")                                     \
     X(LAST, "G End", NULL, "go to the last row")                                        \
-    X(BACK, "Esc", NULL, "back to the table")                                           \
-    X(QUIT, "q", "Quit", "quit (asks first while tasks run; quitting cancels them)")
+    X(BACK, "Esc", NULL, "back to the table")                                          
 
 enum ui_action {
 #define UI_ACTION_ENUM(id, keys, label, help) UI_ACTION_##id,

@@ -142,7 +142,7 @@ static void write_line(struct report *rep, const struct task *t, const char *pat
     strbuf_printf(&rep->buf, "%-9s ", task_state_name(t->state));
     format_duration(&rep->buf, t->attempt ? t->end - t->start : 0);
     strbuf_puts(&rep->buf, "  ");
-    sanitize_line(&rep->buf, path, strlen(path));
+    sanitize_name(&rep->buf, path, strlen(path));
     if (t->summary) {
         strbuf_puts(&rep->buf, "  ");
         strbuf_puts(&rep->buf, t->summary);

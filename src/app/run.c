@@ -37,7 +37,7 @@ static void warn_unreadable(void *ctx, const char *path, int err)
     (void)ctx;
     struct strbuf shown;
     strbuf_init(&shown);
-    sanitize_line(&shown, path, strlen(path));
+    sanitize_name(&shown, path, strlen(path));
     fprintf(stderr, "repopool: cannot read %s: %s\n", shown.data ? shown.data : "", strerror(err));
     strbuf_free(&shown);
 }

@@ -77,17 +77,28 @@ static size_t escape_length(const unsigned char *in, size_t n)
     return i < n && in[i] >= 0x30 && in[i] <= 0x7e ? i + 1 : i;
 }
 
-void sanitize_line(struct strbuf *out, const char *text, size_t n)
+static void put_replacement(struct strbuf *out)
+{
+    strbuf_add(out, "\xef\xbf\xbd", 3);
+}
+
+/* The shared walk. For a line, controls go (escape sequences whole) and a
+ * carriage return keeps what a terminal would show; for a name, every
+ * control shows as U+FFFD, so two names never look alike and nothing
+ * before a carriage return can hide. */
+static void sanitize(struct strbuf *out, const char *text, size_t n, bool name)
 {
     const unsigned char *in = (const unsigned char *)text;
-    /* A terminal shows what follows the last carriage return that has
-     * something after it; earlier segments were overwritten. */
-    size_t end = n;
-    while (end > 0 && (in[end - 1] == '\r' || in[end - 1] == '\n'))
-        end--;
-    size_t begin = end;
-    while (begin > 0 && in[begin - 1] != '\r')
-        begin--;
+    size_t begin = 0, end = n;
+    if (!name) {
+        /* A terminal shows what follows the last carriage return that has
+         * something after it; earlier segments were overwritten. */
+        while (end > 0 && (in[end - 1] == '\r' || in[end - 1] == '\n'))
+            end--;
+        begin = end;
+        while (begin > 0 && in[begin - 1] != '\r')
+            begin--;
+    }
 
     /* Most text is plain printable ASCII: copy it in one go. */
     size_t plain = begin;
@@ -101,24 +112,35 @@ void sanitize_line(struct strbuf *out, const char *text, size_t n)
     size_t i = begin;
     while (i < end) {
         unsigned char c = in[i];
-        if (c == 0x1b) {
-            i += escape_length(in + i, end - i);
-        } else if (c == '\t') {
-            strbuf_putc(out, ' ');
-            i++;
-        } else if (c < 0x20 || c == 0x7f) {
+        if (c < 0x20 || c == 0x7f) {
+            if (name)
+                put_replacement(out);
+            else if (c == '\t')
+                strbuf_putc(out, ' ');
+            i += c == 0x1b && !name ? escape_length(in + i, end - i) : 1;
+            continue;
+        }
+        unsigned cp;
+        size_t len = utf8_decode(in + i, end - i, &cp);
+        if (len == 0) {
+            put_replacement(out);
             i++;
         } else {
-            unsigned cp;
-            size_t len = utf8_decode(in + i, end - i, &cp);
-            if (len == 0) {
-                strbuf_add(out, "\xef\xbf\xbd", 3);
-                i++;
-            } else {
-                if (!is_dropped(cp))
-                    strbuf_add(out, text + i, len);
-                i += len;
-            }
+            if (!is_dropped(cp))
+                strbuf_add(out, text + i, len);
+            else if (name)
+                put_replacement(out);
+            i += len;
         }
     }
+}
+
+void sanitize_line(struct strbuf *out, const char *text, size_t n)
+{
+    sanitize(out, text, n, false);
+}
+
+void sanitize_name(struct strbuf *out, const char *text, size_t n)
+{
+    sanitize(out, text, n, true);
 }

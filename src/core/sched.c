@@ -459,6 +459,7 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
         t->attempt <= s->retries) {
         double delay = backoff_delay(s, t->attempt);
         if (heap_push(&s->retry_wait, now + delay, id)) {
+            t->end = now; /* of this attempt; the task has not ended */
             t->waiting = 1;
             t->ready_at = now + delay;
             set_state(s, t, TASK_QUEUED);

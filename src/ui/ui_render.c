@@ -209,15 +209,13 @@ static int put_count(struct canvas *c, int x, int y, const char *what, unsigned 
     return x;
 }
 
-static void render_header(struct canvas *c, const struct runner *r, double now)
+static void render_header(struct canvas *c, const struct runner *r)
 {
     const struct sched *s = &r->sched;
-    unsigned done = s->counts[TASK_OK];
-    unsigned finished = done + s->counts[TASK_FAILED] + s->counts[TASK_SKIPPED] + s->counts[TASK_CANCELLED];
     int x = 0;
     x = put_count(c, x, 0, "running", s->counts[TASK_RUNNING], UI_RUNNING);
     x = put_count(c, x, 0, "queued", s->counts[TASK_QUEUED], UI_QUEUED);
-    x = put_count(c, x, 0, "done", done, UI_OK);
+    x = put_count(c, x, 0, "done", s->counts[TASK_OK], UI_OK);
     x = put_count(c, x, 0, "failed", s->counts[TASK_FAILED], s->counts[TASK_FAILED] ? UI_FAILED : UI_NORMAL);
     if (s->counts[TASK_SKIPPED])
         x = put_count(c, x, 0, "skipped", s->counts[TASK_SKIPPED], UI_SKIPPED);
@@ -227,30 +225,44 @@ static void render_header(struct canvas *c, const struct runner *r, double now)
     x += canvas_printf(c, x, 0, c->w - x, UI_CAP, " %u", s->cap);
     if (s->cap == 0 && !s->stopping)
         x += canvas_text(c, x, 0, c->w - x, " paused", UI_FAILED);
-    x += canvas_text(c, x, 0, c->w - x, "  ", UI_NORMAL);
     if (s->rate > 0)
-        x += canvas_printf(c, x, 0, c->w - x, UI_NORMAL, "rate %g/s  ", s->rate);
+        canvas_printf(c, x, 0, c->w - x, UI_NORMAL, "  rate %g/s", s->rate);
+}
 
-    char elapsed[32], eta[32];
+/* Elapsed time, throughput and ETA, right-aligned on line y; returns the
+ * column where they begin. */
+static int render_timing(struct canvas *c, int y, const struct runner *r, double now)
+{
+    const struct sched *s = &r->sched;
+    unsigned finished = s->counts[TASK_OK] + s->counts[TASK_FAILED] + s->counts[TASK_SKIPPED] +
+                        s->counts[TASK_CANCELLED];
+    char elapsed[32], eta[32], text[96];
     format_seconds(elapsed, sizeof(elapsed), now);
     double left = stats_eta(finished, (unsigned)s->ntasks - finished, now);
-    if (left < 0)
+    if (sched_all_final(s))
+        snprintf(eta, sizeof(eta), "done");
+    else if (left < 0)
         snprintf(eta, sizeof(eta), "?");
     else
         format_seconds(eta, sizeof(eta), left);
-    canvas_printf(c, x, 0, c->w - x, UI_DIM, "%s  %.1f/s  ETA %s", elapsed, stats_throughput(finished, now),
-                  sched_all_final(s) ? "done" : eta);
+    snprintf(text, sizeof(text), "%s  %.1f/s  ETA %s", elapsed, stats_throughput(finished, now), eta);
+    int x = c->w - text_width(text);
+    if (x < 0)
+        x = 0;
+    canvas_text(c, x, y, c->w - x, text, UI_DIM);
+    return x;
 }
 
-/* Running over time against the cap: bar heights are running tasks, and a
- * bar at the cap (the semaphore full) stands out. */
-static void render_sparkline(struct canvas *c, int y, const struct runner *r)
+/* Running over time against the cap, in the columns before end: bar
+ * heights are running tasks, and a bar at the cap (the semaphore full)
+ * stands out. */
+static void render_sparkline(struct canvas *c, int y, int end, const struct runner *r)
 {
     static const char *const bars[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
                                        "\xe2\x96\x85", "\xe2\x96\x86", "\xe2\x96\x87", "\xe2\x96\x88"};
     const struct stats *st = &r->stats;
-    int x = canvas_text(c, 0, y, c->w, "pool ", UI_TITLE);
-    int width = c->w - x - 12;
+    int x = canvas_text(c, 0, y, end, "pool ", UI_TITLE);
+    int width = end - x - 9;
     if (width < 4)
         return;
     size_t first = st->used > (size_t)width ? st->used - (size_t)width : 0;
@@ -266,7 +278,7 @@ static void render_sparkline(struct canvas *c, int y, const struct runner *r)
         bool full = st->running[i] >= st->cap[i] && st->running[i] > 0;
         x += canvas_text(c, x, y, 1, bars[level > 8 ? 8 : level], full ? UI_CAP : UI_RUNNING);
     }
-    canvas_printf(c, x + 1, y, c->w - x - 1, UI_DIM, "max %u", top);
+    canvas_printf(c, x + 1, y, end - x - 1, UI_DIM, "max %u", top);
 }
 
 /* --- table --- */
@@ -312,7 +324,7 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     x += col->mark + 1;
 
     size_t skip = strlen(path) > v->prefix_len ? v->prefix_len : 0;
-    sanitize_line(&sb, path + skip, strlen(path + skip));
+    sanitize_name(&sb, path + skip, strlen(path + skip));
     text_keep_end(c, x, y, col->repo, sb.data ? sb.data : "", UI_NORMAL);
     x += col->repo + 1;
     canvas_text(c, x, y, col->op, op, UI_DIM);
@@ -425,18 +437,24 @@ static void render_footer(struct canvas *c, const struct ui_view *v, const struc
 
 /* --- other screens --- */
 
-static void render_help(struct canvas *c)
+static void render_help(struct canvas *c, struct ui_view *v)
 {
     canvas_fill(c, 0, 0, c->w, ' ', UI_HEADER);
-    canvas_text(c, 0, 0, c->w, "repopool keys (Esc or q: back)", UI_HEADER);
+    canvas_text(c, 0, 0, c->w, "repopool keys (arrows scroll; Esc or q: back)", UI_HEADER);
+    size_t lines = UI_ACTION_COUNT + 2; /* the actions, a gap, the marks */
+    size_t rows = c->h > 2 ? (size_t)c->h - 2 : 1;
+    if (v->log_top + rows > lines)
+        v->log_top = lines > rows ? lines - rows : 0;
     int y = 2;
-    for (int a = 0; a < UI_ACTION_COUNT && y < c->h; a++, y++) {
-        canvas_text(c, 2, y, 12, ui_action_keys((enum ui_action)a), UI_KEY);
-        canvas_text(c, 15, y, c->w - 15, ui_action_help((enum ui_action)a), UI_NORMAL);
+    for (size_t i = v->log_top; i < lines && y < c->h; i++, y++) {
+        if (i < UI_ACTION_COUNT) {
+            canvas_text(c, 2, y, 12, ui_action_keys((enum ui_action)i), UI_KEY);
+            canvas_text(c, 15, y, c->w - 15, ui_action_help((enum ui_action)i), UI_NORMAL);
+        } else if (i == UI_ACTION_COUNT + 1) {
+            canvas_text(c, 2, y, c->w - 2, "Marks: R running, Q queued, O ok, F failed, S skipped, C cancelled.",
+                        UI_DIM);
+        }
     }
-    if (y + 1 < c->h)
-        canvas_text(c, 2, y + 1, c->w - 2,
-                    "Marks: R running, Q queued, O ok, F failed, S skipped, C cancelled.", UI_DIM);
 }
 
 static void render_log(struct canvas *c, struct ui_view *v, const struct runner *r)
@@ -450,10 +468,10 @@ static void render_log(struct canvas *c, struct ui_view *v, const struct runner 
     const char *path = r->repos->items[t->repo].path;
     struct strbuf sb;
     strbuf_init(&sb);
-    sanitize_line(&sb, path, strlen(path));
+    sanitize_name(&sb, path, strlen(path));
     unsigned long long total = t->out ? (unsigned long long)t->out->total : 0;
-    int x = canvas_printf(c, 0, 0, c->w, UI_HEADER, "%s  %s  ", task_state_name(t->state),
-                          t->out && outbuf_truncated(t->out) ? "(last 64 KiB)" : "");
+    int x = canvas_printf(c, 0, 0, c->w, UI_HEADER, "%s  %s", task_state_name(t->state),
+                          t->out && outbuf_truncated(t->out) ? "(last 64 KiB)  " : "");
     text_keep_end(c, x, 0, c->w - x, sb.data ? sb.data : "", UI_HEADER);
 
     size_t n = t->out ? t->out->len : 0;
@@ -554,9 +572,7 @@ static void render_timeline(struct canvas *c, const struct runner *r, double now
         const struct task *t = &s->tasks[id];
         if (t->attempt == 0 || (t->state == TASK_QUEUED && !t->waiting))
             continue;
-        double end = t->state == TASK_RUNNING ? now : t->end;
-        if (t->state == TASK_QUEUED)
-            end = t->start; /* waiting for a retry: its last attempt */
+        double end = t->state == TASK_RUNNING ? now : t->end; /* a waiting retry: its last attempt */
         list[n++] = (struct lane_task){t->start, end, id};
     }
     qsort(list, n, sizeof(*list), by_start);
@@ -592,7 +608,7 @@ void ui_render(struct canvas *c, struct ui_view *v, struct runner *r, double now
     const char *op = r->report && r->report->op ? r->report->op : ops[0];
     switch (v->screen) {
     case UI_SCREEN_HELP:
-        render_help(c);
+        render_help(c, v);
         return;
     case UI_SCREEN_LOG:
         render_log(c, v, r);
@@ -604,8 +620,8 @@ void ui_render(struct canvas *c, struct ui_view *v, struct runner *r, double now
     case UI_SCREEN_TABLE:
         break;
     }
-    render_header(c, r, now);
-    render_sparkline(c, 1, r);
+    render_header(c, r);
+    render_sparkline(c, 1, render_timing(c, 1, r, now) - 1, r);
     render_table(c, v, r, now, op);
     render_footer(c, v, r);
 }

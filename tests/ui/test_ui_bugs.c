@@ -1,0 +1,144 @@
+/*
+ * What looks wrong in the dashboard today. Each test states what a user
+ * would expect; they fail until the UI changes (the source is not the
+ * tests' to change), and are kept apart from the other ui tests so those
+ * stay green. When one of these starts passing, move it to test_ui_keys.c.
+ */
+#include "ui_fixture.h"
+
+#include <curses.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const names[] = {
+    "/w/mango", "/w/apple", "/w/kiwi", "/w/banana", "/w/cherry", "/w/date", "/w/fig", "/w/grape",
+};
+
+/* cap 2 at t = 10: one task of every state, as a run looks mid-way. */
+static struct fx *mixed_pool(void)
+{
+    struct fx *f = fx_new(names, 8, fx_config(2));
+    fx_start_n(f, 2, 0);
+    fx_end(f, 0, TASK_OK, RP_CLASS_NONE, 1, "ok");
+    fx_start(f, 1);
+    fx_end(f, 1, TASK_FAILED, RP_CLASS_EXIT, 3, "exit status 1");
+    fx_start(f, 3);
+    fx_end(f, 2, TASK_OK, RP_CLASS_NONE, 3.5, "ok");
+    fx_start(f, 3.5);
+    fx_end(f, 3, TASK_SKIPPED, RP_CLASS_DIRTY, 5, "dirty");
+    assert_int_equal(sched_cancel(&f->r.sched, 5, 5), SCHED_CANCEL_ENDED);
+    return f;
+}
+
+/* At 80 columns, the most common terminal, the header cuts off the
+ * throughput and ETA as soon as a run has skipped and cancelled tasks
+ * (and with larger counts, the cap too). */
+static void header_shows_eta_at_80_columns(void **state)
+{
+    (void)state;
+    struct fx *f = mixed_pool();
+    fx_render(f, 80, 24, 10);
+    /* The counts and the cap fill line 0; time and ETA end line 1. */
+    if (!strstr(fx_line(f, 0), "cap 2"))
+        fail_msg("80x24 header \"%s\" has no cap", fx_line(f, 0));
+    if (!strstr(fx_line(f, 1), "ETA"))
+        fail_msg("80x24 second line \"%s\" has no ETA", fx_line(f, 1));
+    fx_free(f);
+}
+
+/* At 80 columns the footer runs out right after "tTimeline": "qQuit",
+ * the way out, is not on the screen. */
+static void footer_shows_quit_at_80_columns(void **state)
+{
+    (void)state;
+    struct fx *f = mixed_pool();
+    fx_render(f, 80, 24, 10);
+    const char *footer = fx_line(f, 23);
+    if (!strstr(footer, "qQuit"))
+        fail_msg("80x24 footer \"%s\" has no qQuit", footer);
+    fx_free(f);
+}
+
+/* The help needs 22 rows (24 with the legend of marks). On a shorter
+ * terminal it cannot be scrolled: j and PgDn are taken (they move the log
+ * view's position, which the help ignores), and the last actions never
+ * show. */
+static void help_can_be_scrolled_on_a_short_terminal(void **state)
+{
+    (void)state;
+    struct fx *f = mixed_pool();
+    fx_render(f, 80, 12, 10);
+    fx_key(f, '?');
+    assert_int_equal(f->v.screen, UI_SCREEN_HELP);
+    const char *quit = ui_action_help(UI_ACTION_QUIT);
+    bool seen = fx_find(f, quit) >= 0;
+    for (int i = 0; i < 30 && !seen; i++) {
+        fx_key(f, i % 2 ? 'j' : KEY_NPAGE);
+        seen = fx_find(f, quit) >= 0;
+    }
+    if (!seen)
+        fail_msg("80x12 help never shows \"%s\", whatever is pressed", quit);
+    fx_free(f);
+}
+
+/* A task waiting for a retry has a finished attempt behind it, but its
+ * TIME is computed from t->end, which the scheduler sets only when a task
+ * ends for good: the negative result shows as 0.0s, and the duration
+ * order puts it after tasks that never started. */
+static void retry_wait_shows_the_last_attempts_duration(void **state)
+{
+    (void)state;
+    struct sched_config cfg = fx_config(2);
+    cfg.retries = 1;
+    cfg.backoff_base = 5;
+    const char *const two[] = {"/w/flaky", "/w/fresh"};
+    struct fx *f = fx_new(two, 2, cfg);
+    fx_start(f, 1.0);
+    assert_int_equal(fx_end(f, 0, TASK_FAILED, RP_CLASS_NETWORK, 3.5, "connection reset"),
+                     SCHED_END_RETRY);
+    fx_render(f, 100, 20, 4.0);
+    const char *row = fx_line(f, 3);
+    assert_int_equal(row[0], 'Q');
+    if (strstr(row, " 0.0s "))
+        fail_msg("the waiting task's 2.5s attempt shows as \"%s\"", row);
+    fx_free(f);
+}
+
+/* The timeline draws a task waiting for a retry as a single cell at the
+ * start of its last attempt (end = start), so its lane looks free while
+ * the attempt still ran and a later task is drawn in the same lane. */
+static void timeline_draws_a_retry_waits_last_attempt(void **state)
+{
+    (void)state;
+    struct sched_config cfg = fx_config(1);
+    cfg.retries = 1;
+    cfg.backoff_base = 5;
+    const char *const one[] = {"/w/flaky"};
+    struct fx *f = fx_new(one, 1, cfg);
+    fx_start(f, 0.0);
+    assert_int_equal(fx_end(f, 0, TASK_FAILED, RP_CLASS_NETWORK, 5.0, "connection reset"),
+                     SCHED_END_RETRY);
+    /* 46 columns of about 0.22s: the 5s attempt covers 23 of them. */
+    fx_render(f, 52, 10, 10.0);
+    fx_key(f, 't');
+    int cells = 0;
+    for (int x = 6; x < f->c.w; x++)
+        cells += canvas_at(&f->c, x, 2)->cp != ' ';
+    if (cells < 20)
+        fail_msg("a 5s attempt of a 10s run is drawn in %d columns: \"%s\"", cells, fx_line(f, 2));
+    fx_free(f);
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(header_shows_eta_at_80_columns, fx_teardown),
+        cmocka_unit_test_teardown(footer_shows_quit_at_80_columns, fx_teardown),
+        cmocka_unit_test_teardown(help_can_be_scrolled_on_a_short_terminal, fx_teardown),
+        cmocka_unit_test_teardown(retry_wait_shows_the_last_attempts_duration, fx_teardown),
+        cmocka_unit_test_teardown(timeline_draws_a_retry_waits_last_attempt, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,190 @@
+/*
+ * Whole screens of the dashboard, compared as text with the files under
+ * tests/ui/golden/ (see ui_fixture.h: UPDATE_GOLDEN=1 rewrites them).
+ *
+ * Each model is built by hand on a fake clock, so a screen only changes
+ * when the rendering does. No key used here goes through the runner (whose
+ * clock is real); the pool is changed through the scheduler directly.
+ */
+#include "ui_fixture.h"
+
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const sample_names[] = {
+    "/home/dev/src/alpha",
+    "/home/dev/src/beta",
+    "/home/dev/src/gamma",
+    "/home/dev/src/delta",
+    "/home/dev/src/epsilon",
+    "/home/dev/src/zeta",
+    "/home/dev/src/eta",
+    "/home/dev/src/theta",
+    "/home/dev/src/iota",
+    "/home/dev/src/platform/services/payments/ledger-reconciliation-worker",
+    "/home/dev/src/kappa",
+    "/home/dev/src/lambda",
+};
+
+enum { ALPHA, BETA, GAMMA, DELTA, EPSILON, ZETA, ETA, THETA, IOTA, LEDGER, KAPPA, LAMBDA };
+
+#define SAMPLE_NOW 4.0
+
+/*
+ * A pool with a task in every state at t = 4.0: ok, failed, skipped,
+ * cancelled, running (with transfer progress, with output, with none),
+ * queued waiting for a retry, queued fresh. The cap went 3 -> 4 -> 3.
+ */
+static struct fx *sample_pool(void)
+{
+    struct fx *f;
+    struct sched_config cfg = fx_config(3);
+    cfg.retries = 1;
+    cfg.backoff_base = 5;
+    cfg.backoff_max = 30;
+    f = fx_new(sample_names, sizeof(sample_names) / sizeof(sample_names[0]), cfg);
+
+    assert_int_equal(fx_start(f, 0.0), ALPHA);
+    assert_int_equal(fx_start(f, 0.0), BETA);
+    assert_int_equal(fx_start(f, 0.0), GAMMA);
+    fx_end(f, ALPHA, TASK_OK, RP_CLASS_NONE, 0.6, "up to date");
+    assert_int_equal(fx_start(f, 0.6), DELTA);
+    fx_end(f, BETA, TASK_FAILED, RP_CLASS_AUTH, 1.1,
+           "fatal: Authentication failed for 'https://git.example.com/beta.git/'");
+    assert_int_equal(fx_start(f, 1.1), EPSILON);
+    fx_cap(f, 4, 1.5);
+    assert_int_equal(fx_start(f, 1.5), ZETA);
+    fx_end(f, EPSILON, TASK_SKIPPED, RP_CLASS_DIRTY, 1.8, "dirty worktree: 2 modified, 1 untracked");
+    assert_int_equal(fx_start(f, 1.8), ETA);
+    assert_int_equal(sched_cancel(&f->r.sched, ZETA, 2.4), SCHED_CANCEL_STOPPING);
+    fx_end(f, ZETA, TASK_FAILED, RP_CLASS_SIGNAL, 2.4, "cancelled");
+    assert_int_equal(fx_start(f, 2.4), THETA);
+    assert_int_equal(fx_end(f, ETA, TASK_FAILED, RP_CLASS_NETWORK, 2.9,
+                            "fatal: unable to access 'https://git.example.com/eta.git/': Could not resolve host"),
+                     SCHED_END_RETRY);
+    assert_int_equal(fx_start(f, 2.9), IOTA);
+    fx_cap(f, 3, 3.2);
+    fx_end(f, IOTA, TASK_OK, RP_CLASS_NONE, 3.6, "fast-forwarded 3 commits");
+
+    struct task *gamma = sched_task(&f->r.sched, GAMMA);
+    gamma->progress_objects = 120;
+    gamma->progress_total = 450;
+    gamma->progress_bytes = 1572864;
+    for (int i = 1; i <= 60; i++) {
+        char line[96];
+        snprintf(line, sizeof(line), "remote: Counting objects: %d%% (%d/60), done.\n", i * 100 / 60, i);
+        fx_output(f, DELTA, line);
+    }
+    fx_output(f, DELTA, "Receiving objects:  12% (54/450)\rReceiving objects:  45% (203/450)\r");
+    /* The pool is full at the cap: nothing more starts. */
+    assert_int_equal(sched_next_start(&f->r.sched, 3.6), SCHED_NONE);
+    return f;
+}
+
+static void table_80x24(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    fx_golden(f, "table-80x24");
+    fx_free(f);
+}
+
+static void table_200x50(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    fx_render(f, 200, 50, SAMPLE_NOW);
+    fx_golden(f, "table-200x50");
+    fx_free(f);
+}
+
+static void paused_80x24(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    fx_cap(f, 0, SAMPLE_NOW);
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    fx_golden(f, "paused-80x24");
+    fx_free(f);
+}
+
+static void log_end_and_top(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    f->v.selected = DELTA;
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    assert_int_equal(fx_key(f, '\n'), UI_REDRAW_SCREEN);
+    assert_int_equal(f->v.screen, UI_SCREEN_LOG);
+    fx_golden(f, "log-end-80x24");
+    assert_int_equal(fx_key(f, 'g'), UI_REDRAW_SCREEN);
+    fx_golden(f, "log-top-80x24");
+    fx_key(f, 27);
+    assert_int_equal(f->v.screen, UI_SCREEN_TABLE);
+    fx_free(f);
+}
+
+static void help_80x24(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    assert_int_equal(fx_key(f, '?'), UI_REDRAW_SCREEN);
+    assert_int_equal(f->v.screen, UI_SCREEN_HELP);
+    fx_golden(f, "help-80x24");
+    fx_free(f);
+}
+
+static void timeline_80x24(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    assert_int_equal(fx_key(f, 't'), UI_REDRAW_SCREEN);
+    assert_int_equal(f->v.screen, UI_SCREEN_TIMELINE);
+    fx_golden(f, "timeline-80x24");
+    fx_free(f);
+}
+
+static void narrow_40x8(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    fx_render(f, 40, 8, SAMPLE_NOW);
+    fx_golden(f, "table-40x8");
+    fx_free(f);
+}
+
+static void too_small_30x5(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    fx_render(f, 30, 5, SAMPLE_NOW);
+    fx_golden(f, "too-small-30x5");
+    assert_int_equal(fx_find(f, "terminal too small"), 0);
+    /* One column or one row short is still too small. */
+    fx_render(f, 39, 24, SAMPLE_NOW);
+    assert_int_equal(fx_find(f, "terminal too small"), 0);
+    fx_render(f, 80, 7, SAMPLE_NOW);
+    assert_int_equal(fx_find(f, "terminal too small"), 0);
+    fx_free(f);
+}
+
+int main(void)
+{
+    setlocale(LC_ALL, "C.UTF-8");
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(table_80x24, fx_teardown),
+        cmocka_unit_test_teardown(table_200x50, fx_teardown),
+        cmocka_unit_test_teardown(paused_80x24, fx_teardown),
+        cmocka_unit_test_teardown(log_end_and_top, fx_teardown),
+        cmocka_unit_test_teardown(help_80x24, fx_teardown),
+        cmocka_unit_test_teardown(timeline_80x24, fx_teardown),
+        cmocka_unit_test_teardown(narrow_40x8, fx_teardown),
+        cmocka_unit_test_teardown(too_small_30x5, fx_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
