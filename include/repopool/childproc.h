@@ -25,6 +25,14 @@ struct child_result {
 };
 
 /*
+ * environ for a child: GIT_TERMINAL_PROMPT=0 so nothing waits on a prompt,
+ * no inherited REPOPOOL_REPO, and one empty slot (at *free_slot, when not
+ * NULL) before the terminating NULL, for a variable of the caller's. The
+ * strings are environ's; free only the array.
+ */
+char **child_environ(size_t *free_slot);
+
+/*
  * Runs argv[0] (looked up in PATH) in dir, feeding input (may be NULL) on
  * stdin. Output goes to out. The child's group gets SIGTERM, then SIGKILL a
  * second later, when *cancel becomes true or after timeout seconds (0: no

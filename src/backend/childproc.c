@@ -24,20 +24,22 @@ static double monotonic_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* environ with GIT_TERMINAL_PROMPT=0, so nothing waits on a prompt. */
-static char **child_env(void)
+char **child_environ(size_t *free_slot)
 {
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 2, sizeof(*env));
+    char **env = calloc(n + 3, sizeof(*env));
     if (!env)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0)
+        if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0 &&
+            strncmp(environ[i], "REPOPOOL_REPO=", 14) != 0)
             env[k++] = environ[i];
-    env[k] = "GIT_TERMINAL_PROMPT=0";
+    env[k++] = "GIT_TERMINAL_PROMPT=0";
+    if (free_slot)
+        *free_slot = k;
     return env;
 }
 
@@ -78,7 +80,7 @@ void child_run(char *const argv[], const char *dir, const char *input, struct ou
     if (dir)
         posix_spawn_file_actions_addchdir_np(&fa, dir);
 
-    char **env = child_env();
+    char **env = child_environ(NULL);
     pid_t pid = -1;
     int rc = env ? posix_spawnp(&pid, argv[0], &fa, &attr, argv, env) : ENOMEM;
     free(env);

@@ -5,10 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "repopool/childproc.h"
 #include "repopool/runner.h"
 #include "repopool/template.h"
-
-extern char **environ;
 
 struct proc_job {
     uv_process_t process;
@@ -370,32 +369,12 @@ static const struct backend_ops proc_ops = {
     .describe = proc_describe,
 };
 
-/* environ without the variables we set, plus GIT_TERMINAL_PROMPT=0 and an
- * empty slot for REPOPOOL_REPO. */
-static char **build_env(size_t *repo_slot)
-{
-    size_t n = 0;
-    while (environ[n])
-        n++;
-    char **env = calloc(n + 3, sizeof(*env));
-    if (!env)
-        return NULL;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0 &&
-            strncmp(environ[i], "REPOPOOL_REPO=", 14) != 0)
-            env[k++] = environ[i];
-    env[k++] = "GIT_TERMINAL_PROMPT=0";
-    *repo_slot = k;
-    return env;
-}
-
 struct backend *proc_backend_new(struct runner *r, uv_loop_t *loop, const struct proc_options *opt)
 {
     struct proc_backend *pb = calloc(1, sizeof(*pb));
     if (!pb)
         return NULL;
-    pb->env = build_env(&pb->repo_slot);
+    pb->env = child_environ(&pb->repo_slot);
     if (!pb->env) {
         free(pb);
         return NULL;

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "repopool/textline.h"
+
 static int put_attribute(struct strbuf *out, const char *key, const char *value)
 {
     if (!value[0] || strchr(value, '\n'))
@@ -27,12 +29,9 @@ int credential_request(struct strbuf *out, const char *url, const char *username
 int credential_parse(const char *text, size_t n, struct strbuf *username, struct strbuf *password)
 {
     int have_password = 0;
-    size_t pos = 0;
-    while (pos < n) {
-        const char *line = text + pos;
-        const char *nl = memchr(line, '\n', n - pos);
-        size_t len = nl ? (size_t)(nl - line) : n - pos;
-        pos += len + 1;
+    size_t pos = 0, len;
+    const char *line;
+    while (text_next_line(text, n, &pos, &line, &len)) {
         if (len == 0)
             break; /* a blank line ends the answer */
         if (memchr(line, '\0', len))

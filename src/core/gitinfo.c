@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "repopool/json.h"
+#include "repopool/textline.h"
 
 static const char *const state_names[] = {
 #define GIT_STATE_NAME(id, name) name,
@@ -107,12 +108,9 @@ int git_porcelain_v2_parse(const char *text, size_t n, struct git_info *out)
     memset(out, 0, sizeof(*out));
     out->state = state;
     bool saw_head = false;
-    size_t pos = 0;
-    while (pos < n) {
-        const char *line = text + pos;
-        const char *nl = memchr(line, '\n', n - pos);
-        size_t len = nl ? (size_t)(nl - line) : n - pos;
-        pos += len + 1;
+    size_t pos = 0, len;
+    const char *line;
+    while (text_next_line(text, n, &pos, &line, &len)) {
         if (starts_with(line, len, "# branch.oid ")) {
             const char *v = line + 13;
             size_t vn = len - 13;

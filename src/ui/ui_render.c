@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "repopool/sanitize.h"
+#include "repopool/textline.h"
 #include "repopool/ui.h"
 
 /* --- row order --- */
@@ -481,26 +482,21 @@ static void render_log(struct canvas *c, struct ui_view *v, const struct runner 
     else
         n = 0;
     /* Count the lines, then show the window of them that fits. */
-    size_t lines = 0;
-    for (size_t i = 0; i < n; i++)
-        if (text[i] == '\n' || i == n - 1)
-            lines++;
+    const char *line;
+    size_t len, pos = 0, lines = 0;
+    while (text_next_line(text, n, &pos, &line, &len))
+        lines++;
     size_t rows = c->h > 2 ? (size_t)c->h - 2 : 0;
     if (v->log_top + rows > lines)
         v->log_top = lines > rows ? lines - rows : 0;
-    size_t line = 0, start = 0;
+    pos = 0;
     int y = 1;
-    for (size_t i = 0; i < n && y < c->h - 1; i++) {
-        if (text[i] != '\n' && i != n - 1)
+    for (size_t i = 0; y < c->h - 1 && text_next_line(text, n, &pos, &line, &len); i++) {
+        if (i < v->log_top)
             continue;
-        size_t end = text[i] == '\n' ? i : i + 1;
-        if (line >= v->log_top) {
-            strbuf_reset(&sb);
-            sanitize_line(&sb, text + start, end - start);
-            canvas_text(c, 0, y++, c->w, sb.data ? sb.data : "", UI_NORMAL);
-        }
-        line++;
-        start = i + 1;
+        strbuf_reset(&sb);
+        sanitize_line(&sb, line, len);
+        canvas_text(c, 0, y++, c->w, sb.data ? sb.data : "", UI_NORMAL);
     }
     if (n == 0) {
         strbuf_reset(&sb);
