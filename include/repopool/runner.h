@@ -61,7 +61,6 @@ double runner_now(const struct runner *r);
 
 /* Control, for views: each reports and acts as the signals do. */
 void runner_set_cap(struct runner *r, unsigned cap, const char *by);
-void runner_set_rate(struct runner *r, double rate);
 void runner_cancel_task(struct runner *r, uint32_t id);
 /* Queues a failed or cancelled task again; false when it cannot be. */
 bool runner_retry_task(struct runner *r, uint32_t id);

@@ -245,11 +245,7 @@ static void change_cap(struct runner *r, int delta, const char *by)
     runner_set_cap(r, delta < 0 ? cap - 1 : cap + 1, by);
 }
 
-void runner_set_rate(struct runner *r, double rate)
-{
-    sched_set_rate(&r->sched, rate, runner_now(r));
-    pump(r);
-}
+
 
 static void on_hard_exit(uv_timer_t *timer)
 {

@@ -1,8 +1,7 @@
 /*
- * What looks wrong in the dashboard today. Each test states what a user
- * would expect; they fail until the UI changes (the source is not the
- * tests' to change), and are kept apart from the other ui tests so those
- * stay green. When one of these starts passing, move it to test_ui_keys.c.
+ * Layout rules that once failed: what a user must see at 80 columns (the
+ * ETA, the cap, the way out), help that scrolls on a short terminal, and
+ * the times of a task waiting for a retry.
  */
 #include "ui_fixture.h"
 
