@@ -1,8 +1,13 @@
 #include "repopool/proc.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "repopool/childproc.h"
@@ -10,7 +15,8 @@
 #include "repopool/template.h"
 
 struct proc_job {
-    uv_process_t process;
+    uv_poll_t exit_watch; /* the child's pidfd: readable once it exited */
+    int pidfd;
     uv_pipe_t out;
     uv_timer_t timer;   /* kill escalation while it runs, then the drain */
     struct proc_backend *pb;
@@ -19,7 +25,7 @@ struct proc_job {
     int pid;
     int open_handles;
     bool exited, out_closed, stopping, reported;
-    int64_t exit_status;
+    int exit_status;
     int term_signal;
 };
 
@@ -152,13 +158,32 @@ static void on_timer(uv_timer_t *timer)
     maybe_report(job);
 }
 
-static void on_child_exit(uv_process_t *process, int64_t exit_status, int term_signal)
+static void on_exit_watch_closed(uv_handle_t *handle)
 {
-    struct proc_job *job = process->data;
+    struct proc_job *job = handle->data;
+    /* libuv never owns a polled descriptor: it is ours to close, now. */
+    close(job->pidfd);
+    on_job_closed(handle);
+}
+
+static void on_child_exit(uv_poll_t *watch, int status, int events)
+{
+    struct proc_job *job = watch->data;
+    (void)events;
+    siginfo_t info;
+    memset(&info, 0, sizeof(info));
+    if (status == 0 && waitid((idtype_t)P_PIDFD, (id_t)job->pidfd, &info, WEXITED | WNOHANG) == 0 &&
+        info.si_pid == 0)
+        return; /* woken early: it has not exited yet */
     job->exited = true;
-    job->exit_status = exit_status;
-    job->term_signal = term_signal;
-    uv_close((uv_handle_t *)process, on_job_closed);
+    if (info.si_code == CLD_EXITED) {
+        job->exit_status = info.si_status;
+    } else if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
+        job->term_signal = info.si_status;
+    } else {
+        job->exit_status = -1; /* could not be reaped: say so, not "ok" */
+    }
+    uv_close((uv_handle_t *)watch, on_exit_watch_closed);
     if (job->stopping)
         signal_group(job, SIGKILL); /* what is left of a stopped task goes too */
     if (job->out_closed) {
@@ -167,6 +192,36 @@ static void on_child_exit(uv_process_t *process, int64_t exit_status, int term_s
         uv_timer_stop(&job->timer);
         uv_timer_start(&job->timer, on_timer, (uint64_t)(job->pb->opt.drain_grace * 1000), 0);
     }
+}
+
+/*
+ * Starts argv in dir with its output on out_fd, in a new session (its own
+ * process group, no controlling terminal), stdin from /dev/null, default
+ * signal handling. posix_spawn rather than uv_spawn: glibc spawns with
+ * vfork semantics, so the cost does not grow with this process's memory,
+ * where libuv's fork copies the page tables of every task record, run
+ * after run. Returns 0 or a negative errno.
+ */
+static int spawn_child(char **argv, char **env, const char *dir, int out_fd, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+    posix_spawn_file_actions_addchdir_np(&fa, dir);
+    int rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return -rc;
 }
 
 static void spawn_failure(struct attempt_result *fail, int err, const char *file, struct strbuf *text)
@@ -232,36 +287,29 @@ static int proc_start(struct backend *b, uint32_t id, struct task *t, const char
     if (rc == 0) {
         job->pb = pb;
         job->id = id;
-        job->process.data = job->out.data = job->timer.data = job;
+        job->exit_watch.data = job->out.data = job->timer.data = job;
         pb->jobs++;
         pb->env[pb->repo_slot] = env_repo.data;
-
-        uv_stdio_container_t stdio[3] = {
-            {.flags = UV_IGNORE}, /* libuv opens /dev/null for it */
-            {.flags = UV_INHERIT_FD, .data.fd = fds[1]},
-            {.flags = UV_INHERIT_FD, .data.fd = fds[1]},
-        };
-        uv_process_options_t options = {
-            .exit_cb = on_child_exit,
-            .file = argv[0],
-            .args = argv,
-            .env = pb->env,
-            .cwd = path,
-            .flags = UV_PROCESS_DETACHED, /* setsid: its own group, no tty */
-            .stdio_count = 3,
-            .stdio = stdio,
-        };
-        rc = uv_spawn(b->loop, &job->process, &options);
+        pid_t pid = -1;
+        rc = spawn_child(argv, pb->env, path, fds[1], &pid);
         pb->env[pb->repo_slot] = NULL;
         close(fds[1]);
-        job->open_handles = 1;
+        job->pidfd = rc == 0 ? pidfd_open(pid, 0) : -1;
+        if (rc == 0 && job->pidfd < 0) {
+            /* No way to hear of its exit: stop it, reap it, report. */
+            rc = -errno;
+            kill(-pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+        }
         if (rc < 0) {
-            /* libuv wants the handle closed even when the spawn failed. */
             close(fds[0]);
-            uv_close((uv_handle_t *)&job->process, on_job_closed);
+            free(job);
+            pb->jobs--;
             spawn_failure(fail, rc, argv[0], fail_text);
         } else {
-            job->pid = job->process.pid;
+            job->pid = pid;
+            uv_poll_init(b->loop, &job->exit_watch, job->pidfd);
+            uv_poll_start(&job->exit_watch, UV_READABLE, on_child_exit);
             uv_pipe_init(b->loop, &job->out, 0);
             uv_pipe_open(&job->out, fds[0]);
             uv_timer_init(b->loop, &job->timer);
