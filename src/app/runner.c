@@ -266,8 +266,8 @@ static void stop_everything(struct runner *r)
     sched_stop(&r->sched);
     for (uint32_t id = 0; id < r->sched.ntasks; id++) {
         struct task *t = sched_task(&r->sched, id);
-        /* Read the clock each time: a backend may end a task as it is
-         * cancelled, and event times must never go backwards. */
+        /* The same clock as the ends a backend reports while cancelling,
+         * so event times never go backwards. */
         double now = runner_now(r);
         switch (sched_cancel(&r->sched, id, now)) {
         case SCHED_CANCEL_ENDED:
