@@ -45,6 +45,7 @@ struct runner {
      * may still be retried) until runner_close. */
     bool hold_open;
     void (*on_change)(void *ctx); /* after anything a view shows changed */
+    void (*on_abort)(void *ctx);  /* just before an exit without cleanup */
     void *view_ctx;
 };
 

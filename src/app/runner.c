@@ -251,7 +251,11 @@ static void on_hard_exit(uv_timer_t *timer)
 {
     struct runner *r = timer->data;
     /* Something did not report back after being killed; the summary still
-     * says what is known, and the exit status says we were interrupted. */
+     * says what is known, and the exit status says we were interrupted. A
+     * view gives the terminal back first. */
+    if (r->on_abort)
+        r->on_abort(r->view_ctx);
+    r->report->deferred = false;
     report_summary(r->report, &r->sched, runner_now(r), r->interrupted_by);
     fflush(NULL);
     _exit(128 + r->interrupted_by);

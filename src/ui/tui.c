@@ -176,6 +176,14 @@ static void on_handle_closed(uv_handle_t *handle)
     t->open_handles--;
 }
 
+/* The process is about to _exit: give the terminal back, nothing more. */
+static void on_abort(void *ctx)
+{
+    struct tui *t = ctx;
+    if (!t->closed)
+        endwin();
+}
+
 static void tui_close(struct tui *t)
 {
     if (t->closed)
@@ -190,6 +198,7 @@ static void tui_close(struct tui *t)
     t->screen = NULL;
     remove_crash_handlers();
     t->r->on_change = NULL;
+    t->r->on_abort = NULL;
     runner_close(t->r);
 }
 
@@ -306,6 +315,7 @@ struct tui *tui_start(uv_loop_t *loop, struct runner *r, bool exit_when_done, st
     r->hold_open = true;
     r->on_change = on_change;
     r->view_ctx = t;
+    r->on_abort = on_abort;
     mark_dirty(t);
     return t;
 }
