@@ -13,7 +13,8 @@
 #include "repopool/strbuf.h"
 
 /* Builds the request for url (and username, may be NULL). Returns 0, or -1
- * when a value holds a newline or is empty, which the protocol cannot carry. */
+ * when a value holds a newline or carriage return or is empty, which the
+ * protocol cannot carry safely. */
 int credential_request(struct strbuf *out, const char *url, const char *username);
 
 /* Reads "key=value" lines; keeps username and password. Returns 0 when a

@@ -506,7 +506,7 @@ static int credential_from_helpers(struct fetch_ctx *fc, git_credential **out, c
         outbuf_free(&answer);
     }
     if (pass.data)
-        explicit_bzero(pass.data, pass.len);
+        explicit_bzero(pass.data, pass.cap); /* all of it: an earlier value may be longer */
     strbuf_free(&request);
     strbuf_free(&user);
     strbuf_free(&pass);

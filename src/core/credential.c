@@ -6,7 +6,9 @@
 
 static int put_attribute(struct strbuf *out, const char *key, const char *value)
 {
-    if (!value[0] || strchr(value, '\n'))
+    /* A carriage return is refused too: some helpers end lines at it, so it
+     * could smuggle in an attribute (CVE-2024-52006). */
+    if (!value[0] || strpbrk(value, "\r\n"))
         return -1;
     strbuf_puts(out, key);
     strbuf_putc(out, '=');

@@ -1,5 +1,6 @@
 #include "repopool/gitinfo.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,11 +133,16 @@ int git_porcelain_v2_parse(const char *text, size_t n, struct git_info *out)
         } else if (starts_with(line, len, "# branch.ab +")) {
             char buf[64];
             copy_field(buf, sizeof(buf), line + 13, len - 13);
+            /* "+A -B": digits only, as git writes them. */
             char *end;
-            unsigned long a = strtoul(buf, &end, 10);
-            if (end[0] != ' ' || end[1] != '-')
+            if (buf[0] < '0' || buf[0] > '9')
                 return -1;
-            unsigned long b = strtoul(end + 2, NULL, 10);
+            unsigned long a = strtoul(buf, &end, 10);
+            if (end[0] != ' ' || end[1] != '-' || end[2] < '0' || end[2] > '9')
+                return -1;
+            unsigned long b = strtoul(end + 2, &end, 10);
+            if (*end || a > UINT_MAX || b > UINT_MAX)
+                return -1;
             out->ahead = (unsigned)a;
             out->behind = (unsigned)b;
             out->upstream_gone = false;

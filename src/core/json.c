@@ -65,8 +65,8 @@ void json_key_int(struct strbuf *sb, const char *key, long long value)
 void json_key_seconds(struct strbuf *sb, const char *key, double seconds)
 {
     json_key(sb, key);
-    if (!isfinite(seconds) || seconds < 0)
-        seconds = 0;
+    if (!isfinite(seconds) || seconds <= 0)
+        seconds = 0; /* also turns -0.0 into 0 */
     strbuf_printf(sb, "%.3f", seconds);
 }
 
