@@ -10,8 +10,9 @@
  *
  * credential_request with the input cut as URL NUL USERNAME (USERNAME NULL
  * when there is no NUL):
- * - refuses (returns -1) exactly when URL is empty or holds '\n', or
- *   USERNAME holds '\n';
+ * - refuses (returns -1) exactly when URL is empty or holds '\n' or '\r',
+ *   or USERNAME holds either (a CR could smuggle an attribute past some
+ *   helpers, CVE-2024-52006);
  * - otherwise writes exactly "url=URL\n" ["username=USERNAME\n"] "\n", and
  *   credential_parse reads that username back.
  */
@@ -117,7 +118,7 @@ static void check_request(const uint8_t *data, size_t size)
     struct strbuf out;
     strbuf_init(&out);
     int rc = credential_request(&out, url, username);
-    bool refuse = url[0] == '\0' || strchr(url, '\n') || (username && strchr(username, '\n'));
+    bool refuse = url[0] == '\0' || strpbrk(url, "\r\n") || (username && strpbrk(username, "\r\n"));
     FUZZ_CHECK(rc == (refuse ? -1 : 0));
     if (rc == 0) {
         struct strbuf want;
