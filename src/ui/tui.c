@@ -10,9 +10,14 @@
 #include <unistd.h>
 #include <wchar.h>
 
-/* Redraws wait this long, so a burst of events costs one frame: at most
- * about 20 frames a second. */
+/* Redraws wait at least this long, so a burst of events costs one frame:
+ * at most about 20 frames a second. */
 #define REDRAW_DELAY_MS 50
+/* A frame may cost at most 1/FRAME_BUDGET of the time between frames: with
+ * 100,000 tasks a frame is dearer, so frames come less often rather than
+ * the view eating the run's CPU. */
+#define FRAME_BUDGET 40
+#define MAX_REDRAW_DELAY_MS 500
 #define CLOCK_MS 1000
 
 struct tui {
@@ -27,6 +32,7 @@ struct tui {
     uv_signal_t winch;
     int open_handles;
     bool dirty, closed, exit_when_done;
+    uint64_t redraw_delay_ms;   /* grows with what a frame costs */
     attr_t attrs[UI_ATTR_COUNT];
 };
 
@@ -150,9 +156,16 @@ static void draw_now(struct tui *t)
         if (canvas_init(&t->canvas, w, h) < 0)
             return;
     }
+    uint64_t started = uv_hrtime();
     ui_render(&t->canvas, &t->view, t->r, runner_now(t->r));
     copy_to_curses(t);
     refresh();
+    uint64_t cost_ms = (uv_hrtime() - started) / 1000000;
+    t->redraw_delay_ms = cost_ms * FRAME_BUDGET;
+    if (t->redraw_delay_ms < REDRAW_DELAY_MS)
+        t->redraw_delay_ms = REDRAW_DELAY_MS;
+    if (t->redraw_delay_ms > MAX_REDRAW_DELAY_MS)
+        t->redraw_delay_ms = MAX_REDRAW_DELAY_MS;
 }
 
 static void on_redraw_timer(uv_timer_t *timer)
@@ -165,7 +178,7 @@ static void mark_dirty(struct tui *t)
     if (t->closed || t->dirty)
         return;
     t->dirty = true;
-    uv_timer_start(&t->redraw_timer, on_redraw_timer, REDRAW_DELAY_MS, 0);
+    uv_timer_start(&t->redraw_timer, on_redraw_timer, t->redraw_delay_ms, 0);
 }
 
 /* --- closing --- */
@@ -275,6 +288,7 @@ struct tui *tui_start(uv_loop_t *loop, struct runner *r, bool exit_when_done, st
     t->loop = loop;
     t->r = r;
     t->exit_when_done = exit_when_done;
+    t->redraw_delay_ms = REDRAW_DELAY_MS;
     have_saved_termios = tcgetattr(STDIN_FILENO, &saved_termios) == 0;
 
     /* Our SIGWINCH handler first: curses then leaves the signal to us. */
