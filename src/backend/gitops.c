@@ -166,6 +166,64 @@ static enum git_repo_state repo_state(git_repository *repo)
     }
 }
 
+struct refspec_match {
+    const char *merge;  /* the upstream branch on the remote */
+    git_buf *out;       /* its remote-tracking ref, once found */
+    bool found;
+};
+
+static int match_fetch_refspec(const git_config_entry *entry, void *payload)
+{
+    struct refspec_match *m = payload;
+    git_refspec *spec = NULL;
+    if (m->found || git_refspec_parse(&spec, entry->value, true) < 0)
+        return 0;
+    if (git_refspec_src_matches(spec, m->merge) && git_refspec_transform(m->out, spec, m->merge) == 0)
+        m->found = true;
+    git_refspec_free(spec);
+    return 0;
+}
+
+/*
+ * The upstream of a branch (full refname), as git_branch_upstream_name
+ * finds it: branch.<b>.remote and branch.<b>.merge, mapped through the
+ * remote's fetch refspecs. Not that function itself: in libgit2 1.5 it goes
+ * through git_remote_lookup, whose regular expressions leak PCRE2 match data
+ * for every config entry, on every call (fixed in libgit2 1.6). Returns 0,
+ * or GIT_ENOTFOUND when the branch has no upstream.
+ */
+static int upstream_of(git_repository *repo, const char *branch_ref, git_buf *remote_out, git_buf *out)
+{
+    git_config *cfg = NULL;
+    git_buf remote = GIT_BUF_INIT, merge = GIT_BUF_INIT;
+    char key[600];
+    const char *branch = strncmp(branch_ref, "refs/heads/", 11) == 0 ? branch_ref + 11 : branch_ref;
+    int err = git_repository_config_snapshot(&cfg, repo);
+    if (err == 0) {
+        snprintf(key, sizeof(key), "branch.%s.remote", branch);
+        err = git_config_get_string_buf(&remote, cfg, key);
+    }
+    if (err == 0) {
+        snprintf(key, sizeof(key), "branch.%s.merge", branch);
+        err = git_config_get_string_buf(&merge, cfg, key);
+    }
+    if (err == 0 && strcmp(remote.ptr, ".") == 0) {
+        err = git_buf_set(out, merge.ptr, merge.size);
+    } else if (err == 0) {
+        struct refspec_match m = {merge.ptr, out, false};
+        snprintf(key, sizeof(key), "remote.%s.fetch", remote.ptr);
+        /* No regular expression: the multivar is read as it is. */
+        git_config_get_multivar_foreach(cfg, key, NULL, match_fetch_refspec, &m);
+        err = m.found ? 0 : GIT_ENOTFOUND;
+    }
+    if (err == 0 && remote_out)
+        err = git_buf_set(remote_out, remote.ptr, remote.size);
+    git_buf_dispose(&remote);
+    git_buf_dispose(&merge);
+    git_config_free(cfg);
+    return err;
+}
+
 /*
  * Fills branch, head, upstream and ahead/behind. *branch_ref gets the full
  * name of the checked-out branch ("" when detached).
@@ -199,7 +257,7 @@ static int read_branch(git_repository *repo, struct git_info *gi, char *branch_r
         return 0;
 
     git_buf upstream = GIT_BUF_INIT;
-    if (git_branch_upstream_name(&upstream, repo, branch_ref) == 0) {
+    if (upstream_of(repo, branch_ref, NULL, &upstream) == 0) {
         upstream_short_name(gi->upstream, sizeof(gi->upstream), upstream.ptr);
         git_oid up_oid, local_oid;
         if (git_reference_name_to_id(&up_oid, repo, upstream.ptr) < 0) {
@@ -844,8 +902,7 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
     }
 
     git_buf remote = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
-    if ((err = git_branch_upstream_remote(&remote, repo, branch_ref)) < 0 ||
-        (err = git_branch_upstream_name(&upstream_ref, repo, branch_ref)) < 0) {
+    if ((err = upstream_of(repo, branch_ref, &remote, &upstream_ref)) < 0) {
         fail_with_error(out, err, "cannot resolve the upstream");
         goto done;
     }

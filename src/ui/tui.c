@@ -89,7 +89,9 @@ static void remove_crash_handlers(void)
 
 static void setup_attrs(struct tui *t)
 {
-    bool color = has_colors() && !getenv("NO_COLOR");
+    /* no-color.org: NO_COLOR set and not empty turns colour off. */
+    const char *no_color = getenv("NO_COLOR");
+    bool color = has_colors() && !(no_color && no_color[0]);
     t->view.monochrome = !color;
     static const struct {
         short fg, bg;
@@ -138,7 +140,10 @@ static void copy_to_curses(struct tui *t)
                 continue; /* the right half of a wide character */
             wchar_t wc[2] = {(wchar_t)cell->cp, 0};
             cchar_t cc;
-            setcchar(&cc, wc, t->attrs[cell->attr], 0, NULL);
+            attr_t attrs = t->attrs[cell->attr];
+            /* setcchar takes the colour pair apart from the attributes;
+             * pair 0 there would wipe the colour out of attrs. */
+            setcchar(&cc, wc, attrs & ~A_COLOR, (short)PAIR_NUMBER(attrs), NULL);
             mvadd_wch(y, x, &cc);
         }
     }
