@@ -9,6 +9,7 @@
 
 #include "repopool/childproc.h"
 #include "repopool/credential.h"
+#include "repopool/gitremote.h"
 #include "repopool/template.h"
 
 void git_outcome_init(struct git_outcome *out)
@@ -602,7 +603,10 @@ static int on_credentials(git_credential **out, const char *url, const char *use
 static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const char *name)
 {
     git_remote *remote = NULL;
-    int err = git_remote_lookup(&remote, repo, name);
+    git_strarray refspecs;
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    int err = gitremote_open(repo, name, &remote, &refspecs, &fo);
     if (err < 0) {
         if (err == GIT_ENOTFOUND)
             set_outcome(fc->out, TASK_FAILED, RP_CLASS_USAGE, "no remote named '%s'", name);
@@ -610,8 +614,6 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
             fail_with_error(fc->out, err, name);
         return -1;
     }
-    git_fetch_options fo;
-    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
     fo.callbacks.sideband_progress = on_sideband;
     fo.callbacks.transfer_progress = on_transfer;
     fo.callbacks.update_tips = on_update_tips;
@@ -621,8 +623,11 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
      * included, stands. */
     fc->tried_agent = fc->tried_helper = fc->tried_username = false;
     forget_moved(fc);
-    err = git_remote_fetch(remote, NULL, &fo, NULL);
+    char reflog[300];
+    snprintf(reflog, sizeof(reflog), "fetch %s (repopool)", name);
+    err = git_remote_fetch(remote, &refspecs, &fo, reflog);
     git_remote_free(remote);
+    gitremote_strarray_free(&refspecs);
     if (err < 0) {
         if (cancelled(fc->req))
             set_outcome(fc->out, TASK_FAILED, RP_CLASS_NONE, "stopped");
@@ -653,7 +658,7 @@ static int fetch_with_libgit2(const struct git_request *req, git_repository *rep
         return rc;
     }
     git_strarray names = {0};
-    int err = git_remote_list(&names, repo);
+    int err = gitremote_names(repo, &names);
     if (err < 0) {
         fail_with_error(out, err, "cannot list remotes");
         return -1;
@@ -662,7 +667,7 @@ static int fetch_with_libgit2(const struct git_request *req, git_repository *rep
     *nremotes = (unsigned)names.count;
     for (size_t i = 0; i < names.count && rc == 0; i++)
         rc = fetch_one_remote(&fc, repo, names.strings[i]);
-    git_strarray_dispose(&names);
+    gitremote_strarray_free(&names);
     *updated = fc.updated_refs;
     forget_moved(&fc);
     free(fc.moved);
@@ -701,11 +706,17 @@ static int fetch_with_git(const struct git_request *req, git_repository *repo, c
     /* git says "does not appear to be a git repository" for an unknown
      * remote, as for an unreachable one: ask libgit2 which it is first. */
     git_remote *remote = NULL;
-    if (only && git_remote_lookup(&remote, repo, only) == GIT_ENOTFOUND) {
+    git_strarray refspecs;
+    git_fetch_options fo;
+    git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+    if (only && gitremote_open(repo, only, &remote, &refspecs, &fo) == GIT_ENOTFOUND) {
         set_outcome(out, TASK_FAILED, RP_CLASS_USAGE, "no remote named '%s'", only);
         return -1;
     }
-    git_remote_free(remote);
+    if (remote) {
+        git_remote_free(remote);
+        gitremote_strarray_free(&refspecs);
+    }
     char *argv[] = {"git", "fetch", only ? (char *)only : "--all", NULL};
     struct child_result res;
     run_git(req, argv, out, &res);

@@ -1,0 +1,30 @@
+/*
+ * Remotes read from a repository's config as git_remote_list and
+ * git_remote_lookup read them, without their regular expressions: in
+ * libgit2 1.5 every non-matching config entry leaks PCRE2 match data (about
+ * 20 KiB) on every call (fixed upstream in 1.6), which over thousands of
+ * repositories grows into gigabytes. Plain config reads and iteration, and
+ * an anonymous in-memory remote, do the same work without the leak.
+ *
+ * Worker threads; the caller's libgit2 objects stay on its thread.
+ */
+#ifndef REPOPOOL_GITREMOTE_H
+#define REPOPOOL_GITREMOTE_H
+
+#include <git2.h>
+
+/* The names of the remotes that have a URL, in config order. */
+int gitremote_names(git_repository *repo, git_strarray *out);
+
+/*
+ * A remote ready to fetch: its URL with url.<base>.insteadOf applied, its
+ * fetch refspecs in *refspecs (for git_remote_fetch), and fo's tag and
+ * prune settings from remote.<name>.tagOpt, remote.<name>.prune and
+ * fetch.prune. GIT_ENOTFOUND when no such remote has a URL.
+ */
+int gitremote_open(git_repository *repo, const char *name, git_remote **out, git_strarray *refspecs,
+                   git_fetch_options *fo);
+
+void gitremote_strarray_free(git_strarray *a);
+
+#endif

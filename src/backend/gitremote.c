@@ -1,0 +1,169 @@
+#include "repopool/gitremote.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static int strarray_push(git_strarray *a, const char *s)
+{
+    char **p = realloc(a->strings, (a->count + 1) * sizeof(*p));
+    if (!p)
+        return -1;
+    a->strings = p;
+    if (!(p[a->count] = strdup(s)))
+        return -1;
+    a->count++;
+    return 0;
+}
+
+void gitremote_strarray_free(git_strarray *a)
+{
+    for (size_t i = 0; i < a->count; i++)
+        free(a->strings[i]);
+    free(a->strings);
+    a->strings = NULL;
+    a->count = 0;
+}
+
+/* Splits "remote.NAME.url" (NAME may hold dots) into NAME; false otherwise. */
+static bool remote_of_url_key(const char *key, char *name, size_t cap)
+{
+    size_t n = strlen(key);
+    if (strncasecmp(key, "remote.", 7) != 0 || n < 12 || strcasecmp(key + n - 4, ".url") != 0)
+        return false;
+    size_t len = n - 7 - 4;
+    if (len == 0 || len >= cap)
+        return false;
+    memcpy(name, key + 7, len);
+    name[len] = '\0';
+    return true;
+}
+
+int gitremote_names(git_repository *repo, git_strarray *out)
+{
+    memset(out, 0, sizeof(*out));
+    git_config *cfg = NULL;
+    git_config_iterator *it = NULL;
+    int err = git_repository_config_snapshot(&cfg, repo);
+    if (err == 0)
+        err = git_config_iterator_new(&it, cfg); /* every entry, no pattern */
+    git_config_entry *entry;
+    while (err == 0 && (err = git_config_next(&entry, it)) == 0) {
+        char name[512];
+        if (!remote_of_url_key(entry->name, name, sizeof(name)))
+            continue;
+        bool seen = false;
+        for (size_t i = 0; i < out->count && !seen; i++)
+            seen = strcmp(out->strings[i], name) == 0;
+        if (!seen && strarray_push(out, name) < 0)
+            err = -1;
+    }
+    if (err == GIT_ITEROVER)
+        err = 0;
+    git_config_iterator_free(it);
+    git_config_free(cfg);
+    if (err < 0)
+        gitremote_strarray_free(out);
+    return err;
+}
+
+/* url with the longest matching url.<base>.insteadOf prefix replaced by
+ * <base>, as a new string (NULL when out of memory or on a config error). */
+static char *apply_insteadof(git_config *cfg, const char *url)
+{
+    git_config_iterator *it = NULL;
+    size_t best = 0;
+    char *base = NULL;
+    int err = git_config_iterator_new(&it, cfg);
+    git_config_entry *entry;
+    while (err == 0 && (err = git_config_next(&entry, it)) == 0) {
+        size_t n = strlen(entry->name);
+        if (strncasecmp(entry->name, "url.", 4) != 0 || n < 4 + 10 ||
+            strcasecmp(entry->name + n - 10, ".insteadof") != 0)
+            continue;
+        size_t len = strlen(entry->value);
+        if (len > best && strncmp(url, entry->value, len) == 0) {
+            free(base);
+            base = strndup(entry->name + 4, n - 4 - 10);
+            best = len;
+        }
+    }
+    git_config_iterator_free(it);
+    char *rewritten = NULL;
+    if (err == GIT_ITEROVER && (!best || base)) {
+        size_t blen = base ? strlen(base) : 0;
+        rewritten = malloc(blen + strlen(url + best) + 1);
+        if (rewritten) {
+            memcpy(rewritten, base ? base : "", blen);
+            strcpy(rewritten + blen, url + best);
+        }
+    }
+    free(base);
+    return rewritten;
+}
+
+static int collect_refspec(const git_config_entry *entry, void *payload)
+{
+    return strarray_push(payload, entry->value);
+}
+
+/* A boolean setting, or -1 when it is not set. */
+static int config_bool(git_config *cfg, const char *key)
+{
+    int value;
+    return git_config_get_bool(&value, cfg, key) == 0 ? value : -1;
+}
+
+int gitremote_open(git_repository *repo, const char *name, git_remote **out, git_strarray *refspecs,
+                   git_fetch_options *fo)
+{
+    git_config *cfg = NULL;
+    git_buf url = GIT_BUF_INIT, tagopt = GIT_BUF_INIT;
+    char *rewritten = NULL;
+    char key[600];
+    memset(refspecs, 0, sizeof(*refspecs));
+    *out = NULL;
+    int err = git_repository_config_snapshot(&cfg, repo);
+    if (err == 0) {
+        snprintf(key, sizeof(key), "remote.%s.url", name);
+        err = git_config_get_string_buf(&url, cfg, key);
+    }
+    if (err == 0 && !(rewritten = apply_insteadof(cfg, url.ptr)))
+        err = -1;
+    if (err == 0) {
+        /* Read as it is: a NULL pattern takes no regular expression. */
+        snprintf(key, sizeof(key), "remote.%s.fetch", name);
+        err = git_config_get_multivar_foreach(cfg, key, NULL, collect_refspec, refspecs);
+        if (err == GIT_ENOTFOUND)
+            err = 0; /* no refspecs: only FETCH_HEAD, as with git */
+    }
+    if (err == 0) {
+        /* git's default: tags that point into what is fetched come along. */
+        fo->download_tags = GIT_REMOTE_DOWNLOAD_TAGS_AUTO;
+        snprintf(key, sizeof(key), "remote.%s.tagopt", name);
+        if (git_config_get_string_buf(&tagopt, cfg, key) == 0)
+            fo->download_tags = strcmp(tagopt.ptr, "--no-tags") == 0 ? GIT_REMOTE_DOWNLOAD_TAGS_NONE
+                                : strcmp(tagopt.ptr, "--tags") == 0 ? GIT_REMOTE_DOWNLOAD_TAGS_ALL
+                                                                    : GIT_REMOTE_DOWNLOAD_TAGS_AUTO;
+        snprintf(key, sizeof(key), "remote.%s.prune", name);
+        int prune = config_bool(cfg, key);
+        if (prune < 0)
+            prune = config_bool(cfg, "fetch.prune");
+        fo->prune = prune > 0 ? GIT_FETCH_PRUNE : GIT_FETCH_NO_PRUNE;
+        git_remote_create_options opts;
+        git_remote_create_options_init(&opts, GIT_REMOTE_CREATE_OPTIONS_VERSION);
+        opts.repository = repo;
+        opts.name = NULL; /* anonymous: nothing is looked up, nothing written */
+        opts.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
+        err = git_remote_create_with_opts(out, rewritten, &opts);
+    }
+    if (err < 0)
+        gitremote_strarray_free(refspecs);
+    git_buf_dispose(&url);
+    free(rewritten);
+    git_buf_dispose(&tagopt);
+    git_config_free(cfg);
+    return err;
+}
