@@ -33,8 +33,9 @@ void report_init(struct report *rep, FILE *out, enum report_mode mode, bool quie
 /* Opens the job log and writes its header; err gets a one-line message. */
 int report_open_joblog(struct report *rep, const char *path, struct strbuf *err);
 void report_close(struct report *rep);
-/* Hands buffered output to the kernel. */
-void report_flush(struct report *rep);
+/* Hands buffered output to the kernel; false once the output is broken
+ * (its reader went away). */
+bool report_flush(struct report *rep);
 
 void report_cap(struct report *rep, const struct sched *s, double now, const char *by);
 void report_start(struct report *rep, const struct sched *s, uint32_t id, const char *path, double now);

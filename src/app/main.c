@@ -1,4 +1,5 @@
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "repopool/cli.h"
@@ -10,6 +11,10 @@ int main(int argc, char **argv)
      * JSON and option values always use a decimal point. */
     setlocale(LC_ALL, "");
     setlocale(LC_NUMERIC, "C");
+    /* A reader that goes away must not kill us before we stop our tasks:
+     * the write fails instead, and the runner stops the run. Children get
+     * the default back when they are spawned. */
+    signal(SIGPIPE, SIG_IGN);
     struct config cfg;
     struct strbuf err;
     strbuf_init(&err);

@@ -47,11 +47,11 @@ void report_close(struct report *rep)
     strbuf_free(&rep->buf);
 }
 
-void report_flush(struct report *rep)
+bool report_flush(struct report *rep)
 {
-    fflush(rep->out);
     if (rep->joblog)
         fflush(rep->joblog);
+    return fflush(rep->out) == 0 && !ferror(rep->out);
 }
 
 /* Writes the buffer as one line, so lines never interleave. */

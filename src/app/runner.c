@@ -171,6 +171,7 @@ static void on_wake(uv_timer_t *timer)
 }
 
 static void close_all(struct runner *r);
+static void stop_everything(struct runner *r);
 
 /* Output is buffered while the loop is busy and flushed just before it
  * waits: a reader sees every event without delay, and a burst of 100,000
@@ -178,7 +179,13 @@ static void close_all(struct runner *r);
 static void on_prepare(uv_prepare_t *prepare)
 {
     struct runner *r = prepare->data;
-    report_flush(r->report);
+    /* Nobody reads our output any more (a closed pager, `| head`): stop as
+     * for a signal, since only we can stop the tasks in their sessions. */
+    if (!report_flush(r->report) && !r->interrupted_by) {
+        r->interrupted_by = SIGPIPE;
+        stop_everything(r);
+        pump(r);
+    }
 }
 
 static void pump_once(struct runner *r)

@@ -37,6 +37,8 @@ struct proc_backend {
     struct proc_job *live;
     size_t jobs;          /* allocated jobs, live or closing */
     bool closed;
+    bool use_sigchld;      /* no pidfds here: SIGCHLD tells of exits */
+    uv_signal_t sigchld;
     struct strbuf fail_text; /* why a start failed, until the runner copied it */
     /* The loop reads one pipe at a time, so one buffer serves them all. */
     char read_buf[64 * 1024];
@@ -166,24 +168,16 @@ static void on_exit_watch_closed(uv_handle_t *handle)
     on_job_closed(handle);
 }
 
-static void on_child_exit(uv_poll_t *watch, int status, int events)
+/* The child is gone (status from waitpid): drain, then report. */
+static void child_exited(struct proc_job *job, int wstatus)
 {
-    struct proc_job *job = watch->data;
-    (void)events;
-    siginfo_t info;
-    memset(&info, 0, sizeof(info));
-    if (status == 0 && waitid((idtype_t)P_PIDFD, (id_t)job->pidfd, &info, WEXITED | WNOHANG) == 0 &&
-        info.si_pid == 0)
-        return; /* woken early: it has not exited yet */
     job->exited = true;
-    if (info.si_code == CLD_EXITED) {
-        job->exit_status = info.si_status;
-    } else if (info.si_code == CLD_KILLED || info.si_code == CLD_DUMPED) {
-        job->term_signal = info.si_status;
-    } else {
+    if (WIFEXITED(wstatus))
+        job->exit_status = WEXITSTATUS(wstatus);
+    else if (WIFSIGNALED(wstatus))
+        job->term_signal = WTERMSIG(wstatus);
+    else
         job->exit_status = -1; /* could not be reaped: say so, not "ok" */
-    }
-    uv_close((uv_handle_t *)watch, on_exit_watch_closed);
     if (job->stopping)
         signal_group(job, SIGKILL); /* what is left of a stopped task goes too */
     if (job->out_closed) {
@@ -191,6 +185,34 @@ static void on_child_exit(uv_poll_t *watch, int status, int events)
     } else {
         uv_timer_stop(&job->timer);
         uv_timer_start(&job->timer, on_timer, (uint64_t)(job->pb->opt.drain_grace * 1000), 0);
+    }
+}
+
+static void on_child_exit(uv_poll_t *watch, int status, int events)
+{
+    struct proc_job *job = watch->data;
+    (void)events;
+    int wstatus = 0;
+    pid_t got = waitpid(job->pid, &wstatus, WNOHANG);
+    if (status == 0 && got == 0)
+        return; /* woken early: it has not exited yet */
+    uv_close((uv_handle_t *)watch, on_exit_watch_closed);
+    child_exited(job, got == job->pid ? wstatus : -1);
+}
+
+/* Where pidfds do not exist (kernels before 5.3, valgrind 3.19), SIGCHLD
+ * says that some child exited: ask each of ours. */
+static void on_sigchld(uv_signal_t *handle, int signum)
+{
+    struct proc_backend *pb = handle->data;
+    (void)signum;
+    struct proc_job *job = pb->live;
+    while (job) {
+        struct proc_job *next = job->next; /* reporting unlinks it */
+        int wstatus;
+        if (!job->exited && waitpid(job->pid, &wstatus, WNOHANG) == job->pid)
+            child_exited(job, wstatus);
+        job = next;
     }
 }
 
@@ -294,8 +316,8 @@ static int proc_start(struct backend *b, uint32_t id, struct task *t, const char
         rc = spawn_child(argv, pb->env, path, fds[1], &pid);
         pb->env[pb->repo_slot] = NULL;
         close(fds[1]);
-        job->pidfd = rc == 0 ? pidfd_open(pid, 0) : -1;
-        if (rc == 0 && job->pidfd < 0) {
+        job->pidfd = rc == 0 && !pb->use_sigchld ? pidfd_open(pid, 0) : -1;
+        if (rc == 0 && job->pidfd < 0 && !pb->use_sigchld) {
             /* No way to hear of its exit: stop it, reap it, report. */
             rc = -errno;
             kill(-pid, SIGKILL);
@@ -308,12 +330,15 @@ static int proc_start(struct backend *b, uint32_t id, struct task *t, const char
             spawn_failure(fail, rc, argv[0], fail_text);
         } else {
             job->pid = pid;
-            uv_poll_init(b->loop, &job->exit_watch, job->pidfd);
-            uv_poll_start(&job->exit_watch, UV_READABLE, on_child_exit);
+            job->open_handles = 2;
+            if (!pb->use_sigchld) {
+                uv_poll_init(b->loop, &job->exit_watch, job->pidfd);
+                uv_poll_start(&job->exit_watch, UV_READABLE, on_child_exit);
+                job->open_handles++;
+            }
             uv_pipe_init(b->loop, &job->out, 0);
             uv_pipe_open(&job->out, fds[0]);
             uv_timer_init(b->loop, &job->timer);
-            job->open_handles = 3;
             uv_read_start((uv_stream_t *)&job->out, on_alloc, on_read);
             job->next = pb->live;
             if (pb->live)
@@ -379,10 +404,21 @@ static void proc_kill_all(struct backend *b)
     }
 }
 
+static void on_sigchld_closed(uv_handle_t *handle)
+{
+    struct proc_backend *pb = handle->data;
+    if (--pb->jobs == 0)
+        proc_backend_free(pb);
+}
+
 static void proc_close(struct backend *b)
 {
     struct proc_backend *pb = (struct proc_backend *)b;
     pb->closed = true;
+    if (pb->use_sigchld) {
+        pb->jobs++; /* the signal handle counts as one more thing to close */
+        uv_close((uv_handle_t *)&pb->sigchld, on_sigchld_closed);
+    }
     if (pb->jobs == 0)
         proc_backend_free(pb);
 }
@@ -431,5 +467,15 @@ struct backend *proc_backend_new(struct runner *r, uv_loop_t *loop, const struct
     pb->base.runner = r;
     pb->base.loop = loop;
     pb->opt = *opt;
+    int probe = pidfd_open(getpid(), 0);
+    if (probe >= 0) {
+        close(probe);
+    } else {
+        /* Watch SIGCHLD from before the first spawn, so no exit is missed. */
+        pb->use_sigchld = true;
+        uv_signal_init(loop, &pb->sigchld);
+        pb->sigchld.data = pb;
+        uv_signal_start(&pb->sigchld, on_sigchld, SIGCHLD);
+    }
     return &pb->base;
 }
