@@ -254,7 +254,7 @@ class ReaderGoesAway(SignalBase):
                            "repopool exited with %s" % p.returncode)
         pgid_files = [os.path.join(r, ".pgid") for r in repos if r != quick]
         self.addCleanup(lambda: self.kill_groups([(self.read_int(f), None) for f in pgid_files
-                                                  if os.path.exists(f)]))
+                                                  if os.path.exists(f) and os.path.getsize(f) > 0]))
         p.stdout.close()   # the reader goes away
         self.write(go, "")
         try:
@@ -265,7 +265,9 @@ class ReaderGoesAway(SignalBase):
         check_no_sanitizer_report(self, err)
         # The quick task's end let the queued one start, or not, before
         # repopool noticed: whichever tasks started must be gone.
-        pgids = [self.read_int(f) for f in pgid_files if os.path.exists(f)]
+        # A task started just before the stop may have been killed between
+        # creating .pgid and writing it: an empty file, and no group left.
+        pgids = [self.read_int(f) for f in pgid_files if os.path.exists(f) and os.path.getsize(f) > 0]
         left = wait_groups_gone(pgids)
         self.assertIsNotNone(rc, "repopool did not end after its reader went away")
         self.assertEqual(left, {},
