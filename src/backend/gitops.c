@@ -10,6 +10,7 @@
 #include "repopool/childproc.h"
 #include "repopool/credential.h"
 #include "repopool/gitremote.h"
+#include "repopool/quietfetch.h"
 #include "repopool/template.h"
 
 void git_outcome_init(struct git_outcome *out)
@@ -618,6 +619,7 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
     fo.callbacks.transfer_progress = on_transfer;
     fo.callbacks.update_tips = on_update_tips;
     fo.callbacks.credentials = on_credentials;
+    fo.callbacks.transport = quietfetch_transport;
     fo.callbacks.payload = fc;
     /* No certificate_check callback: libgit2's own verdict, known_hosts
      * included, stands. */
