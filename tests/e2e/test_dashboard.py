@@ -279,13 +279,24 @@ class Dashboard(unittest.TestCase):
             self.fail("tmux %s failed: %s" % (" ".join(args), p.stderr.decode("utf-8", "replace")))
         return p.stdout.decode("utf-8", "replace")
 
-    def screen(self, escapes=False):
+    def capture(self, escapes=False):
         args = ["capture-pane", "-p", "-t", "e2e"]
         if escapes:
             args.append("-e")
         text = self.tmux(*args)
-        if text.endswith("\n"):
-            text = text[:-1]
+        return text[:-1] if text.endswith("\n") else text
+
+    def screen(self, escapes=False):
+        """The pane as a whole frame: a redraw can reach tmux in more than
+        one write, so capture until two captures a moment apart agree (the
+        clocks tick once a second, far slower than this)."""
+        text = self.capture(escapes)
+        for _ in range(20):
+            time.sleep(0.02)
+            again = self.capture(escapes)
+            if again == text:
+                break
+            text = again
         if not escapes:
             self.last_screen = text
         return text
