@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "repopool/outbuf.h"
 
@@ -31,6 +32,15 @@ struct child_result {
  * strings are environ's; free only the array.
  */
 char **child_environ(size_t *free_slot);
+
+/*
+ * Starts argv[0] (looked up in PATH) in dir (NULL: here) in a session of its
+ * own (its own process group, no controlling terminal) with default signal
+ * handling: stdin from in_fd (-1: /dev/null), stdout and stderr to out_fd.
+ * glibc's posix_spawn does not copy the caller's page tables, so the cost
+ * does not grow with the caller's memory. Returns 0 or an errno value.
+ */
+int spawn_session(char *const argv[], char *const env[], const char *dir, int in_fd, int out_fd, pid_t *pid);
 
 /*
  * Runs argv[0] (looked up in PATH) in dir, feeding input (may be NULL) on

@@ -43,6 +43,35 @@ char **child_environ(size_t *free_slot)
     return env;
 }
 
+int spawn_session(char *const argv[], char *const env[], const char *dir, int in_fd, int out_fd, pid_t *pid)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawnattr_init(&attr);
+    /* A session of its own: its own process group to signal, and no
+     * controlling terminal to prompt on; default signal handling, whatever
+     * we ignore or catch. */
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+    sigset_t all, none;
+    sigfillset(&all);
+    sigemptyset(&none);
+    posix_spawnattr_setsigdefault(&attr, &all);
+    posix_spawnattr_setsigmask(&attr, &none);
+    if (in_fd >= 0)
+        posix_spawn_file_actions_adddup2(&fa, in_fd, 0);
+    else
+        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
+    if (dir)
+        posix_spawn_file_actions_addchdir_np(&fa, dir);
+    int rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, env);
+    posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
+    return rc;
+}
+
 void child_run(char *const argv[], const char *dir, const char *input, struct outbuf *out,
                const atomic_bool *cancel, double timeout, struct child_result *res)
 {
@@ -59,33 +88,10 @@ void child_run(char *const argv[], const char *dir, const char *input, struct ou
         return;
     }
 
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    /* A session of its own: its own process group to signal, and no
-     * controlling terminal to prompt on. */
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    if (input)
-        posix_spawn_file_actions_adddup2(&fa, in_pipe[0], 0);
-    else
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-    posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 2);
-    if (dir)
-        posix_spawn_file_actions_addchdir_np(&fa, dir);
-
     char **env = child_environ(NULL);
     pid_t pid = -1;
-    int rc = env ? posix_spawnp(&pid, argv[0], &fa, &attr, argv, env) : ENOMEM;
+    int rc = env ? spawn_session(argv, env, dir, input ? in_pipe[0] : -1, out_pipe[1], &pid) : ENOMEM;
     free(env);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
     close(out_pipe[1]);
     if (input)
         close(in_pipe[0]);

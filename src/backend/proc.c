@@ -216,36 +216,6 @@ static void on_sigchld(uv_signal_t *handle, int signum)
     }
 }
 
-/*
- * Starts argv in dir with its output on out_fd, in a new session (its own
- * process group, no controlling terminal), stdin from /dev/null, default
- * signal handling. posix_spawn rather than uv_spawn: glibc spawns with
- * vfork semantics, so the cost does not grow with this process's memory,
- * where libuv's fork copies the page tables of every task record, run
- * after run. Returns 0 or a negative errno.
- */
-static int spawn_child(char **argv, char **env, const char *dir, int out_fd, pid_t *pid)
-{
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t attr;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawnattr_init(&attr);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
-    sigset_t all, none;
-    sigfillset(&all);
-    sigemptyset(&none);
-    posix_spawnattr_setsigdefault(&attr, &all);
-    posix_spawnattr_setsigmask(&attr, &none);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    posix_spawn_file_actions_adddup2(&fa, out_fd, 2);
-    posix_spawn_file_actions_addchdir_np(&fa, dir);
-    int rc = posix_spawnp(pid, argv[0], &fa, &attr, argv, env);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&attr);
-    return -rc;
-}
-
 static void spawn_failure(struct attempt_result *fail, int err, const char *file, struct strbuf *text)
 {
     *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_EXIT, .exit_code = -1};
@@ -313,7 +283,9 @@ static int proc_start(struct backend *b, uint32_t id, struct task *t, const char
         pb->jobs++;
         pb->env[pb->repo_slot] = env_repo.data;
         pid_t pid = -1;
-        rc = spawn_child(argv, pb->env, path, fds[1], &pid);
+        /* posix_spawn, not uv_spawn: libuv 1.44 forks, copying the page
+         * tables of the whole task table on every spawn. */
+        rc = -spawn_session(argv, pb->env, path, -1, fds[1], &pid);
         pb->env[pb->repo_slot] = NULL;
         close(fds[1]);
         job->pidfd = rc == 0 && !pb->use_sigchld ? pidfd_open(pid, 0) : -1;
