@@ -5,8 +5,9 @@
  * /dev/null (or the given text), GIT_TERMINAL_PROMPT=0; stdout and stderr
  * are captured together, bounded.
  *
- * The loop never waits on these: only worker threads call child_run. libuv
- * reaps only the children it spawned, so this waitpid does not race it.
+ * The loop never waits on these: only worker threads call child_run.
+ * Nothing in the process reaps children it did not start (the command
+ * backend waits for its own pids only), so these waits race nothing.
  */
 #ifndef REPOPOOL_CHILDPROC_H
 #define REPOPOOL_CHILDPROC_H
