@@ -2,6 +2,17 @@
 
 #include <stdlib.h>
 
+/* Appends item to a singly linked queue; the caller holds the lock. */
+static void queue_push(struct work_item **head, struct work_item **tail, struct work_item *item)
+{
+    item->next = NULL;
+    if (*tail)
+        (*tail)->next = item;
+    else
+        *head = item;
+    *tail = item;
+}
+
 static void worker_main(void *arg)
 {
     struct workers *w = arg;
@@ -21,12 +32,7 @@ static void worker_main(void *arg)
         item->run(item);
 
         uv_mutex_lock(&w->lock);
-        item->next = NULL;
-        if (w->done_tail)
-            w->done_tail->next = item;
-        else
-            w->done_head = item;
-        w->done_tail = item;
+        queue_push(&w->done_head, &w->done_tail, item);
         w->idle++;
         uv_async_send(&w->async);
     }
@@ -91,12 +97,7 @@ int workers_submit(struct workers *w, struct work_item *item)
         w->nthreads++;
         w->idle++;
     }
-    item->next = NULL;
-    if (w->todo_tail)
-        w->todo_tail->next = item;
-    else
-        w->todo_head = item;
-    w->todo_tail = item;
+    queue_push(&w->todo_head, &w->todo_tail, item);
     uv_cond_signal(&w->wake);
     uv_mutex_unlock(&w->lock);
     return 0;
