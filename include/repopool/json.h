@@ -1,7 +1,10 @@
 /*
  * Just enough JSON writing for the event stream: strings are always valid
  * JSON (invalid UTF-8 becomes U+FFFD, controls are escaped), so a consumer
- * never chokes on a path or an output line.
+ * never chokes on a path or an output line. C0 controls, DEL, C1 controls,
+ * the bidirectional formatting characters (U+061C, U+200E, U+200F,
+ * U+202A..U+202E, U+2066..U+2069) and U+2028/U+2029 are written as \uXXXX,
+ * so the raw line is safe on a terminal and decodes to the same characters.
  */
 #ifndef REPOPOOL_JSON_H
 #define REPOPOOL_JSON_H

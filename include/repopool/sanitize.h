@@ -12,6 +12,7 @@
 #ifndef REPOPOOL_SANITIZE_H
 #define REPOPOOL_SANITIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "repopool/strbuf.h"
@@ -32,5 +33,14 @@ void sanitize_name(struct strbuf *out, const char *in, size_t n);
  * (overlong, surrogate, out of range or truncated).
  */
 size_t utf8_decode(const unsigned char *in, size_t n, unsigned *cp);
+
+/*
+ * Code points beyond C0 and DEL that must never reach a terminal raw: C1
+ * controls (a terminal acts on them), bidirectional formatting characters
+ * (they reorder the text around them), U+2028 and U+2029 (line ends for
+ * some readers). The sanitizer drops them, JSON escapes them, shell quoting
+ * writes them as \xHH.
+ */
+bool unicode_is_hidden_control(unsigned cp);
 
 #endif

@@ -16,7 +16,16 @@
 bool template_has_placeholder(const char *arg);
 /* Appends arg with every '{}' replaced by path. */
 void template_expand(struct strbuf *out, const char *arg, const char *path);
-/* Appends s quoted for a POSIX shell (for logs a user may paste back). */
+/*
+ * Appends s quoted as one shell word for a line a user may paste back (the
+ * joblog's Command column): plain words as they are, other text in POSIX
+ * single quotes. Control bytes (newline, carriage return, tab, ESC, DEL,
+ * ...), bytes that are not valid UTF-8, C1 controls, bidirectional
+ * formatting characters and U+2028/U+2029 are written as $'\xHH' pieces,
+ * so the result is one line that sanitize_line() leaves unchanged. $'...'
+ * is read by bash, ksh, zsh and POSIX.1-2024 sh, not by dash; a word
+ * without such bytes is plain POSIX quoting that any sh reads.
+ */
 void shell_quote(struct strbuf *out, const char *s);
 
 #endif

@@ -150,6 +150,24 @@ static void write_line(struct report *rep, const struct task *t, const char *pat
     emit(rep);
 }
 
+/*
+ * The Command column as the backend described it. Never sanitized: that
+ * would edit quoted text (a carriage return would drop what precedes it,
+ * opening quote included) and change what a pasted line runs. The
+ * description is built with shell_quote(), which already keeps it on one
+ * line; should a control byte get in anyway, the column says so instead of
+ * splitting the log or showing a different command.
+ */
+static const char *joblog_command(const char *command)
+{
+    if (!command)
+        return "";
+    for (const unsigned char *c = (const unsigned char *)command; *c; c++)
+        if (*c < 0x20 || *c == 0x7f)
+            return "# (command not shown: it holds control characters)";
+    return command;
+}
+
 static void write_joblog(struct report *rep, const struct task *t, uint32_t id, const char *command)
 {
     /* The columns and their formats are GNU parallel's, so its tools and
@@ -158,12 +176,8 @@ static void write_joblog(struct report *rep, const struct task *t, uint32_t id, 
     double started = t->attempt ? rep->wall_t0 + t->start : rep->wall_t0 + t->end;
     double runtime = t->attempt ? t->end - t->start : 0;
     unsigned long long received = t->out ? (unsigned long long)t->out->total : 0;
-    struct strbuf line;
-    strbuf_init(&line);
-    sanitize_line(&line, command ? command : "", command ? strlen(command) : 0);
     fprintf(rep->joblog, "%u\t:\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t%s\n", id + 1, started, runtime,
-            received, exitval, t->term_signal, line.data ? line.data : "");
-    strbuf_free(&line);
+            received, exitval, t->term_signal, joblog_command(command));
 }
 
 void report_end(struct report *rep, const struct sched *s, uint32_t id, const char *path,

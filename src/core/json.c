@@ -33,6 +33,11 @@ void json_string(struct strbuf *sb, const char *s, size_t n)
             if (len == 0) {
                 strbuf_add(sb, "\xef\xbf\xbd", 3);
                 i++;
+            } else if (unicode_is_hidden_control(cp)) {
+                char esc[6] = {'\\', 'u', hex[cp >> 12], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
+                               hex[cp & 15]};
+                strbuf_add(sb, esc, 6);
+                i += len;
             } else {
                 strbuf_add(sb, s + i, len);
                 i += len;

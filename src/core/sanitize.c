@@ -32,8 +32,7 @@ size_t utf8_decode(const unsigned char *in, size_t n, unsigned *cp)
     return len;
 }
 
-/* Code points that must never reach a terminal, beyond C0 and DEL. */
-static bool is_dropped(unsigned cp)
+bool unicode_is_hidden_control(unsigned cp)
 {
     return (cp >= 0x80 && cp <= 0x9f)          /* C1 controls */
         || cp == 0x061c                        /* Arabic letter mark */
@@ -126,7 +125,7 @@ static void sanitize(struct strbuf *out, const char *text, size_t n, bool name)
             put_replacement(out);
             i++;
         } else {
-            if (!is_dropped(cp))
+            if (!unicode_is_hidden_control(cp))
                 strbuf_add(out, text + i, len);
             else if (name)
                 put_replacement(out);

@@ -5,7 +5,9 @@
  *    (RFC 8259; no raw controls, valid UTF-8, only standard escapes), and
  *    parsing it gives back the input, where every byte that does not start a
  *    well-formed UTF-8 sequence became U+FFFD (so a valid UTF-8 input comes
- *    back byte for byte).
+ *    back byte for byte). No C1 control, bidirectional formatting
+ *    character (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069),
+ *    U+2028 or U+2029 is left raw: they are written as \uXXXX.
  * 2. An event-like object built with every json_key_* writer from the input
  *    cut as KEY NUL VALUE NUL [8 bytes integer] [8 bytes double]: it parses
  *    as a strict JSON document, keys and values come back as written, the
@@ -50,6 +52,25 @@ static char *number_text(struct fz_json *j)
     return fz_strndup((const uint8_t *)j->s + start, j->pos - start);
 }
 
+/* Decodes the UTF-8 sequence at s[0..n) (known valid); returns its length. */
+static size_t decode(const unsigned char *s, size_t n, unsigned *cp)
+{
+    size_t len = s[0] < 0x80 ? 1 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+    FUZZ_CHECK(len <= n);
+    unsigned c = len == 1 ? s[0] : s[0] & (0x7f >> len);
+    for (size_t k = 1; k < len; k++)
+        c = c << 6 | (s[k] & 0x3f);
+    *cp = c;
+    return len;
+}
+
+static bool must_be_escaped(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f
+        || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028
+        || cp == 0x2029;
+}
+
 static void check_string(const uint8_t *data, size_t size)
 {
     struct strbuf sb;
@@ -57,6 +78,11 @@ static void check_string(const uint8_t *data, size_t size)
     json_string(&sb, (const char *)data, size);
     FUZZ_CHECK(!strbuf_failed(&sb));
     FUZZ_CHECK(fz_json_document(sb.data, sb.len));
+    for (size_t i = 0; i < sb.len;) {
+        unsigned cp;
+        i += decode((const unsigned char *)sb.data + i, sb.len - i, &cp);
+        FUZZ_CHECK(!must_be_escaped(cp));
+    }
     struct fz_json j = {sb.data, sb.len, 0};
     expect_string(&j, (const char *)data, size);
     FUZZ_CHECK(j.pos == sb.len);

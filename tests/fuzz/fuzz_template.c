@@ -8,14 +8,20 @@
  * - otherwise the expansion is ARG cut at each "{}" (found left to right, not
  *   overlapping) with exactly one copy of PATH per cut: same pieces, same
  *   order, length len(ARG) - 2k + k*len(PATH);
- * - shell_quote(s) is one POSIX shell word that a strict unquoter (below)
- *   turns back into s, with nothing a shell would expand or split on left
- *   outside quotes; expansion and quoting append, keeping what was there.
+ * - shell_quote(s) is one shell word that a strict unquoter (below) turns
+ *   back into s, with nothing a shell would expand or split on left outside
+ *   quotes; expansion and quoting append, keeping what was there;
+ * - the word is one clean line: no control byte, and sanitize_line() leaves
+ *   it unchanged (so nothing before a carriage return can be lost);
+ * - $'...' (bash, ksh, zsh, POSIX.1-2024 sh; not dash) appears only when s
+ *   holds a control byte, invalid UTF-8 or a character the sanitizer drops,
+ *   and then holds only \xHH escapes; anything else is plain POSIX quoting.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "repopool/sanitize.h"
 #include "repopool/template.h"
 
 /* Characters a POSIX shell takes literally outside quotes, in any position
@@ -26,18 +32,45 @@ static bool shell_literal(unsigned char c)
         || (c != '\0' && strchr("_-./=:,+@%", c) != NULL);
 }
 
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1; /* shell_quote writes lower case only */
+}
+
 /*
- * Undoes POSIX quoting for one word: 'single quoted' text is literal up to
+ * Undoes the quoting for one word: 'single quoted' text is literal up to
  * the next quote, a backslash outside quotes takes the next byte literally,
- * and only plain literal characters may stand unquoted. Returns false for
- * anything a shell would treat specially or a word that does not end.
+ * $'...' may hold only \xHH escapes (exactly two hex digits each), and only
+ * plain literal characters may stand unquoted. Returns false for anything
+ * a shell would treat specially or a word that does not end. *ansi says
+ * whether a $'...' piece was seen.
  */
-static bool shell_unquote(const char *s, size_t n, struct strbuf *out)
+static bool shell_unquote(const char *s, size_t n, struct strbuf *out, bool *ansi)
 {
     size_t i = 0;
+    *ansi = false;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '\'') {
+        if (c == '$' && i + 1 < n && s[i + 1] == '\'') {
+            *ansi = true;
+            i += 2;
+            while (i < n && s[i] != '\'') {
+                if (n - i < 4 || s[i] != '\\' || s[i + 1] != 'x')
+                    return false;
+                int hi = hex_value(s[i + 2]), lo = hex_value(s[i + 3]);
+                if (hi < 0 || lo < 0)
+                    return false;
+                strbuf_putc(out, (char)(hi << 4 | lo));
+                i += 4;
+            }
+            if (i >= n)
+                return false;
+            i++;
+        } else if (c == '\'') {
             const char *end = memchr(s + i + 1, '\'', n - i - 1);
             if (!end)
                 return false;
@@ -75,10 +108,28 @@ static void check_quote(const char *s)
     FUZZ_CHECK(memchr(word, '\0', wlen) == NULL);
     struct strbuf back;
     strbuf_init(&back);
-    FUZZ_CHECK(shell_unquote(word, wlen, &back));
+    bool ansi;
+    FUZZ_CHECK(shell_unquote(word, wlen, &back, &ansi));
     FUZZ_CHECK(back.len == strlen(s));
     FUZZ_CHECK(back.len == 0 || memcmp(back.data, s, back.len) == 0);
     strbuf_free(&back);
+
+    /* One clean line, whatever s held. */
+    for (size_t i = 0; i < wlen; i++)
+        FUZZ_CHECK((unsigned char)word[i] >= 0x20 && (unsigned char)word[i] != 0x7f);
+    struct strbuf clean;
+    strbuf_init(&clean);
+    sanitize_line(&clean, word, wlen);
+    FUZZ_CHECK(!strbuf_failed(&clean));
+    FUZZ_CHECK(clean.len == wlen && memcmp(clean.data, word, wlen) == 0);
+    /* $'...' only where POSIX quotes cannot keep s on one clean line:
+     * s itself would not survive the sanitizer unchanged. */
+    if (ansi) {
+        strbuf_reset(&clean);
+        sanitize_line(&clean, s, strlen(s));
+        FUZZ_CHECK(clean.len != strlen(s) || memcmp(clean.data, s, clean.len) != 0);
+    }
+    strbuf_free(&clean);
     strbuf_free(&q);
 }
 

@@ -854,6 +854,122 @@ class TestJoblog(Base):
         self.assertIn(log.encode(), p.stderr)
 
 
+# Names that are code if a joblog line is edited or pasted carelessly.
+JOBLOG_NAMES = [
+    b"repo\rtouch X #",
+    b"a\nb",
+    b"$(touch Y)",
+    b"it's",
+    b"x\x1b]0;title\x07",
+    b"bad\xffbyte",
+    b"tab\ttouch X",
+    b"rlo\xe2\x80\xaecsi\xc2\x9b",
+    b"with space",
+    b"plain",
+]
+
+
+class TestJoblogReplay(Base):
+    """The Command column, pasted into bash, goes back to the same path and
+    runs nothing a name smuggled in."""
+
+    def setUp(self):
+        super().setUp()
+        self.dirs = []
+        for name in JOBLOG_NAMES:
+            path = os.path.join(os.fsencode(self.tmp), name)
+            os.mkdir(path)
+            self.dirs.append(path)
+        self.log = os.path.join(self.tmp, "job.log")
+        p = run(["--no-tui", "--joblog", self.log] + self.dirs + ["--", "pwd"], cwd=self.tmp)
+        self.assert_exit(p, 0)
+        lines = self.read(self.log).split(b"\n")
+        self.assertEqual(lines[-1], b"", "the log ends with a newline")
+        self.lines = lines[1:-1]
+
+    def tearDown(self):
+        planted = []
+        for root, _, files in os.walk(os.fsencode(self.tmp)):
+            planted += [os.path.join(root, f) for f in files if f in (b"X", b"Y")]
+        self.assertEqual(planted, [], "a path in the joblog ran as shell code")
+
+    def commands(self):
+        """Seq -> Command column."""
+        out = {}
+        for line in self.lines:
+            cols = line.split(b"\t")
+            self.assertEqual(len(cols), 9, line)
+            out[int(cols[0])] = cols[8]
+        return out
+
+    def test_one_line_per_task(self):
+        self.assertEqual(len(self.lines), len(self.dirs), self.lines)
+        self.assertEqual(sorted(self.commands()), list(range(1, len(self.dirs) + 1)))
+        text = self.read(self.log)
+        for byte in (b"\r", b"\x1b", b"\x07", b"\x7f", b"\xff", b"\xe2\x80\xae", b"\xc2\x9b"):
+            self.assertNotIn(byte, text)
+
+    def test_command_replays_the_path_in_bash(self):
+        empty = os.path.join(self.tmp, "empty")
+        os.mkdir(empty)
+        for seq, command in self.commands().items():
+            path = self.dirs[seq - 1]
+            self.assertTrue(command.startswith(b"cd ") and command.endswith(b" && pwd"), command)
+            p = subprocess.run(["bash", "-c", command], cwd=empty, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+            self.assertEqual(p.returncode, 0, (command, p.stderr))
+            self.assertEqual(p.stdout, path + b"\n", command)
+        self.assertEqual(os.listdir(empty), [])
+
+    def test_ordinary_paths_keep_posix_quotes(self):
+        commands = self.commands()
+        for name in (b"plain", b"with space", b"it's", b"$(touch Y)"):
+            seq = JOBLOG_NAMES.index(name) + 1
+            command = commands[seq]
+            self.assertNotIn(b"$'", command)
+            # Plain POSIX quoting: dash (Debian's sh) reads it too.
+            p = subprocess.run(["sh", "-c", command], cwd=self.tmp, stdout=subprocess.PIPE,
+                               timeout=RUN_TIMEOUT)
+            self.assertEqual(p.stdout, self.dirs[seq - 1] + b"\n", command)
+        self.assertEqual(commands[JOBLOG_NAMES.index(b"plain") + 1],
+                         b"cd " + self.dirs[JOBLOG_NAMES.index(b"plain")] + b" && pwd")
+        self.assertEqual(commands[JOBLOG_NAMES.index(b"with space") + 1],
+                         b"cd '" + self.dirs[JOBLOG_NAMES.index(b"with space")] + b"' && pwd")
+
+
+class TestJsonHiddenCharacters(Base):
+    """--json escapes C1 controls and bidirectional characters; decoded, the
+    event gives back the exact path."""
+
+    def test_rlo_and_csi_are_escaped(self):
+        names = ["rlo\u202etxt.exe\u009b31m", "bidi\u061c\u200e\u200f\u202a\u2066\u2069",
+                 "sep\u2028\u2029\u0085", "plain caf\u00e9"]
+        dirs = self.mkdirs(*names)
+        p = run(["--json"] + dirs + ["--", "true"])
+        self.assert_exit(p, 0)
+        for raw in (b"\xe2\x80\xae", b"\xc2\x9b", b"\xc2\x85", b"\xd8\x9c", b"\xe2\x80\x8e",
+                    b"\xe2\x80\x8f", b"\xe2\x80\xaa", b"\xe2\x81\xa6", b"\xe2\x81\xa9",
+                    b"\xe2\x80\xa8", b"\xe2\x80\xa9", b"\x1b"):
+            self.assertNotIn(raw, p.stdout)
+        self.assertIn("caf\u00e9".encode(), p.stdout, "other characters stay raw")
+        self.assertIn(b"\\u202e", p.stdout)
+        self.assertIn(b"\\u009b", p.stdout)
+        c = EventChecker(self, parse_events(p.stdout), total=len(dirs), op="command").check()
+        for kind in ("start", "end"):
+            self.assertEqual(sorted(e["repo"] for e in c.events if e["event"] == kind), sorted(dirs))
+
+    def test_invalid_utf8_becomes_replacement_character(self):
+        path = os.path.join(os.fsencode(self.tmp), b"bad\xffbyte\xe2\x80\xae")
+        os.mkdir(path)
+        p = run(["--json", path, "--", "true"])
+        self.assert_exit(p, 0)
+        self.assertNotIn(b"\xff", p.stdout)
+        self.assertNotIn(b"\xe2\x80\xae", p.stdout)
+        events = parse_events(p.stdout)
+        repos = [e["repo"] for e in events if "repo" in e]
+        self.assertEqual(repos, [path.decode("utf-8", "replace")] * 2)
+
+
 class TestHeadless(Base):
     def test_exit_status(self):
         a, b = self.mkdirs("a", "b")

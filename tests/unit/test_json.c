@@ -90,6 +90,98 @@ static void controls_are_escaped(void **state)
     check_string_n("nul\0byte", 8, "\"nul\\u0000byte\"");
 }
 
+static void c1_bidi_and_separators_are_escaped(void **state)
+{
+    (void)state;
+    /* C1 controls, U+0080..U+009F (U+009B is CSI on some terminals). */
+    check_string("\xc2\x80", "\"\\u0080\"");
+    check_string("a\xc2\x9b" "31mb", "\"a\\u009b31mb\"");
+    check_string("\xc2\x9f", "\"\\u009f\"");
+    /* The bidirectional formatting characters and the separators. */
+    check_string("\xd8\x9c", "\"\\u061c\"");
+    check_string("\xe2\x80\x8e\xe2\x80\x8f", "\"\\u200e\\u200f\"");
+    check_string("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad\xe2\x80\xae",
+                 "\"\\u202a\\u202b\\u202c\\u202d\\u202e\"");
+    check_string("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9",
+                 "\"\\u2066\\u2067\\u2068\\u2069\"");
+    check_string("\xe2\x80\xa8\xe2\x80\xa9", "\"\\u2028\\u2029\"");
+    check_string("/src/evil\xe2\x80\xaegpj.exe", "\"/src/evil\\u202egpj.exe\"");
+    /* Their neighbours stay raw. */
+    check_string("\xc2\xa0\xc2\xa9", "\"\xc2\xa0\xc2\xa9\"");
+    check_string("\xd8\x9b\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+                 "\"\xd8\x9b\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa\"");
+}
+
+/* The code points json_string must not leave raw (besides C0 and DEL). */
+static bool must_be_escaped(unsigned cp)
+{
+    return (cp >= 0x80 && cp <= 0x9f) || cp == 0x061c || cp == 0x200e || cp == 0x200f
+        || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028
+        || cp == 0x2029;
+}
+
+/* Appends the UTF-8 encoding of cp. */
+static void put_utf8(struct strbuf *sb, unsigned cp)
+{
+    char b[4];
+    size_t n;
+    if (cp < 0x80) {
+        b[0] = (char)cp, n = 1;
+    } else if (cp < 0x800) {
+        b[0] = (char)(0xc0 | cp >> 6), b[1] = (char)(0x80 | (cp & 0x3f)), n = 2;
+    } else if (cp < 0x10000) {
+        b[0] = (char)(0xe0 | cp >> 12), b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+        b[2] = (char)(0x80 | (cp & 0x3f)), n = 3;
+    } else {
+        b[0] = (char)(0xf0 | cp >> 18), b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+        b[2] = (char)(0x80 | ((cp >> 6) & 0x3f)), b[3] = (char)(0x80 | (cp & 0x3f)), n = 4;
+    }
+    strbuf_add(sb, b, n);
+}
+
+/* Every code point below U+3000: escaped as \uXXXX exactly when it is a
+ * control, a bidirectional formatting character or a separator, and
+ * otherwise written as it came. */
+static void each_code_point_is_escaped_or_kept(void **state)
+{
+    (void)state;
+    static const char hex[] = "0123456789abcdef";
+    struct strbuf in, out, want;
+    strbuf_init(&in);
+    strbuf_init(&out);
+    strbuf_init(&want);
+    for (unsigned cp = 1; cp < 0x3000; cp++) {
+        if (cp >= 0xd800 && cp <= 0xdfff)
+            continue;
+        strbuf_reset(&in);
+        strbuf_reset(&out);
+        strbuf_reset(&want);
+        put_utf8(&in, cp);
+        json_string(&out, in.data, in.len);
+        strbuf_putc(&want, '"');
+        if (cp == '"' || cp == '\\') {
+            strbuf_putc(&want, '\\');
+            strbuf_putc(&want, (char)cp);
+        } else if (cp == '\n') {
+            strbuf_puts(&want, "\\n");
+        } else if (cp == '\t') {
+            strbuf_puts(&want, "\\t");
+        } else if (cp < 0x20 || cp == 0x7f || must_be_escaped(cp)) {
+            char esc[6] = {'\\', 'u', hex[cp >> 12], hex[(cp >> 8) & 15], hex[(cp >> 4) & 15],
+                           hex[cp & 15]};
+            strbuf_add(&want, esc, 6);
+        } else {
+            strbuf_add(&want, in.data, in.len);
+        }
+        strbuf_putc(&want, '"');
+        if (out.len != want.len || memcmp(out.data, want.data, out.len) != 0)
+            fail_msg("U+%04X gave %s, expected %s", cp, out.data, want.data);
+    }
+    strbuf_free(&in);
+    strbuf_free(&out);
+    strbuf_free(&want);
+}
+
 static void invalid_utf8_becomes_replacement_character(void **state)
 {
     (void)state;
@@ -112,13 +204,22 @@ static void random_bytes_always_give_a_valid_string(void **state)
         for (size_t i = 0; i < n; i++) {
             x ^= x << 13, x ^= x >> 7, x ^= x << 17;
             in[i] = (unsigned char)(x >> 24);
-            if (x & 1) /* favour quotes, backslashes and UTF-8 */
-                in[i] = (unsigned char)"\"\\\xc3\xa9\xe4\xb8\xad\x00\n"[(x >> 1) % 9];
+            if (x & 1) /* favour quotes, backslashes, UTF-8, C1 and bidi */
+                in[i] = (unsigned char)"\"\\\xc3\xa9\xe4\xb8\xad\x00\n\xc2\x9b\xe2\x80\xae"[(x >> 1) % 14];
         }
         strbuf_reset(&sb);
         json_string(&sb, (const char *)in, n);
         if (!is_json_string(sb.data, sb.len))
             fail_msg("round %d: %s is not a valid JSON string", round, sb.data);
+        /* Nor does any raw C1, bidirectional or separator character get
+         * through. */
+        for (size_t i = 0; i < sb.len;) {
+            unsigned cp;
+            size_t len = utf8_decode((const unsigned char *)sb.data + i, sb.len - i, &cp);
+            if (len > 1 && must_be_escaped(cp))
+                fail_msg("round %d: U+%04X left raw in %s", round, cp, sb.data);
+            i += len ? len : 1;
+        }
     }
     strbuf_free(&sb);
 }
@@ -247,6 +348,8 @@ int main(void)
         cmocka_unit_test(plain_strings_are_quoted),
         cmocka_unit_test(quotes_and_backslashes_are_escaped),
         cmocka_unit_test(controls_are_escaped),
+        cmocka_unit_test(c1_bidi_and_separators_are_escaped),
+        cmocka_unit_test(each_code_point_is_escaped_or_kept),
         cmocka_unit_test(invalid_utf8_becomes_replacement_character),
         cmocka_unit_test(random_bytes_always_give_a_valid_string),
         cmocka_unit_test(keys_build_an_object_with_commas),
