@@ -1,9 +1,10 @@
 /*
  * repopool's own worker threads, for blocking work such as libgit2 calls.
  *
- * The scheduler, not this pool, decides how many items run: a thread is
- * started whenever an item is submitted and no thread is idle, so the cap is
- * real up to --max-jobs (libuv's own 4-thread pool, shared with file and DNS
+ * The scheduler, not this pool, decides how many items run: every submitted
+ * item gets a thread at once, an idle one or a new one, so N items
+ * submitted together run on N threads together and the cap is real up to
+ * --max-jobs (libuv's own 4-thread pool, shared with file and DNS
  * work, would silently cap it).
  *
  * Items go to the threads through a mutex-protected queue; finished items
@@ -36,7 +37,8 @@ struct workers {
     struct work_item *done_head, *done_tail; /* run, waiting for the loop */
     bool progress_noted;
     uv_thread_t *threads;
-    size_t nthreads, idle;
+    size_t nthreads;
+    size_t idle; /* threads waiting with no item promised to them */
     bool stopping;
     /* Called on the loop thread after a worker noted progress. */
     void (*on_progress)(void *ctx);

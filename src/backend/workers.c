@@ -26,7 +26,6 @@ static void worker_main(void *arg)
         w->todo_head = item->next;
         if (!w->todo_head)
             w->todo_tail = NULL;
-        w->idle--;
         uv_mutex_unlock(&w->lock);
 
         item->run(item);
@@ -80,7 +79,13 @@ int workers_init(struct workers *w, uv_loop_t *loop, void (*on_progress)(void *c
 int workers_submit(struct workers *w, struct work_item *item)
 {
     uv_mutex_lock(&w->lock);
-    if (w->idle == 0) {
+    /* Every queued item has a thread of its own waiting for it: an idle
+     * one, taken off the idle count here, or a new one. Counting a thread
+     * idle only until an item is promised to it (not until it wakes and
+     * takes one) is what lets a burst of N items start N threads. */
+    if (w->idle > 0) {
+        w->idle--;
+    } else {
         uv_thread_t *p = realloc(w->threads, (w->nthreads + 1) * sizeof(*p));
         int rc = p ? 0 : UV_ENOMEM;
         if (p) {
@@ -95,7 +100,6 @@ int workers_submit(struct workers *w, struct work_item *item)
             return rc;
         }
         w->nthreads++;
-        w->idle++;
     }
     queue_push(&w->todo_head, &w->todo_tail, item);
     uv_cond_signal(&w->wake);
