@@ -28,11 +28,11 @@ struct child_result {
 
 /*
  * environ for a child: GIT_TERMINAL_PROMPT=0 so nothing waits on a prompt,
- * no inherited REPOPOOL_REPO, and one empty slot (at *free_slot, when not
- * NULL) before the terminating NULL, for a variable of the caller's. The
- * strings are environ's; free only the array.
+ * no inherited REPOPOOL_REPO, and spare empty slots (from *free_slot on,
+ * when not NULL) before the terminating NULL, for variables of the
+ * caller's. The strings are environ's; free only the array.
  */
-char **child_environ(size_t *free_slot);
+char **child_environ(size_t spare, size_t *free_slot);
 
 /*
  * Starts argv[0] (looked up in PATH) in dir (NULL: here) in a session of its
@@ -44,12 +44,13 @@ char **child_environ(size_t *free_slot);
 int spawn_session(char *const argv[], char *const env[], const char *dir, int in_fd, int out_fd, pid_t *pid);
 
 /*
- * Runs argv[0] (looked up in PATH) in dir, feeding input (may be NULL) on
+ * Runs argv[0] (looked up in PATH) in dir with the variables of extra_env
+ * (NULL-terminated; may be NULL) added, feeding input (may be NULL) on
  * stdin. Output goes to out. The child's group gets SIGTERM, then SIGKILL a
  * second later, when *cancel becomes true or after timeout seconds (0: no
  * limit).
  */
-void child_run(char *const argv[], const char *dir, const char *input, struct outbuf *out,
-               const atomic_bool *cancel, double timeout, struct child_result *res);
+void child_run(char *const argv[], const char *dir, char *const extra_env[], const char *input,
+               struct outbuf *out, const atomic_bool *cancel, double timeout, struct child_result *res);
 
 #endif

@@ -25,6 +25,9 @@ struct git_progress {
     atomic_uint objects;
     atomic_uint total_objects;
     atomic_ullong bytes;
+    /* True while libgit2 talks to a remote: only then can a silence be a
+     * stall (a checkout or a git child may rightly be quiet for long). */
+    atomic_bool transferring;
 };
 
 struct git_request {
@@ -35,7 +38,8 @@ struct git_request {
     double child_timeout;       /* limit for git children; 0: none */
     const atomic_bool *cancel;  /* set by the loop to stop the operation */
     struct git_progress *progress;
-    void (*note_progress)(void *ctx); /* progress changed; may be NULL */
+    /* Bytes came from the remote, or progress changed; may be NULL. */
+    void (*note_progress)(void *ctx);
     void *ctx;
 };
 

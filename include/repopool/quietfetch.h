@@ -8,6 +8,11 @@
  * "want" line of each upload-pack request; nothing else of the protocol is
  * touched, and local paths get libgit2's local transport as before.
  *
+ * The wrapper also sees every read from the server, so heard(ctx) is
+ * called for any bytes at all, keepalives and progress included: what a
+ * stall watchdog needs, since libgit2's own callbacks are silent until pack
+ * data flows.
+ *
  * Any thread: it holds no state between operations.
  */
 #ifndef REPOPOOL_QUIETFETCH_H
@@ -16,6 +21,8 @@
 #include <git2.h>
 #include <git2/sys/transport.h>
 
-int quietfetch_transport(git_transport **out, git_remote *owner, void *param);
+/* For a git_transport_cb: the transport for owner's URL. heard may be
+ * NULL. */
+int quietfetch_transport(git_transport **out, git_remote *owner, void (*heard)(void *ctx), void *ctx);
 
 #endif

@@ -24,12 +24,12 @@ static double monotonic_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-char **child_environ(size_t *free_slot)
+char **child_environ(size_t spare, size_t *free_slot)
 {
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 3, sizeof(*env));
+    char **env = calloc(n + 2 + spare, sizeof(*env));
     if (!env)
         return NULL;
     size_t k = 0;
@@ -72,8 +72,8 @@ int spawn_session(char *const argv[], char *const env[], const char *dir, int in
     return rc;
 }
 
-void child_run(char *const argv[], const char *dir, const char *input, struct outbuf *out,
-               const atomic_bool *cancel, double timeout, struct child_result *res)
+void child_run(char *const argv[], const char *dir, char *const extra_env[], const char *input,
+               struct outbuf *out, const atomic_bool *cancel, double timeout, struct child_result *res)
 {
     *res = (struct child_result){.exit_code = -1};
     int out_pipe[2], in_pipe[2] = {-1, -1};
@@ -88,7 +88,12 @@ void child_run(char *const argv[], const char *dir, const char *input, struct ou
         return;
     }
 
-    char **env = child_environ(NULL);
+    size_t nextra = 0, slot = 0;
+    while (extra_env && extra_env[nextra])
+        nextra++;
+    char **env = child_environ(nextra, &slot);
+    for (size_t i = 0; env && i < nextra; i++)
+        env[slot + i] = extra_env[i];
     pid_t pid = -1;
     int rc = env ? spawn_session(argv, env, dir, input ? in_pipe[0] : -1, out_pipe[1], &pid) : ENOMEM;
     free(env);

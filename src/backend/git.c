@@ -1,6 +1,8 @@
 #include "repopool/git.h"
 
+#include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +41,7 @@ struct git_backend {
     uv_timer_t watchdog;
     struct git_job *live;
     int open_handles;
+    char self[PATH_MAX]; /* this program, for the joblog */
 };
 
 static const char *const op_names[] = {"status", "fetch", "pull"};
@@ -105,11 +108,14 @@ static void job_done(struct work_item *item)
         runner_capture(r, t, text, n);
         free(text);
     }
-    if (job->out.has_info) {
-        if (!t->git)
-            t->git = malloc(sizeof(*t->git));
-        if (t->git)
-            *t->git = job->out.info;
+    /* The task shows what its last attempt found, nothing older. */
+    if (job->out.has_info && !t->git)
+        t->git = malloc(sizeof(*t->git));
+    if (job->out.has_info && t->git) {
+        *t->git = job->out.info;
+    } else {
+        free(t->git);
+        t->git = NULL;
     }
     struct attempt_result res = {
         .status = job->out.status,
@@ -233,11 +239,13 @@ static void on_watchdog(uv_timer_t *timer)
     double now = runner_now(gb->base.runner);
     uint64_t now_ns = uv_hrtime();
     for (struct git_job *job = gb->live; job; job = job->next) {
-        double quiet = (double)(now_ns - atomic_load(&job->last_heard_ns)) / 1e9;
-        /* A `git fetch` child has its own limits (--timeout) and says
-         * nothing while it works, so only libgit2 transfers are watched. */
-        bool network = gb->opt.op != GIT_OP_STATUS && !gb->opt.fetch_with_git;
-        if (network && gb->opt.stall_timeout > 0 && quiet > gb->opt.stall_timeout && !atomic_load(&job->cancel)) {
+        /* Signed: the worker may have heard something after now_ns was
+         * read. Only libgit2 transfers are watched; a `git fetch` child has
+         * its own limits (--timeout) and says nothing while it works. */
+        bool transferring = atomic_load(&job->progress.transferring);
+        double quiet = (double)(int64_t)(now_ns - atomic_load(&job->last_heard_ns)) / 1e9;
+        if (transferring && gb->opt.stall_timeout > 0 && quiet > gb->opt.stall_timeout &&
+            !atomic_load(&job->cancel)) {
             atomic_store(&job->stalled, true);
             stop_job(job);
         }
@@ -267,13 +275,28 @@ static void git_close(struct backend *b)
     workers_close(&gb->workers, on_closed, gb);
 }
 
+/* The joblog's command: one that does what this task did when pasted into
+ * a shell. No git command refuses as a pull here does (a dirty worktree git
+ * would carry along), so a pull is replayed by repopool itself. */
 static void git_describe(struct backend *b, const char *path, struct strbuf *out)
 {
     struct git_backend *gb = (struct git_backend *)b;
+    if (gb->opt.op == GIT_OP_PULL) {
+        shell_quote(out, gb->self);
+        strbuf_puts(out, gb->opt.fetch_with_git ? " --no-tui --fetch-with=git --git pull " : " --no-tui --git pull ");
+        shell_quote(out, path);
+        return;
+    }
     strbuf_puts(out, "git -C ");
     shell_quote(out, path);
     strbuf_putc(out, ' ');
     strbuf_puts(out, op_names[gb->opt.op]);
+    if (gb->opt.op == GIT_OP_FETCH && gb->opt.remote) {
+        strbuf_putc(out, ' ');
+        shell_quote(out, gb->opt.remote);
+    } else if (gb->opt.op == GIT_OP_FETCH) {
+        strbuf_puts(out, " --all");
+    }
 }
 
 static const struct backend_ops git_ops = {
@@ -294,6 +317,9 @@ struct backend *git_backend_new(struct runner *r, uv_loop_t *loop, const struct 
     gb->base.runner = r;
     gb->base.loop = loop;
     gb->opt = *opt;
+    size_t self_len = sizeof(gb->self);
+    if (uv_exepath(gb->self, &self_len) < 0)
+        snprintf(gb->self, sizeof(gb->self), "repopool");
     if (uv_mutex_init(&gb->thread_lock) < 0) {
         free(gb);
         return NULL;

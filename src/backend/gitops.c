@@ -1,11 +1,14 @@
 #include "repopool/gitops.h"
 
 #include <git2.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <limits.h>
 
 #include "repopool/childproc.h"
 #include "repopool/credential.h"
@@ -58,6 +61,12 @@ static const char *error_text(void)
 /* Sorts a network failure into the classes a user can act on. */
 static enum rp_class class_of_message(const char *msg)
 {
+    /* A server that says the repository is not there means it: retrying
+     * will not make it appear (git daemon, HTTP 404, hosting sites). */
+    if (strcasestr(msg, "not exported") || strcasestr(msg, "repository not found") ||
+        strcasestr(msg, "does not appear to be a git repository") || strcasestr(msg, "status code: 404") ||
+        (strcasestr(msg, "repository '") && strcasestr(msg, "' not found")))
+        return RP_CLASS_NOT_A_REPO;
     if (strcasestr(msg, "connection refused") || strstr(msg, "429") ||
         strcasestr(msg, "too many"))
         return RP_CLASS_REFUSED;
@@ -82,10 +91,16 @@ static enum rp_class class_of_error(int err)
     default:
         break;
     }
+    /* Only what the network said can be transient. A local failure (a
+     * full disk, a directory where a file should be, no permission) is
+     * GIT_ERROR_OS and stays one, never retried; libgit2 1.5 files a failed
+     * connect under GIT_ERROR_OS too, by its own words. */
     const git_error *e = git_error_last();
+    const char *msg = e && e->message ? e->message : "";
     if (e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_SSH || e->klass == GIT_ERROR_HTTP ||
-              e->klass == GIT_ERROR_SSL || e->klass == GIT_ERROR_OS))
-        return class_of_message(e->message ? e->message : "");
+              e->klass == GIT_ERROR_SSL ||
+              (e->klass == GIT_ERROR_OS && strncmp(msg, "failed to connect to ", 21) == 0)))
+        return class_of_message(msg);
     return RP_CLASS_INTERNAL;
 }
 
@@ -198,28 +213,32 @@ static int upstream_of(git_repository *repo, const char *branch_ref, git_buf *re
 {
     git_config *cfg = NULL;
     git_buf remote = GIT_BUF_INIT, merge = GIT_BUF_INIT;
-    char key[600];
+    struct strbuf key;
+    strbuf_init(&key);
     const char *branch = strncmp(branch_ref, "refs/heads/", 11) == 0 ? branch_ref + 11 : branch_ref;
     int err = git_repository_config_snapshot(&cfg, repo);
     if (err == 0) {
-        snprintf(key, sizeof(key), "branch.%s.remote", branch);
-        err = git_config_get_string_buf(&remote, cfg, key);
+        strbuf_printf(&key, "branch.%s.remote", branch);
+        err = git_config_get_string_buf(&remote, cfg, key.data);
     }
     if (err == 0) {
-        snprintf(key, sizeof(key), "branch.%s.merge", branch);
-        err = git_config_get_string_buf(&merge, cfg, key);
+        strbuf_reset(&key);
+        strbuf_printf(&key, "branch.%s.merge", branch);
+        err = git_config_get_string_buf(&merge, cfg, key.data);
     }
     if (err == 0 && strcmp(remote.ptr, ".") == 0) {
         err = git_buf_set(out, merge.ptr, merge.size);
     } else if (err == 0) {
         struct refspec_match m = {merge.ptr, out, false};
-        snprintf(key, sizeof(key), "remote.%s.fetch", remote.ptr);
+        strbuf_reset(&key);
+        strbuf_printf(&key, "remote.%s.fetch", remote.ptr);
         /* No regular expression: the multivar is read as it is. */
-        git_config_get_multivar_foreach(cfg, key, NULL, match_fetch_refspec, &m);
+        git_config_get_multivar_foreach(cfg, key.data, NULL, match_fetch_refspec, &m);
         err = m.found ? 0 : GIT_ENOTFOUND;
     }
     if (err == 0 && remote_out)
         err = git_buf_set(remote_out, remote.ptr, remote.size);
+    strbuf_free(&key);
     git_buf_dispose(&remote);
     git_buf_dispose(&merge);
     git_config_free(cfg);
@@ -227,39 +246,39 @@ static int upstream_of(git_repository *repo, const char *branch_ref, git_buf *re
 }
 
 /*
- * Fills branch, head, upstream and ahead/behind. *branch_ref gets the full
- * name of the checked-out branch ("" when detached).
+ * Fills branch, head, upstream and ahead/behind. branch_ref gets the full
+ * name of the checked-out branch (empty when detached), whole however long:
+ * gi->branch is only for display and may be cut.
  */
-static int read_branch(git_repository *repo, struct git_info *gi, char *branch_ref, size_t cap)
+static int read_branch(git_repository *repo, struct git_info *gi, struct strbuf *branch_ref)
 {
-    branch_ref[0] = '\0';
+    strbuf_reset(branch_ref);
     git_reference *head = NULL;
     int err = git_repository_head(&head, repo);
     if (err == GIT_EUNBORNBRANCH) {
         gi->unborn = true;
         git_reference *sym = NULL;
-        if (git_reference_lookup(&sym, repo, "HEAD") == 0 && git_reference_symbolic_target(sym)) {
-            snprintf(branch_ref, cap, "%s", git_reference_symbolic_target(sym));
-            copy_name(gi->branch, sizeof(gi->branch), branch_ref, "refs/heads/");
-        }
+        if (git_reference_lookup(&sym, repo, "HEAD") == 0 && git_reference_symbolic_target(sym))
+            strbuf_puts(branch_ref, git_reference_symbolic_target(sym));
         git_reference_free(sym);
     } else if (err < 0) {
         return err;
     } else {
         git_oid_tostr(gi->head, sizeof(gi->head), git_reference_target(head));
-        if (git_repository_head_detached(repo)) {
+        if (git_repository_head_detached(repo))
             gi->detached = true;
-        } else {
-            snprintf(branch_ref, cap, "%s", git_reference_name(head));
-            copy_name(gi->branch, sizeof(gi->branch), branch_ref, "refs/heads/");
-        }
+        else
+            strbuf_puts(branch_ref, git_reference_name(head));
         git_reference_free(head);
     }
-    if (!branch_ref[0])
+    if (strbuf_failed(branch_ref))
+        return -1;
+    if (branch_ref->len == 0)
         return 0;
+    copy_name(gi->branch, sizeof(gi->branch), branch_ref->data, "refs/heads/");
 
     git_buf upstream = GIT_BUF_INIT;
-    if (upstream_of(repo, branch_ref, NULL, &upstream) == 0) {
+    if (upstream_of(repo, branch_ref->data, NULL, &upstream) == 0) {
         upstream_short_name(gi->upstream, sizeof(gi->upstream), upstream.ptr);
         git_oid up_oid, local_oid;
         if (git_reference_name_to_id(&up_oid, repo, upstream.ptr) < 0) {
@@ -342,10 +361,10 @@ static int count_changes(git_repository *repo, struct git_info *gi, bool with_un
 }
 
 /* Runs `git` with args in the repository; output goes to out->output. */
-static void run_git(const struct git_request *req, char *const argv[], struct git_outcome *out,
+static void run_git(const struct git_request *req, char *const argv[], char *const env[], struct git_outcome *out,
                     struct child_result *res)
 {
-    child_run(argv, req->path, NULL, &out->output, req->cancel, req->child_timeout, res);
+    child_run(argv, req->path, env, NULL, &out->output, req->cancel, req->child_timeout, res);
 }
 
 /* The last line a child printed, for summaries. */
@@ -354,15 +373,114 @@ static void last_output_line(const struct git_outcome *out, char *dst, size_t ca
     outbuf_last_line(&out->output, dst, cap);
 }
 
-/* When libgit2 cannot read the index (a split index, an extension it does
- * not know), git itself can: ask it, and say so. */
-static void status_via_git(const struct git_request *req, struct git_outcome *out, const char *why)
+/* A NULL-terminated argv that grows; strings it owns are freed with it. */
+struct argv_builder {
+    char **argv;
+    size_t n, cap;
+    bool failed;
+};
+
+static void argv_push(struct argv_builder *b, const char *arg)
 {
-    char *argv[] = {"git", "--no-optional-locks", "status", "--porcelain=v2", "--branch", NULL};
-    struct child_result res;
+    if (b->failed)
+        return;
+    if (b->n + 2 > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 16;
+        char **p = realloc(b->argv, cap * sizeof(*p));
+        if (!p) {
+            b->failed = true;
+            return;
+        }
+        b->argv = p;
+        b->cap = cap;
+    }
+    if (!(b->argv[b->n] = strdup(arg))) {
+        b->failed = true;
+        return;
+    }
+    b->argv[++b->n] = NULL;
+}
+
+static void argv_free(struct argv_builder *b)
+{
+    for (size_t i = 0; i < b->n; i++)
+        free(b->argv[i]);
+    free(b->argv);
+}
+
+/*
+ * `-c` options that keep git from running anything the repository
+ * configures while it only reads: no fsmonitor hook, and every filter
+ * driver emptied and not required (git runs a clean filter to hash a file
+ * whose stat data changed; libgit2 never runs one either). Returns 0, or
+ * -1 when a driver's name cannot be said on a command line (it holds '=').
+ */
+static int push_no_exec_config(struct argv_builder *b, git_repository *repo)
+{
+    static const char *const driver_keys[] = {"clean", "smudge", "process", "required"};
+    argv_push(b, "-c");
+    argv_push(b, "core.fsmonitor=false");
+    git_config *cfg = NULL;
+    git_config_iterator *it = NULL;
+    git_config_entry *entry;
+    int rc = 0;
+    if (git_repository_config_snapshot(&cfg, repo) < 0 || git_config_iterator_new(&it, cfg) < 0) {
+        git_config_free(cfg);
+        git_error_clear();
+        return 0; /* no configuration, no drivers */
+    }
+    struct strbuf opt;
+    strbuf_init(&opt);
+    while (rc == 0 && git_config_next(&entry, it) == 0) {
+        const char *name = entry->name, *dot = strrchr(name, '.');
+        if (strncmp(name, "filter.", 7) != 0 || !dot || dot <= name + 7)
+            continue;
+        int len = (int)(dot - (name + 7));
+        if (memchr(name + 7, '=', (size_t)len)) {
+            rc = -1;
+            break;
+        }
+        for (size_t k = 0; k < sizeof(driver_keys) / sizeof(driver_keys[0]); k++) {
+            strbuf_reset(&opt);
+            strbuf_printf(&opt, "filter.%.*s.%s=%s", len, name + 7, driver_keys[k],
+                          strcmp(driver_keys[k], "required") == 0 ? "false" : "");
+            argv_push(b, "-c");
+            argv_push(b, opt.data);
+        }
+    }
+    strbuf_free(&opt);
+    git_config_iterator_free(it);
+    git_config_free(cfg);
+    git_error_clear();
+    return rc;
+}
+
+/* When libgit2 cannot do it (an index extension it does not know, the
+ * history of a shallow clone), git itself can: ask it, with nothing of the
+ * repository's run, and say so. */
+static void status_via_git(const struct git_request *req, git_repository *repo, struct git_outcome *out,
+                           const char *why)
+{
+    struct argv_builder b = {0};
+    argv_push(&b, "git");
+    argv_push(&b, "--no-optional-locks");
+    if (push_no_exec_config(&b, repo) < 0) {
+        argv_free(&b);
+        set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL,
+                    "%s, and git cannot be asked safely: a filter driver's name holds '='", why);
+        return;
+    }
+    argv_push(&b, "status");
+    argv_push(&b, "--porcelain=v2");
+    argv_push(&b, "--branch");
+    /* As libgit2 counts them, whatever status.showUntrackedFiles says. */
+    argv_push(&b, "--untracked-files=normal");
+    struct child_result res = {.exit_code = -1, .spawn_error = ENOMEM};
     struct outbuf saved = out->output;
     outbuf_init(&out->output, 4u << 20); /* porcelain of a large tree */
-    run_git(req, argv, out, &res);
+    if (!b.failed)
+        run_git(req, b.argv, NULL, out, &res);
+    argv_free(&b);
     size_t n = out->output.len;
     char *text = malloc(n + 1);
     if (text)
@@ -373,21 +491,29 @@ static void status_via_git(const struct git_request *req, struct git_outcome *ou
     outbuf_free(&out->output);
     out->output = saved;
     if (!parsed) {
-        set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot read the index (%s), nor could git%s", why,
-                    res.spawn_error ? ": git is not installed" : "");
+        set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "%s, nor could git%s", why,
+                    res.spawn_error == ENOENT ? ": git is not installed" : "");
         return;
     }
     out->has_info = true;
     git_info_summary(&out->info, &out->summary);
-    strbuf_printf(&out->summary, " (read by git: libgit2 %s)", why);
+    strbuf_printf(&out->summary, " (read by git: %s)", why);
 }
 
 static void do_status(const struct git_request *req, git_repository *repo, struct git_outcome *out)
 {
     struct git_info *gi = &out->info;
-    char branch_ref[512];
     gi->state = repo_state(repo);
-    int err = read_branch(repo, gi, branch_ref, sizeof(branch_ref));
+    /* libgit2 1.5 cannot walk past a shallow clone's boundary, so its
+     * ahead/behind there would be wrong. */
+    if (git_repository_is_shallow(repo) == 1) {
+        status_via_git(req, repo, out, "libgit2 cannot count a shallow clone's history");
+        return;
+    }
+    struct strbuf branch_ref;
+    strbuf_init(&branch_ref);
+    int err = read_branch(repo, gi, &branch_ref);
+    strbuf_free(&branch_ref);
     if (err < 0) {
         fail_with_error(out, err, "cannot read HEAD");
         return;
@@ -397,8 +523,8 @@ static void do_status(const struct git_request *req, git_repository *repo, struc
         const git_error *e = git_error_last();
         if (e && e->klass == GIT_ERROR_INDEX) {
             char why[256];
-            snprintf(why, sizeof(why), "cannot read the index: %s", error_text());
-            status_via_git(req, out, why);
+            snprintf(why, sizeof(why), "libgit2 cannot read the index: %s", error_text());
+            status_via_git(req, repo, out, why);
         } else {
             fail_with_error(out, err, "status");
         }
@@ -428,6 +554,24 @@ struct fetch_ctx {
     size_t nmoved, moved_cap;
 };
 
+static void note_progress(const struct git_request *req)
+{
+    if (req->note_progress)
+        req->note_progress(req->ctx);
+}
+
+/* Any bytes from the server, a keepalive included, are a sign of life. */
+static void on_heard(void *payload)
+{
+    struct fetch_ctx *fc = payload;
+    note_progress(fc->req);
+}
+
+static int make_transport(git_transport **out, git_remote *owner, void *payload)
+{
+    return quietfetch_transport(out, owner, on_heard, payload);
+}
+
 static int on_sideband(const char *str, int len, void *payload)
 {
     struct fetch_ctx *fc = payload;
@@ -444,8 +588,7 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
         atomic_store(&p->objects, stats->received_objects);
         atomic_store(&p->total_objects, stats->total_objects);
         atomic_store(&p->bytes, stats->received_bytes);
-        if (fc->req->note_progress)
-            fc->req->note_progress(fc->req->ctx);
+        note_progress(fc->req);
     }
     return cancelled(fc->req) ? -1 : 0;
 }
@@ -554,7 +697,7 @@ static int credential_from_helpers(struct fetch_ctx *fc, git_credential **out, c
         struct outbuf answer;
         outbuf_init(&answer, 16384);
         struct child_result res;
-        child_run(argv, fc->req->path, request.data, &answer, fc->req->cancel, 30, &res);
+        child_run(argv, fc->req->path, NULL, request.data, &answer, fc->req->cancel, 30, &res);
         char text[16384];
         size_t n = outbuf_copy(&answer, text, sizeof(text));
         if (res.exit_code == 0 && credential_parse(text, n, &user, &pass) == 0)
@@ -619,7 +762,7 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
     fo.callbacks.transfer_progress = on_transfer;
     fo.callbacks.update_tips = on_update_tips;
     fo.callbacks.credentials = on_credentials;
-    fo.callbacks.transport = quietfetch_transport;
+    fo.callbacks.transport = make_transport;
     fo.callbacks.payload = fc;
     /* No certificate_check callback: libgit2's own verdict, known_hosts
      * included, stands. */
@@ -627,7 +770,15 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
     forget_moved(fc);
     char reflog[300];
     snprintf(reflog, sizeof(reflog), "fetch %s (repopool)", name);
+    struct git_progress *p = fc->req->progress;
+    if (p) {
+        /* The clock of silence starts now, before the watchdog may look. */
+        note_progress(fc->req);
+        atomic_store(&p->transferring, true);
+    }
     err = git_remote_fetch(remote, &refspecs, &fo, reflog);
+    if (p)
+        atomic_store(&p->transferring, false);
     git_remote_free(remote);
     gitremote_strarray_free(&refspecs);
     if (err < 0) {
@@ -678,7 +829,8 @@ static int fetch_with_libgit2(const struct git_request *req, git_repository *rep
 
 /* What a failed git child said: the class from all of its output (the
  * telling line is rarely the last), and its first "fatal:" or "error:"
- * line for the summary. */
+ * line for the summary, with the line after it when it ends in a colon
+ * (git names the first file in the way there). */
 static enum rp_class read_git_failure(const struct git_outcome *out, char *line, size_t cap)
 {
     size_t n = out->output.len;
@@ -690,8 +842,11 @@ static enum rp_class read_git_failure(const struct git_outcome *out, char *line,
     text[n] = '\0';
     for (char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
         if (strncmp(p, "fatal:", 6) == 0 || strncmp(p, "error:", 6) == 0) {
-            size_t len = strcspn(p, "\n");
-            snprintf(line, cap, "%.*s", (int)(len < cap ? len : cap - 1), p);
+            int len = (int)strcspn(p, "\n");
+            const char *next = p[len] ? p + len + 1 : "";
+            next += strspn(next, " \t");
+            int next_len = len > 0 && p[len - 1] == ':' ? (int)strcspn(next, "\n") : 0;
+            snprintf(line, cap, "%.*s%s%.*s", len, p, next_len ? " " : "", next_len, next);
             break;
         }
     }
@@ -721,7 +876,7 @@ static int fetch_with_git(const struct git_request *req, git_repository *repo, c
     }
     char *argv[] = {"git", "fetch", only ? (char *)only : "--all", NULL};
     struct child_result res;
-    run_git(req, argv, out, &res);
+    run_git(req, argv, NULL, out, &res);
     if (res.spawn_error) {
         set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot run git: %s", strerror(res.spawn_error));
         return -1;
@@ -747,7 +902,9 @@ static int fetch(const struct git_request *req, git_repository *repo, const char
 {
     *nremotes = 0;
     *updated = 0;
-    if (req->fetch_with_git) {
+    /* libgit2 1.5 knows nothing of shallow clones: it would ask for the
+     * whole history and leave .git/shallow wrong. */
+    if (req->fetch_with_git || git_repository_is_shallow(repo) == 1) {
         *nremotes = 1;
         return fetch_with_git(req, repo, only, out);
     }
@@ -759,7 +916,7 @@ static void do_fetch(const struct git_request *req, git_repository *repo, struct
     unsigned nremotes, updated;
     if (fetch(req, repo, req->remote, out, &nremotes, &updated) < 0)
         return;
-    if (req->fetch_with_git) {
+    if (req->fetch_with_git || git_repository_is_shallow(repo) == 1) {
         char last[400];
         last_output_line(out, last, sizeof(last));
         set_outcome(out, TASK_OK, RP_CLASS_NONE, "%s", last[0] ? last : "fetched");
@@ -784,178 +941,199 @@ static bool index_lock_held(git_repository *repo)
     return stat(path, &st) == 0;
 }
 
-struct checkout_ctx {
-    char first_conflict[256];
-};
-
-static int on_checkout_notify(git_checkout_notify_t why, const char *path, const git_diff_file *baseline,
-                              const git_diff_file *target, const git_diff_file *workdir, void *payload)
-{
-    struct checkout_ctx *cc = payload;
-    (void)baseline;
-    (void)target;
-    (void)workdir;
-    if (why == GIT_CHECKOUT_NOTIFY_CONFLICT && !cc->first_conflict[0])
-        snprintf(cc->first_conflict, sizeof(cc->first_conflict), "%s", path);
-    return 0;
-}
-
-/* Checks out target and moves the branch to it. Safe mode: libgit2 finds
- * every conflict before it writes anything, so a refusal changes nothing. */
-static void fast_forward(git_repository *repo, const char *branch_ref, const git_oid *from,
-                         const git_oid *to, unsigned commits, struct git_outcome *out)
-{
-    git_commit *target = NULL;
-    git_reference *branch = NULL, *moved = NULL;
-    int err = git_commit_lookup(&target, repo, to);
-    if (err < 0) {
-        fail_with_error(out, err, "cannot read the upstream commit");
-        return;
-    }
-    struct checkout_ctx cc = {{0}};
-    git_checkout_options co;
-    git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-    co.checkout_strategy = GIT_CHECKOUT_SAFE | GIT_CHECKOUT_DONT_OVERWRITE_IGNORED;
-    co.notify_flags = GIT_CHECKOUT_NOTIFY_CONFLICT;
-    co.notify_cb = on_checkout_notify;
-    co.notify_payload = &cc;
-    err = git_checkout_tree(repo, (const git_object *)target, &co);
-    if (err == GIT_ECONFLICT) {
-        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "local files would be overwritten%s%s",
-                    cc.first_conflict[0] ? ": " : "", cc.first_conflict);
-    } else if (err == GIT_ELOCKED) {
-        set_outcome(out, TASK_SKIPPED, RP_CLASS_LOCKED, "the index is locked by another git process");
-    } else if (err < 0) {
-        fail_with_error(out, err, "checkout");
-    } else if ((err = git_reference_lookup(&branch, repo, branch_ref)) < 0 ||
-               (err = git_reference_set_target(&moved, branch, to, "pull: fast-forward (repopool)")) < 0) {
-        fail_with_error(out, err, "cannot move the branch after checkout");
-    } else {
-        char a[8], b[8];
-        git_oid_tostr(a, sizeof(a), from);
-        git_oid_tostr(b, sizeof(b), to);
-        set_outcome(out, TASK_OK, RP_CLASS_NONE, "fast-forwarded %s..%s (%u commit%s)", a, b, commits,
-                    commits == 1 ? "" : "s");
-    }
-    git_reference_free(moved);
-    git_reference_free(branch);
-    git_commit_free(target);
-}
-
-static bool sparse_checkout(git_repository *repo)
+static bool config_bool(git_repository *repo, const char *key)
 {
     git_config *cfg = NULL;
-    int sparse = 0;
+    int value = 0;
     if (git_repository_config_snapshot(&cfg, repo) == 0)
-        git_config_get_bool(&sparse, cfg, "core.sparseCheckout");
+        git_config_get_bool(&value, cfg, key);
     git_config_free(cfg);
     git_error_clear();
-    return sparse;
+    return value;
 }
 
-/* libgit2 1.5 would fill in what a sparse checkout leaves out: there git
- * itself fast-forwards, refusing just as we do when work is in the way. */
-static void fast_forward_with_git(const struct git_request *req, const char *upstream_ref, unsigned commits,
-                                  struct git_outcome *out)
+/* What git printed when it would not fast-forward, as a class. */
+static enum rp_class class_of_refusal(const char *line, enum rp_class otherwise)
 {
-    char *argv[] = {"git", "merge", "--ff-only", "--quiet", (char *)upstream_ref, NULL};
+    if (strstr(line, "index.lock") || strstr(line, ".lock': File exists"))
+        return RP_CLASS_LOCKED;
+    if (strstr(line, "would be overwritten") || strstr(line, "would be removed") ||
+        strstr(line, "local changes") || strstr(line, "uncommitted"))
+        return RP_CLASS_DIRTY;
+    if (strstr(line, "Not possible to fast-forward") || strstr(line, "diverg"))
+        return RP_CLASS_DIVERGED;
+    return otherwise;
+}
+
+/*
+ * The fast-forward itself is git's own: `git merge --ff-only`, as `git
+ * pull --ff-only` runs it after its fetch, with git's reflog message. git
+ * checks everything in the way before it writes, and does what libgit2's
+ * checkout cannot: filter drivers, sparse checkouts in any layout,
+ * submodule.recurse, the post-merge hook, a directory turned into a file
+ * with untracked or ignored files in it. argv is the whole git command.
+ */
+static void fast_forward_by_git(const struct git_request *req, git_repository *repo, char *const argv[],
+                                const git_oid *from, struct git_outcome *out)
+{
+    char *env[] = {"GIT_REFLOG_ACTION=pull --ff-only", NULL};
     struct child_result res;
-    run_git(req, argv, out, &res);
+    /* git merge writes ORIG_HEAD before it looks for what is in the way;
+     * a refusal puts it back, so that it leaves nothing changed. */
+    char orig_path[PATH_MAX], orig[128];
+    snprintf(orig_path, sizeof(orig_path), "%sORIG_HEAD", git_repository_path(repo));
+    FILE *f = fopen(orig_path, "rbe");
+    bool existed = f != NULL;
+    size_t orig_len = f ? fread(orig, 1, sizeof(orig), f) : 0;
+    if (f)
+        fclose(f);
+    run_git(req, argv, env, out, &res);
+    git_oid now;
+    if (res.exit_code != 0 && git_reference_name_to_id(&now, repo, "HEAD") == 0 && git_oid_equal(&now, from)) {
+        if (!existed)
+            unlink(orig_path);
+        else if (orig_len < sizeof(orig) && (f = fopen(orig_path, "wbe"))) {
+            fwrite(orig, 1, orig_len, f);
+            fclose(f);
+        }
+    }
+    git_oid to;
+    char a[8], b[8], line[400];
     if (res.spawn_error) {
         set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot run git: %s", strerror(res.spawn_error));
-    } else if (res.exit_code == 0) {
-        set_outcome(out, TASK_OK, RP_CLASS_NONE, "fast-forwarded %u commit%s (sparse checkout: by git)", commits,
-                     commits == 1 ? "" : "s");
+    } else if (res.stopped) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_TIMEOUT, "git %s stopped", argv[1]);
+    } else if (res.exit_code != 0) {
+        enum rp_class cls = read_git_failure(out, line, sizeof(line));
+        /* Only a pull's fetch talks to a remote: a merge that failed
+         * failed here, and retrying it would not help. */
+        if (strcmp(argv[1], "merge") == 0 && (rp_class_is_transient(cls) || cls == RP_CLASS_NOT_A_REPO))
+            cls = RP_CLASS_EXIT;
+        cls = class_of_refusal(line, cls);
+        bool refused = cls == RP_CLASS_LOCKED || cls == RP_CLASS_DIRTY || cls == RP_CLASS_DIVERGED;
+        set_outcome(out, refused ? TASK_SKIPPED : TASK_FAILED, res.term_signal ? RP_CLASS_SIGNAL : cls,
+                    "git %s --ff-only: %s", argv[1], line);
+    } else if (git_reference_name_to_id(&to, repo, "HEAD") < 0) {
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, "fast-forwarded by git");
     } else {
-        char line[400];
-        read_git_failure(out, line, sizeof(line));
-        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "git merge --ff-only refused: %s", line);
+        git_oid_tostr(a, sizeof(a), from);
+        git_oid_tostr(b, sizeof(b), &to);
+        git_oid_tostr(out->info.head, sizeof(out->info.head), &to);
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, git_oid_equal(from, &to) ? "up to date" : "fast-forwarded %s..%s",
+                    a, b);
     }
 }
 
 static void do_pull(const struct git_request *req, git_repository *repo, struct git_outcome *out)
 {
     struct git_info *gi = &out->info;
-    char branch_ref[512];
+    struct strbuf branch_ref;
+    git_buf remote = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
+    strbuf_init(&branch_ref);
     gi->state = repo_state(repo);
     /* Every refusal that needs no network comes first, and touches nothing. */
     if (gi->state != GIT_STATE_CLEAN) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "%s in progress", git_state_name(gi->state));
-        return;
+        goto done;
     }
     if (index_lock_held(repo)) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_LOCKED, "index.lock is held: another git process is at work");
-        return;
+        goto done;
     }
-    int err = read_branch(repo, gi, branch_ref, sizeof(branch_ref));
+    int err = read_branch(repo, gi, &branch_ref);
     if (err < 0) {
         fail_with_error(out, err, "cannot read HEAD");
-        return;
+        goto done;
     }
     if (gi->detached) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_DETACHED, "HEAD is detached at %.7s", gi->head);
-        return;
+        goto done;
     }
     if (gi->unborn) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_NO_UPSTREAM, "%s has no commits yet", gi->branch);
-        return;
+        goto done;
     }
     if (!gi->upstream[0]) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_NO_UPSTREAM, "%s has no upstream branch", gi->branch);
-        return;
+        goto done;
     }
     if ((err = count_changes(repo, gi, false)) < 0) {
-        fail_with_error(out, err, "status");
-        return;
+        /* An index libgit2 cannot read (a sparse index, say): git can. */
+        const git_error *e = git_error_last();
+        if (!e || e->klass != GIT_ERROR_INDEX) {
+            fail_with_error(out, err, "status");
+            goto done;
+        }
+        struct git_info keep = *gi;
+        status_via_git(req, repo, out, "libgit2 cannot read the index");
+        if (out->status != TASK_OK)
+            goto done;
+        keep.staged = gi->staged, keep.modified = gi->modified, keep.conflicted = gi->conflicted;
+        *gi = keep;
+        out->has_info = false;
     }
     if (gi->staged || gi->modified || gi->conflicted) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "uncommitted changes: %u staged, %u modified%s", gi->staged,
                     gi->modified, gi->conflicted ? ", conflicts" : "");
-        return;
+        goto done;
+    }
+    git_oid local;
+    if ((err = git_oid_fromstr(&local, gi->head)) < 0 ||
+        (err = upstream_of(repo, branch_ref.data, &remote, &upstream_ref)) < 0) {
+        fail_with_error(out, err, "cannot resolve the upstream");
+        goto done;
     }
 
-    git_buf remote = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
-    if ((err = upstream_of(repo, branch_ref, &remote, &upstream_ref)) < 0) {
-        fail_with_error(out, err, "cannot resolve the upstream");
+    /* Where libgit2 cannot fetch as git would (a shallow clone) or git's
+     * pull does more than fetch and merge (submodule.recurse: it fetches
+     * and updates the submodules too), the whole pull is git's. */
+    bool local_upstream = strcmp(remote.ptr, ".") == 0;
+    if (!local_upstream && (git_repository_is_shallow(repo) == 1 || config_bool(repo, "submodule.recurse"))) {
+        char *argv[] = {"git", "pull", "--ff-only", "--quiet", NULL};
+        fast_forward_by_git(req, repo, argv, &local, out);
+        out->has_info = out->status == TASK_OK;
         goto done;
     }
     /* An upstream in this repository ('.') needs no fetch. */
     unsigned nremotes, updated;
-    if (strcmp(remote.ptr, ".") != 0 && fetch(req, repo, remote.ptr, out, &nremotes, &updated) < 0)
+    if (!local_upstream && fetch(req, repo, remote.ptr, out, &nremotes, &updated) < 0)
         goto done;
     if (cancelled(req)) {
         set_outcome(out, TASK_FAILED, RP_CLASS_NONE, "stopped");
         goto done;
     }
 
-    git_oid local, up;
+    git_oid up;
     size_t ahead = 0, behind = 0;
     if (git_reference_name_to_id(&up, repo, upstream_ref.ptr) < 0) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_NO_UPSTREAM, "upstream %s is gone", gi->upstream);
         goto done;
     }
-    if ((err = git_oid_fromstr(&local, gi->head)) < 0 ||
-        (err = git_graph_ahead_behind(&ahead, &behind, repo, &local, &up)) < 0) {
+    if ((err = git_graph_ahead_behind(&ahead, &behind, repo, &local, &up)) < 0) {
         fail_with_error(out, err, "cannot compare with the upstream");
         goto done;
     }
     gi->ahead = (unsigned)ahead;
     gi->behind = (unsigned)behind;
-    if (ahead && behind)
+    if (ahead && behind) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_DIVERGED, "diverged from %s: ahead %zu, behind %zu", gi->upstream,
                     ahead, behind);
-    else if (!behind)
+    } else if (!behind) {
         set_outcome(out, TASK_OK, RP_CLASS_NONE, ahead ? "up to date (ahead %zu)" : "up to date", ahead);
-    else if (sparse_checkout(repo))
-        fast_forward_with_git(req, upstream_ref.ptr, (unsigned)behind, out);
-    else
-        fast_forward(repo, branch_ref, &local, &up, (unsigned)behind, out);
-    if (out->status == TASK_OK && behind && !ahead) {
-        git_oid_tostr(gi->head, sizeof(gi->head), &up);
-        gi->behind = 0;
+    } else {
+        /* The commit id, not the ref: what was just compared is merged. */
+        char target[GIT_OID_HEXSZ + 1];
+        git_oid_tostr(target, sizeof(target), &up);
+        char *argv[] = {"git", "merge", "--ff-only", "--quiet", target, NULL};
+        fast_forward_by_git(req, repo, argv, &local, out);
+        if (out->status == TASK_OK) {
+            gi->behind = 0;
+            strbuf_printf(&out->summary, " (%zu commit%s)", behind, behind == 1 ? "" : "s");
+        }
     }
     out->has_info = true;
 done:
+    strbuf_free(&branch_ref);
     git_buf_dispose(&remote);
     git_buf_dispose(&upstream_ref);
 }

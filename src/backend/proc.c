@@ -428,7 +428,7 @@ struct backend *proc_backend_new(struct runner *r, uv_loop_t *loop, const struct
     struct proc_backend *pb = calloc(1, sizeof(*pb));
     if (!pb)
         return NULL;
-    pb->env = child_environ(&pb->repo_slot);
+    pb->env = child_environ(1, &pb->repo_slot);
     if (!pb->env) {
         free(pb);
         return NULL;

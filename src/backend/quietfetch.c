@@ -14,9 +14,15 @@ struct quiet_stream {
     bool first_write_done;
 };
 
+struct listener {
+    void (*heard)(void *ctx);
+    void *ctx;
+};
+
 struct quiet_sub {
     git_smart_subtransport parent;
     git_smart_subtransport *inner;
+    struct listener listener;
     /* Stateful protocols hand back the same stream for the negotiation as
      * for the ref listing, and libgit2 checks that they do: so do we. */
     struct quiet_stream *current;
@@ -47,7 +53,11 @@ static long pkt_length(const char *buf, size_t len)
 static int quiet_read(git_smart_subtransport_stream *s, char *buffer, size_t size, size_t *got)
 {
     struct quiet_stream *qs = (struct quiet_stream *)s;
-    return qs->inner->read(qs->inner, buffer, size, got);
+    int err = qs->inner->read(qs->inner, buffer, size, got);
+    const struct listener *l = qs->owner ? &qs->owner->listener : NULL;
+    if (err == 0 && *got > 0 && l && l->heard)
+        l->heard(l->ctx);
+    return err;
 }
 
 static int quiet_write(git_smart_subtransport_stream *s, const char *buffer, size_t len)
@@ -133,11 +143,13 @@ static void quiet_free(git_smart_subtransport *t)
 
 typedef int (*inner_cb)(git_smart_subtransport **out, git_transport *owner, void *param);
 
-static int wrap(git_smart_subtransport **out, git_transport *owner, inner_cb make_inner)
+static int wrap(git_smart_subtransport **out, git_transport *owner, const struct listener *l,
+                inner_cb make_inner)
 {
     struct quiet_sub *q = calloc(1, sizeof(*q));
     if (!q)
         return -1;
+    q->listener = *l;
     int err = make_inner(&q->inner, owner, NULL);
     if (err < 0) {
         free(q);
@@ -152,29 +164,27 @@ static int wrap(git_smart_subtransport **out, git_transport *owner, inner_cb mak
 
 static int quiet_git_sub(git_smart_subtransport **out, git_transport *owner, void *param)
 {
-    (void)param;
-    return wrap(out, owner, git_smart_subtransport_git);
+    return wrap(out, owner, param, git_smart_subtransport_git);
 }
 
 static int quiet_http_sub(git_smart_subtransport **out, git_transport *owner, void *param)
 {
-    (void)param;
-    return wrap(out, owner, git_smart_subtransport_http);
+    return wrap(out, owner, param, git_smart_subtransport_http);
 }
 
 static int quiet_ssh_sub(git_smart_subtransport **out, git_transport *owner, void *param)
 {
-    (void)param;
-    return wrap(out, owner, git_smart_subtransport_ssh);
+    return wrap(out, owner, param, git_smart_subtransport_ssh);
 }
 
-static git_smart_subtransport_definition git_def = {quiet_git_sub, 0, NULL};
-static git_smart_subtransport_definition http_def = {quiet_http_sub, 1, NULL};
-static git_smart_subtransport_definition ssh_def = {quiet_ssh_sub, 0, NULL};
-
-int quietfetch_transport(git_transport **out, git_remote *owner, void *param)
+int quietfetch_transport(git_transport **out, git_remote *owner, void (*heard)(void *ctx), void *ctx)
 {
-    (void)param;
+    /* git_transport_smart reads a definition only while it makes the
+     * subtransport, so these may live on the stack. */
+    struct listener l = {heard, ctx};
+    git_smart_subtransport_definition git_def = {quiet_git_sub, 0, &l};
+    git_smart_subtransport_definition http_def = {quiet_http_sub, 1, &l};
+    git_smart_subtransport_definition ssh_def = {quiet_ssh_sub, 0, &l};
     const char *url = git_remote_url(owner);
     if (!url)
         url = "";
