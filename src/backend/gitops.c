@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <limits.h>
@@ -895,6 +896,26 @@ static int fetch_with_git(const struct git_request *req, git_repository *repo, c
     return 0;
 }
 
+static bool config_bool(git_repository *repo, const char *key)
+{
+    git_config *cfg = NULL;
+    int value = 0;
+    if (git_repository_config_snapshot(&cfg, repo) == 0)
+        git_config_get_bool(&value, cfg, key);
+    git_config_free(cfg);
+    git_error_clear();
+    return value;
+}
+
+/* Whether a fetch goes to `git fetch`: when asked, and where libgit2 1.5
+ * would not do what git does: a shallow clone (it would ask for the whole
+ * history and leave .git/shallow wrong) and submodule.recurse (git fetches
+ * the submodules too). */
+static bool fetch_by_git(const struct git_request *req, git_repository *repo)
+{
+    return req->fetch_with_git || git_repository_is_shallow(repo) == 1 || config_bool(repo, "submodule.recurse");
+}
+
 /* Fetches (every remote, or only), leaving the outcome's summary alone on
  * success; returns 0, or -1 with the outcome describing the failure. */
 static int fetch(const struct git_request *req, git_repository *repo, const char *only,
@@ -902,9 +923,7 @@ static int fetch(const struct git_request *req, git_repository *repo, const char
 {
     *nremotes = 0;
     *updated = 0;
-    /* libgit2 1.5 knows nothing of shallow clones: it would ask for the
-     * whole history and leave .git/shallow wrong. */
-    if (req->fetch_with_git || git_repository_is_shallow(repo) == 1) {
+    if (fetch_by_git(req, repo)) {
         *nremotes = 1;
         return fetch_with_git(req, repo, only, out);
     }
@@ -916,7 +935,7 @@ static void do_fetch(const struct git_request *req, git_repository *repo, struct
     unsigned nremotes, updated;
     if (fetch(req, repo, req->remote, out, &nremotes, &updated) < 0)
         return;
-    if (req->fetch_with_git || git_repository_is_shallow(repo) == 1) {
+    if (fetch_by_git(req, repo)) {
         char last[400];
         last_output_line(out, last, sizeof(last));
         set_outcome(out, TASK_OK, RP_CLASS_NONE, "%s", last[0] ? last : "fetched");
@@ -941,17 +960,6 @@ static bool index_lock_held(git_repository *repo)
     return stat(path, &st) == 0;
 }
 
-static bool config_bool(git_repository *repo, const char *key)
-{
-    git_config *cfg = NULL;
-    int value = 0;
-    if (git_repository_config_snapshot(&cfg, repo) == 0)
-        git_config_get_bool(&value, cfg, key);
-    git_config_free(cfg);
-    git_error_clear();
-    return value;
-}
-
 /* What git printed when it would not fast-forward, as a class. */
 static enum rp_class class_of_refusal(const char *line, enum rp_class otherwise)
 {
@@ -963,6 +971,101 @@ static enum rp_class class_of_refusal(const char *line, enum rp_class otherwise)
     if (strstr(line, "Not possible to fast-forward") || strstr(line, "diverg"))
         return RP_CLASS_DIVERGED;
     return otherwise;
+}
+
+/* Is there anything under dir (a path of the worktree, relative rel) that
+ * the index does not track? */
+static bool untracked_under(git_index *index, const char *dir, struct strbuf *rel)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;
+    bool found = false;
+    size_t keep = rel->len;
+    struct dirent *e;
+    while (!found && (e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        strbuf_printf(rel, "/%s", e->d_name);
+        struct strbuf full;
+        strbuf_init(&full);
+        strbuf_printf(&full, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(full.data, &st) == 0 && S_ISDIR(st.st_mode))
+            found = untracked_under(index, full.data, rel);
+        else
+            found = !git_index_get_bypath(index, rel->data, 0);
+        strbuf_free(&full);
+        if (!found)
+            rel->len = keep, rel->data[keep] = '\0';
+    }
+    closedir(d);
+    return found;
+}
+
+/*
+ * git counts ignored files as expendable: a fast-forward that brings a
+ * tracked file where one sits, or a file where a directory holds one,
+ * deletes it without a word. repopool refuses instead, and refuses
+ * untracked files in the way too, before anything is written. Returns
+ * true, with the first such path in *first, when something is in the way.
+ */
+static bool files_in_the_way(git_repository *repo, const git_oid *from, const git_oid *to, struct strbuf *first)
+{
+    git_commit *a = NULL, *b = NULL;
+    git_tree *ta = NULL, *tb = NULL;
+    git_diff *diff = NULL;
+    git_index *index = NULL;
+    bool in_the_way = false;
+    const char *workdir = git_repository_workdir(repo);
+    if (!workdir || git_commit_lookup(&a, repo, from) < 0 || git_commit_lookup(&b, repo, to) < 0 ||
+        git_commit_tree(&ta, a) < 0 || git_commit_tree(&tb, b) < 0 ||
+        git_diff_tree_to_tree(&diff, repo, ta, tb, NULL) < 0 || git_repository_index(&index, repo) < 0)
+        goto done; /* git merge will look as well */
+    struct strbuf path;
+    strbuf_init(&path);
+    for (size_t i = 0; i < git_diff_num_deltas(diff) && !in_the_way; i++) {
+        const git_diff_delta *d = git_diff_get_delta(diff, i);
+        if (d->status != GIT_DELTA_ADDED && d->status != GIT_DELTA_TYPECHANGE)
+            continue;
+        const char *name = d->new_file.path;
+        /* Each leading directory, then the path itself: a file where a
+         * directory must go is in the way; so is a directory where a file
+         * must go, if it holds anything untracked. */
+        const char *end = name;
+        for (;;) {
+            const char *next = strchr(end, '/');
+            size_t len = next ? (size_t)(next - name) : strlen(name);
+            strbuf_reset(&path);
+            strbuf_printf(&path, "%s%.*s", workdir, (int)len, name);
+            struct stat st;
+            if (lstat(path.data, &st) < 0)
+                break; /* nothing there, nor deeper */
+            struct strbuf rel;
+            strbuf_init(&rel);
+            strbuf_printf(&rel, "%.*s", (int)len, name);
+            if (S_ISDIR(st.st_mode))
+                in_the_way = !next && untracked_under(index, path.data, &rel);
+            else
+                in_the_way = !git_index_get_bypath(index, rel.data, 0);
+            if (in_the_way)
+                strbuf_puts(first, rel.data);
+            strbuf_free(&rel);
+            if (in_the_way || !next || !S_ISDIR(st.st_mode))
+                break;
+            end = next + 1;
+        }
+    }
+    strbuf_free(&path);
+done:
+    git_error_clear();
+    git_index_free(index);
+    git_diff_free(diff);
+    git_tree_free(ta);
+    git_tree_free(tb);
+    git_commit_free(a);
+    git_commit_free(b);
+    return in_the_way;
 }
 
 /*
@@ -1022,6 +1125,48 @@ static void fast_forward_by_git(const struct git_request *req, git_repository *r
         set_outcome(out, TASK_OK, RP_CLASS_NONE, git_oid_equal(from, &to) ? "up to date" : "fast-forwarded %s..%s",
                     a, b);
     }
+}
+
+/* A git step after which the pull goes on only if it exited 0. */
+static void run_git_step(const struct git_request *req, char *const argv[], struct git_outcome *out)
+{
+    struct child_result res;
+    run_git(req, argv, NULL, out, &res);
+    if (res.exit_code != 0) {
+        char line[400];
+        read_git_failure(out, line, sizeof(line));
+        set_outcome(out, TASK_FAILED, res.term_signal ? RP_CLASS_SIGNAL : RP_CLASS_EXIT, "git %s %s: %s", argv[1],
+                    argv[2], line);
+    }
+}
+
+/* libgit2 1.5 cannot walk past a shallow clone's boundary: there git
+ * counts. Returns 0, or -1 with the outcome set. */
+static int ahead_behind(const struct git_request *req, git_repository *repo, const git_oid *local,
+                        const git_oid *up, size_t *ahead, size_t *behind, struct git_outcome *out)
+{
+    if (git_repository_is_shallow(repo) != 1) {
+        int err = git_graph_ahead_behind(ahead, behind, repo, local, up);
+        if (err < 0)
+            fail_with_error(out, err, "cannot compare with the upstream");
+        return err < 0 ? -1 : 0;
+    }
+    char range[2 * GIT_OID_HEXSZ + 4], a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+    snprintf(range, sizeof(range), "%s...%s", git_oid_tostr(a, sizeof(a), local), git_oid_tostr(b, sizeof(b), up));
+    char *argv[] = {"git", "rev-list", "--left-right", "--count", range, NULL};
+    struct child_result res;
+    struct outbuf saved = out->output;
+    outbuf_init(&out->output, 4096);
+    run_git(req, argv, NULL, out, &res);
+    char text[128] = "";
+    outbuf_copy(&out->output, text, sizeof(text) - 1);
+    outbuf_free(&out->output);
+    out->output = saved;
+    if (res.exit_code != 0 || sscanf(text, "%zu %zu", ahead, behind) != 2) {
+        set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot compare with the upstream (git rev-list)");
+        return -1;
+    }
+    return 0;
 }
 
 static void do_pull(const struct git_request *req, git_repository *repo, struct git_outcome *out)
@@ -1084,17 +1229,8 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
         goto done;
     }
 
-    /* Where libgit2 cannot fetch as git would (a shallow clone) or git's
-     * pull does more than fetch and merge (submodule.recurse: it fetches
-     * and updates the submodules too), the whole pull is git's. */
-    bool local_upstream = strcmp(remote.ptr, ".") == 0;
-    if (!local_upstream && (git_repository_is_shallow(repo) == 1 || config_bool(repo, "submodule.recurse"))) {
-        char *argv[] = {"git", "pull", "--ff-only", "--quiet", NULL};
-        fast_forward_by_git(req, repo, argv, &local, out);
-        out->has_info = out->status == TASK_OK;
-        goto done;
-    }
     /* An upstream in this repository ('.') needs no fetch. */
+    bool local_upstream = strcmp(remote.ptr, ".") == 0;
     unsigned nremotes, updated;
     if (!local_upstream && fetch(req, repo, remote.ptr, out, &nremotes, &updated) < 0)
         goto done;
@@ -1105,14 +1241,14 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
 
     git_oid up;
     size_t ahead = 0, behind = 0;
+    struct strbuf in_the_way;
+    strbuf_init(&in_the_way);
     if (git_reference_name_to_id(&up, repo, upstream_ref.ptr) < 0) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_NO_UPSTREAM, "upstream %s is gone", gi->upstream);
         goto done;
     }
-    if ((err = git_graph_ahead_behind(&ahead, &behind, repo, &local, &up)) < 0) {
-        fail_with_error(out, err, "cannot compare with the upstream");
+    if (ahead_behind(req, repo, &local, &up, &ahead, &behind, out) < 0)
         goto done;
-    }
     gi->ahead = (unsigned)ahead;
     gi->behind = (unsigned)behind;
     if (ahead && behind) {
@@ -1120,17 +1256,26 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
                     ahead, behind);
     } else if (!behind) {
         set_outcome(out, TASK_OK, RP_CLASS_NONE, ahead ? "up to date (ahead %zu)" : "up to date", ahead);
+    } else if (files_in_the_way(repo, &local, &up, &in_the_way)) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "untracked or ignored files in the way: %s",
+                    in_the_way.data ? in_the_way.data : "");
     } else {
         /* The commit id, not the ref: what was just compared is merged. */
         char target[GIT_OID_HEXSZ + 1];
         git_oid_tostr(target, sizeof(target), &up);
-        char *argv[] = {"git", "merge", "--ff-only", "--quiet", target, NULL};
-        fast_forward_by_git(req, repo, argv, &local, out);
+        char *merge[] = {"git", "merge", "--ff-only", "--quiet", target, NULL};
+        fast_forward_by_git(req, repo, merge, &local, out);
+        /* What git pull runs after its merge when submodule.recurse is on. */
+        if (out->status == TASK_OK && config_bool(repo, "submodule.recurse")) {
+            char *update[] = {"git", "submodule", "update", "--recursive", "--checkout", NULL};
+            run_git_step(req, update, out);
+        }
         if (out->status == TASK_OK) {
             gi->behind = 0;
             strbuf_printf(&out->summary, " (%zu commit%s)", behind, behind == 1 ? "" : "s");
         }
     }
+    strbuf_free(&in_the_way);
     out->has_info = true;
 done:
     strbuf_free(&branch_ref);
