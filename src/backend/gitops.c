@@ -210,7 +210,8 @@ static int match_fetch_refspec(const git_config_entry *entry, void *payload)
  * for every config entry, on every call (fixed in libgit2 1.6). Returns 0,
  * or GIT_ENOTFOUND when the branch has no upstream.
  */
-static int upstream_of(git_repository *repo, const char *branch_ref, git_buf *remote_out, git_buf *out)
+static int upstream_of(git_repository *repo, const char *branch_ref, git_buf *remote_out, git_buf *merge_out,
+                       git_buf *out)
 {
     git_config *cfg = NULL;
     git_buf remote = GIT_BUF_INIT, merge = GIT_BUF_INIT;
@@ -239,6 +240,8 @@ static int upstream_of(git_repository *repo, const char *branch_ref, git_buf *re
     }
     if (err == 0 && remote_out)
         err = git_buf_set(remote_out, remote.ptr, remote.size);
+    if (err == 0 && merge_out)
+        err = git_buf_set(merge_out, merge.ptr, merge.size);
     strbuf_free(&key);
     git_buf_dispose(&remote);
     git_buf_dispose(&merge);
@@ -279,7 +282,7 @@ static int read_branch(git_repository *repo, struct git_info *gi, struct strbuf 
     copy_name(gi->branch, sizeof(gi->branch), branch_ref->data, "refs/heads/");
 
     git_buf upstream = GIT_BUF_INIT;
-    if (upstream_of(repo, branch_ref->data, NULL, &upstream) == 0) {
+    if (upstream_of(repo, branch_ref->data, NULL, NULL, &upstream) == 0) {
         upstream_short_name(gi->upstream, sizeof(gi->upstream), upstream.ptr);
         git_oid up_oid, local_oid;
         if (git_reference_name_to_id(&up_oid, repo, upstream.ptr) < 0) {
@@ -546,6 +549,12 @@ struct moved_ref {
     git_oid from, to;
 };
 
+struct fetch_summary {
+    unsigned remotes, updated_refs;
+    const char *merge_ref;     /* in: a pull's upstream branch on the remote */
+    bool merge_ref_advertised; /* out: the remote had it */
+};
+
 struct fetch_ctx {
     const struct git_request *req;
     struct git_outcome *out;
@@ -553,6 +562,8 @@ struct fetch_ctx {
     unsigned updated_refs;
     struct moved_ref *moved; /* this remote's, in this fetch */
     size_t nmoved, moved_cap;
+    const char *merge_ref;     /* a pull's upstream branch on the remote, or NULL */
+    bool merge_ref_advertised; /* the remote has it */
 };
 
 static void note_progress(const struct git_request *req)
@@ -745,6 +756,19 @@ static int on_credentials(git_credential **out, const char *url, const char *use
     return GIT_EAUTH;
 }
 
+/* Did the remote list refname when the fetch connected? */
+static bool remote_has_ref(git_remote *remote, const char *refname)
+{
+    const git_remote_head **heads = NULL;
+    size_t n = 0;
+    if (git_remote_ls(&heads, &n, remote) < 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(heads[i]->name, refname) == 0)
+            return true;
+    return false;
+}
+
 static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const char *name)
 {
     git_remote *remote = NULL;
@@ -780,6 +804,8 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
     err = git_remote_fetch(remote, &refspecs, &fo, reflog);
     if (p)
         atomic_store(&p->transferring, false);
+    if (err == 0 && fc->merge_ref)
+        fc->merge_ref_advertised = remote_has_ref(remote, fc->merge_ref);
     git_remote_free(remote);
     gitremote_strarray_free(&refspecs);
     if (err < 0) {
@@ -800,13 +826,14 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
 }
 
 static int fetch_with_libgit2(const struct git_request *req, git_repository *repo, const char *only,
-                              struct git_outcome *out, unsigned *nremotes, unsigned *updated)
+                              struct git_outcome *out, struct fetch_summary *sum)
 {
-    struct fetch_ctx fc = {.req = req, .out = out};
+    struct fetch_ctx fc = {.req = req, .out = out, .merge_ref = sum->merge_ref};
     if (only) {
-        *nremotes = 1;
+        sum->remotes = 1;
         int rc = fetch_one_remote(&fc, repo, only);
-        *updated = fc.updated_refs;
+        sum->updated_refs = fc.updated_refs;
+        sum->merge_ref_advertised = fc.merge_ref_advertised;
         forget_moved(&fc);
         free(fc.moved);
         return rc;
@@ -818,11 +845,11 @@ static int fetch_with_libgit2(const struct git_request *req, git_repository *rep
         return -1;
     }
     int rc = 0;
-    *nremotes = (unsigned)names.count;
+    sum->remotes = (unsigned)names.count;
     for (size_t i = 0; i < names.count && rc == 0; i++)
         rc = fetch_one_remote(&fc, repo, names.strings[i]);
     gitremote_strarray_free(&names);
-    *updated = fc.updated_refs;
+    sum->updated_refs = fc.updated_refs;
     forget_moved(&fc);
     free(fc.moved);
     return rc;
@@ -916,25 +943,46 @@ static bool fetch_by_git(const struct git_request *req, git_repository *repo)
     return req->fetch_with_git || git_repository_is_shallow(repo) == 1 || config_bool(repo, "submodule.recurse");
 }
 
-/* Fetches (every remote, or only), leaving the outcome's summary alone on
- * success; returns 0, or -1 with the outcome describing the failure. */
-static int fetch(const struct git_request *req, git_repository *repo, const char *only,
-                 struct git_outcome *out, unsigned *nremotes, unsigned *updated)
+/* `git fetch` marks in FETCH_HEAD what the current branch would merge,
+ * when the remote had it (git pull's "no such ref was fetched"). */
+static bool fetch_head_has_merge(git_repository *repo)
 {
-    *nremotes = 0;
-    *updated = 0;
-    if (fetch_by_git(req, repo)) {
-        *nremotes = 1;
-        return fetch_with_git(req, repo, only, out);
+    char path[PATH_MAX], line[4096];
+    snprintf(path, sizeof(path), "%sFETCH_HEAD", git_repository_path(repo));
+    FILE *f = fopen(path, "re");
+    bool found = false;
+    while (f && !found && fgets(line, sizeof(line), f)) {
+        const char *tab = strchr(line, '\t');
+        found = tab && tab[1] == '\t'; /* an empty not-for-merge field */
     }
-    return fetch_with_libgit2(req, repo, only, out, nremotes, updated);
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* Fetches (every remote, or only), leaving the outcome's summary alone on
+ * success; returns 0, or -1 with the outcome describing the failure. With
+ * sum->merge_ref set (a pull), says whether the remote had that branch. */
+static int fetch(const struct git_request *req, git_repository *repo, const char *only,
+                 struct git_outcome *out, struct fetch_summary *sum)
+{
+    sum->remotes = sum->updated_refs = 0;
+    sum->merge_ref_advertised = false;
+    if (fetch_by_git(req, repo)) {
+        sum->remotes = 1;
+        int rc = fetch_with_git(req, repo, only, out);
+        sum->merge_ref_advertised = rc == 0 && sum->merge_ref && fetch_head_has_merge(repo);
+        return rc;
+    }
+    return fetch_with_libgit2(req, repo, only, out, sum);
 }
 
 static void do_fetch(const struct git_request *req, git_repository *repo, struct git_outcome *out)
 {
-    unsigned nremotes, updated;
-    if (fetch(req, repo, req->remote, out, &nremotes, &updated) < 0)
+    struct fetch_summary sum = {0};
+    if (fetch(req, repo, req->remote, out, &sum) < 0)
         return;
+    unsigned nremotes = sum.remotes, updated = sum.updated_refs;
     if (fetch_by_git(req, repo)) {
         char last[400];
         last_output_line(out, last, sizeof(last));
@@ -952,25 +1000,45 @@ static void do_fetch(const struct git_request *req, git_repository *repo, struct
 
 /* --- pull: fetch, then fast-forward only --- */
 
-static bool index_lock_held(git_repository *repo)
+/* The first lock a fast-forward would need that another git process holds
+ * (index, HEAD, ORIG_HEAD, the branch), or NULL. git takes the ref locks
+ * only after it has written the worktree, so they are checked first. */
+static const char *lock_held(git_repository *repo, const char *branch_ref)
 {
-    char path[4096];
-    struct stat st;
-    snprintf(path, sizeof(path), "%sindex.lock", git_repository_path(repo));
-    return stat(path, &st) == 0;
+    const char *names[] = {"index", "HEAD", "ORIG_HEAD", branch_ref};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (!names[i] || !names[i][0])
+            continue;
+        /* Refs live in the common directory, shared by every worktree. */
+        const char *dir = strncmp(names[i], "refs/", 5) == 0 ? git_repository_commondir(repo)
+                                                             : git_repository_path(repo);
+        struct strbuf path;
+        strbuf_init(&path);
+        strbuf_printf(&path, "%s%s.lock", dir, names[i]);
+        struct stat st;
+        bool held = path.data && lstat(path.data, &st) == 0;
+        strbuf_free(&path);
+        if (held)
+            return names[i];
+    }
+    return NULL;
 }
 
-/* What git printed when it would not fast-forward, as a class. */
-static enum rp_class class_of_refusal(const char *line, enum rp_class otherwise)
+/* What git printed when it would not fast-forward, as a class; *clean
+ * says whether git refused before it wrote anything (it takes the index
+ * lock and checks what is in the way first; a ref lock comes only after
+ * the worktree was written). */
+static enum rp_class class_of_refusal(const char *line, enum rp_class otherwise, bool *clean)
 {
-    if (strstr(line, "index.lock") || strstr(line, ".lock': File exists"))
+    *clean = true;
+    if (strstr(line, "index.lock"))
         return RP_CLASS_LOCKED;
-    if (strstr(line, "would be overwritten") || strstr(line, "would be removed") ||
-        strstr(line, "local changes") || strstr(line, "uncommitted"))
+    if (strstr(line, "would be overwritten") || strstr(line, "would be removed"))
         return RP_CLASS_DIRTY;
-    if (strstr(line, "Not possible to fast-forward") || strstr(line, "diverg"))
+    if (strstr(line, "Not possible to fast-forward"))
         return RP_CLASS_DIVERGED;
-    return otherwise;
+    *clean = false;
+    return strstr(line, ".lock") ? RP_CLASS_LOCKED : otherwise;
 }
 
 /* Is there anything under dir (a path of the worktree, relative rel) that
@@ -1069,18 +1137,19 @@ done:
 }
 
 /*
- * The fast-forward itself is git's own: `git merge --ff-only`, as `git
- * pull --ff-only` runs it after its fetch, with git's reflog message. git
- * checks everything in the way before it writes, and does what libgit2's
- * checkout cannot: filter drivers, sparse checkouts in any layout,
- * submodule.recurse, the post-merge hook, a directory turned into a file
- * with untracked or ignored files in it. argv is the whole git command.
+ * The fast-forward itself is git's own: `git merge --ff-only COMMIT`, as
+ * `git pull --ff-only` runs it after its fetch, with git pull's reflog
+ * message. git checks everything in the way before it writes, and does
+ * what libgit2's checkout cannot: filter drivers, sparse checkouts in any
+ * layout, submodule.recurse, the post-merge hook.
  */
-static void fast_forward_by_git(const struct git_request *req, git_repository *repo, char *const argv[],
-                                const git_oid *from, struct git_outcome *out)
+static void fast_forward_by_git(const struct git_request *req, git_repository *repo, const git_oid *from,
+                                const git_oid *to, struct git_outcome *out)
 {
+    char target[GIT_OID_HEXSZ + 1], a[8], b[8], line[400];
+    git_oid_tostr(target, sizeof(target), to);
+    char *argv[] = {"git", "merge", "--ff-only", "--quiet", target, NULL};
     char *env[] = {"GIT_REFLOG_ACTION=pull --ff-only", NULL};
-    struct child_result res;
     /* git merge writes ORIG_HEAD before it looks for what is in the way;
      * a refusal puts it back, so that it leaves nothing changed. */
     char orig_path[PATH_MAX], orig[128];
@@ -1090,40 +1159,29 @@ static void fast_forward_by_git(const struct git_request *req, git_repository *r
     size_t orig_len = f ? fread(orig, 1, sizeof(orig), f) : 0;
     if (f)
         fclose(f);
+    struct child_result res;
     run_git(req, argv, env, out, &res);
-    git_oid now;
-    if (res.exit_code != 0 && git_reference_name_to_id(&now, repo, "HEAD") == 0 && git_oid_equal(&now, from)) {
-        if (!existed)
-            unlink(orig_path);
-        else if (orig_len < sizeof(orig) && (f = fopen(orig_path, "wbe"))) {
-            fwrite(orig, 1, orig_len, f);
-            fclose(f);
-        }
-    }
-    git_oid to;
-    char a[8], b[8], line[400];
     if (res.spawn_error) {
         set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot run git: %s", strerror(res.spawn_error));
     } else if (res.stopped) {
-        set_outcome(out, TASK_FAILED, RP_CLASS_TIMEOUT, "git %s stopped", argv[1]);
-    } else if (res.exit_code != 0) {
-        enum rp_class cls = read_git_failure(out, line, sizeof(line));
-        /* Only a pull's fetch talks to a remote: a merge that failed
-         * failed here, and retrying it would not help. */
-        if (strcmp(argv[1], "merge") == 0 && (rp_class_is_transient(cls) || cls == RP_CLASS_NOT_A_REPO))
-            cls = RP_CLASS_EXIT;
-        cls = class_of_refusal(line, cls);
-        bool refused = cls == RP_CLASS_LOCKED || cls == RP_CLASS_DIRTY || cls == RP_CLASS_DIVERGED;
-        set_outcome(out, refused ? TASK_SKIPPED : TASK_FAILED, res.term_signal ? RP_CLASS_SIGNAL : cls,
-                    "git %s --ff-only: %s", argv[1], line);
-    } else if (git_reference_name_to_id(&to, repo, "HEAD") < 0) {
-        set_outcome(out, TASK_OK, RP_CLASS_NONE, "fast-forwarded by git");
+        set_outcome(out, TASK_FAILED, RP_CLASS_TIMEOUT, "git merge stopped");
+    } else if (res.exit_code != 0 || res.term_signal) {
+        /* It failed here, not on the network: no retry would help. */
+        read_git_failure(out, line, sizeof(line));
+        bool clean;
+        enum rp_class cls = class_of_refusal(line, res.term_signal ? RP_CLASS_SIGNAL : RP_CLASS_EXIT, &clean);
+        set_outcome(out, clean ? TASK_SKIPPED : TASK_FAILED, cls, "git merge --ff-only: %s", line);
+        if (clean && !existed) {
+            unlink(orig_path);
+        } else if (clean && orig_len < sizeof(orig) && (f = fopen(orig_path, "wbe"))) {
+            fwrite(orig, 1, orig_len, f);
+            fclose(f);
+        }
     } else {
         git_oid_tostr(a, sizeof(a), from);
-        git_oid_tostr(b, sizeof(b), &to);
-        git_oid_tostr(out->info.head, sizeof(out->info.head), &to);
-        set_outcome(out, TASK_OK, RP_CLASS_NONE, git_oid_equal(from, &to) ? "up to date" : "fast-forwarded %s..%s",
-                    a, b);
+        git_oid_tostr(b, sizeof(b), to);
+        git_oid_tostr(out->info.head, sizeof(out->info.head), to);
+        set_outcome(out, TASK_OK, RP_CLASS_NONE, "fast-forwarded %s..%s", a, b);
     }
 }
 
@@ -1173,7 +1231,7 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
 {
     struct git_info *gi = &out->info;
     struct strbuf branch_ref;
-    git_buf remote = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
+    git_buf remote = GIT_BUF_INIT, merge_ref = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
     strbuf_init(&branch_ref);
     gi->state = repo_state(repo);
     /* Every refusal that needs no network comes first, and touches nothing. */
@@ -1181,13 +1239,14 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
         set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "%s in progress", git_state_name(gi->state));
         goto done;
     }
-    if (index_lock_held(repo)) {
-        set_outcome(out, TASK_SKIPPED, RP_CLASS_LOCKED, "index.lock is held: another git process is at work");
-        goto done;
-    }
     int err = read_branch(repo, gi, &branch_ref);
     if (err < 0) {
         fail_with_error(out, err, "cannot read HEAD");
+        goto done;
+    }
+    const char *lock = lock_held(repo, branch_ref.data);
+    if (lock) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_LOCKED, "%s.lock is held: another git process is at work", lock);
         goto done;
     }
     if (gi->detached) {
@@ -1224,16 +1283,22 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
     }
     git_oid local;
     if ((err = git_oid_fromstr(&local, gi->head)) < 0 ||
-        (err = upstream_of(repo, branch_ref.data, &remote, &upstream_ref)) < 0) {
+        (err = upstream_of(repo, branch_ref.data, &remote, &merge_ref, &upstream_ref)) < 0) {
         fail_with_error(out, err, "cannot resolve the upstream");
         goto done;
     }
 
     /* An upstream in this repository ('.') needs no fetch. */
     bool local_upstream = strcmp(remote.ptr, ".") == 0;
-    unsigned nremotes, updated;
-    if (!local_upstream && fetch(req, repo, remote.ptr, out, &nremotes, &updated) < 0)
+    struct fetch_summary sum = {.merge_ref = merge_ref.ptr};
+    if (!local_upstream && fetch(req, repo, remote.ptr, out, &sum) < 0)
         goto done;
+    /* As git pull: a branch the remote no longer has is not merged, even
+     * if a stale remote-tracking ref for it is still here. */
+    if (!local_upstream && !sum.merge_ref_advertised) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_NO_UPSTREAM, "upstream %s is not on the remote", gi->upstream);
+        goto done;
+    }
     if (cancelled(req)) {
         set_outcome(out, TASK_FAILED, RP_CLASS_NONE, "stopped");
         goto done;
@@ -1259,12 +1324,12 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
     } else if (files_in_the_way(repo, &local, &up, &in_the_way)) {
         set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "untracked or ignored files in the way: %s",
                     in_the_way.data ? in_the_way.data : "");
+    } else if ((lock = lock_held(repo, branch_ref.data))) {
+        /* Taken while we fetched. */
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_LOCKED, "%s.lock is held: another git process is at work", lock);
     } else {
         /* The commit id, not the ref: what was just compared is merged. */
-        char target[GIT_OID_HEXSZ + 1];
-        git_oid_tostr(target, sizeof(target), &up);
-        char *merge[] = {"git", "merge", "--ff-only", "--quiet", target, NULL};
-        fast_forward_by_git(req, repo, merge, &local, out);
+        fast_forward_by_git(req, repo, &local, &up, out);
         /* What git pull runs after its merge when submodule.recurse is on. */
         if (out->status == TASK_OK && config_bool(repo, "submodule.recurse")) {
             char *update[] = {"git", "submodule", "update", "--recursive", "--checkout", NULL};
@@ -1280,6 +1345,7 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
 done:
     strbuf_free(&branch_ref);
     git_buf_dispose(&remote);
+    git_buf_dispose(&merge_ref);
     git_buf_dispose(&upstream_ref);
 }
 
