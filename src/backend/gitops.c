@@ -902,7 +902,9 @@ static int fetch_with_git(const struct git_request *req, git_repository *repo, c
         git_remote_free(remote);
         gitremote_strarray_free(&refspecs);
     }
-    char *argv[] = {"git", "fetch", only ? (char *)only : "--all", NULL};
+    /* A fetch runs nothing of the repository's: not even the
+     * reference-transaction hook git would run as it moves refs. */
+    char *argv[] = {"git", "-c", "core.hooksPath=/dev/null", "fetch", only ? (char *)only : "--all", NULL};
     struct child_result res;
     run_git(req, argv, NULL, out, &res);
     if (res.spawn_error) {

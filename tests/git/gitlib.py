@@ -507,3 +507,266 @@ def tree_snapshot(root, skip_top=(".git",)):
                     snap[rel] = ("file", stat.S_IMODE(st.st_mode), hashlib.sha256(f.read()).hexdigest())
         # os.walk does not follow symlinked directories; they are recorded as links.
     return snap
+
+
+class _CountingRelay:
+    """A TCP relay on 127.0.0.1 in front of target_port, base of the relays
+    below: each accepted connection gets its own threads, and the relay
+    counts connections open at once (current, peak) and in all (total). A
+    connection counts from its accept until both directions are closed.
+    open_at_accept[i] is how many were open (the new one included) right
+    after the i-th accept.
+
+    Subclasses may override _before_connect(client) (runs after the accept,
+    before connecting onwards) and _server_to_client(server, client).
+    """
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.current = 0
+        self.peak = 0
+        self.total = 0
+        self.open_at_accept = []
+        self.socks = []
+        self.threads = []
+        self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.listener.settimeout(0.2)
+        self.port = self.listener.getsockname()[1]
+        self._spawn(self._accept_loop)
+
+    def url(self, name):
+        return "git://127.0.0.1:%d/%s" % (self.port, name)
+
+    def reset_counts(self):
+        """Starts peak and total afresh (peak from the connections open now)."""
+        with self.lock:
+            self.peak = self.current
+            self.total = 0
+            self.open_at_accept = []
+
+    def counts(self):
+        with self.lock:
+            return {"current": self.current, "peak": self.peak, "total": self.total,
+                    "open_at_accept": list(self.open_at_accept)}
+
+    def _spawn(self, fn, *args):
+        t = threading.Thread(target=fn, args=args, daemon=True)
+        with self.lock:
+            self.threads.append(t)
+        t.start()
+
+    def _track(self, s):
+        with self.lock:
+            self.socks.append(s)
+
+    def _accept_loop(self):
+        while not self.stopping.is_set():
+            try:
+                client, _ = self.listener.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            client.settimeout(None)
+            self._track(client)
+            with self.lock:
+                self.current += 1
+                self.total += 1
+                self.peak = max(self.peak, self.current)
+                self.open_at_accept.append(self.current)
+            self._spawn(self._serve, client)
+
+    def _closed(self):
+        with self.lock:
+            self.current -= 1
+
+    def _before_connect(self, client):
+        pass
+
+    def _serve(self, client):
+        self._before_connect(client)
+        server = None
+        if not self.stopping.is_set():
+            try:
+                server = socket.create_connection(("127.0.0.1", self.target_port), timeout=10)
+                server.settimeout(None)
+                self._track(server)
+            except OSError:
+                server = None
+        if server is None:
+            try:
+                client.close()
+            except OSError:
+                pass
+            self._closed()
+            return
+        upstream = threading.Thread(target=self._pump, args=(client, server), daemon=True)
+        with self.lock:
+            self.threads.append(upstream)
+        upstream.start()
+        try:
+            self._server_to_client(server, client)
+        except OSError:
+            pass
+        self._shut_wr(client)
+        upstream.join()
+        for s in (client, server):
+            try:
+                s.close()
+            except OSError:
+                pass
+        self._closed()
+
+    @staticmethod
+    def _shut_wr(s):
+        try:
+            s.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def _pump(self, src, dst):
+        try:
+            while not self.stopping.is_set():
+                data = src.recv(65536)
+                if not data:
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        self._shut_wr(dst)
+
+    def _server_to_client(self, server, client):
+        while not self.stopping.is_set():
+            data = server.recv(65536)
+            if not data:
+                break
+            client.sendall(data)
+
+    def stop(self):
+        self.stopping.set()
+        try:
+            self.listener.close()
+        except OSError:
+            pass
+        with self.lock:
+            socks = list(self.socks)
+        for s in socks:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            try:
+                s.close()
+            except OSError:
+                pass
+        with self.lock:
+            threads = list(self.threads)
+        for t in threads:
+            t.join(timeout=10)
+
+
+class DelayingRelay(_CountingRelay):
+    """A relay that holds every new connection for delay seconds (read at
+    each accept, so a test may change it) before connecting onwards: a
+    server that answers each connection late. peak says how many
+    connections were open at once."""
+
+    def __init__(self, target_port, delay=0.0):
+        self.delay = delay
+        super().__init__(target_port)
+
+    def _before_connect(self, client):
+        with self.lock:
+            delay = self.delay
+        if delay > 0:
+            self.stopping.wait(delay)
+
+
+def pkt_line(payload):
+    """payload as one git pkt-line (4 hex digits of length, then the data)."""
+    return b"%04x" % (len(payload) + 4) + payload
+
+
+# What upload-pack sends while pack-objects is quiet: an empty band-1 packet.
+KEEPALIVE_PKT = b"0005\x01"
+PROGRESS_PKT = pkt_line(b"\x02Counting objects: 1\r")
+
+
+class PackHoldingRelay(_CountingRelay):
+    """A relay that reads the server's pkt-lines (git protocol v0/v1) and,
+    at the first band-1 packet of a connection (the pack data, which comes
+    after the NAK/ACK lines that answer the client's "done"), holds it and
+    everything after it back for hold seconds. Meanwhile it sends inject (a
+    whole pkt-line, or None for silence) every interval seconds, then
+    forwards the held packet and the rest unchanged.
+
+    holds counts holds begun, holds_done those that ran their full time,
+    injected the packets sent in them.
+    """
+
+    def __init__(self, target_port, hold=8.0, inject=None, interval=1.0):
+        self.hold = hold
+        self.inject = inject
+        self.interval = interval
+        self.holds = 0
+        self.holds_done = 0
+        self.injected = 0
+        super().__init__(target_port)
+
+    def _hold(self, client):
+        with self.lock:
+            self.holds += 1
+        if self.inject is None:
+            if self.stopping.wait(self.hold):
+                return
+        else:
+            for _ in range(int(round(self.hold / self.interval))):
+                if self.stopping.wait(self.interval):
+                    return
+                client.sendall(self.inject)
+                with self.lock:
+                    self.injected += 1
+        with self.lock:
+            self.holds_done += 1
+
+    def _server_to_client(self, server, client):
+        buf = b""
+        passthrough = False
+        while not passthrough and not self.stopping.is_set():
+            data = server.recv(65536)
+            if not data:
+                client.sendall(buf)
+                return
+            buf += data
+            # Forward whole packets until a band-1 packet begins.
+            pos = 0
+            while len(buf) - pos >= 4:
+                head = buf[pos:pos + 4]
+                if not all(c in b"0123456789abcdefABCDEF" for c in head):
+                    passthrough = True  # not pkt-lines after all
+                    break
+                n = int(head, 16)
+                if n > 4:
+                    if len(buf) - pos < 5:
+                        break
+                    if buf[pos + 4] == 1:
+                        client.sendall(buf[:pos])
+                        buf = buf[pos:]
+                        pos = 0
+                        self._hold(client)
+                        passthrough = True
+                        break
+                size = max(n, 4)
+                if len(buf) - pos < size:
+                    break
+                pos += size
+            client.sendall(buf[:pos])
+            buf = buf[pos:]
+        client.sendall(buf)
+        # Held (or not pkt-lines): the rest goes through unchanged.
+        super()._server_to_client(server, client)
