@@ -1,8 +1,10 @@
 /*
  * The list of repositories a run works on, from positional paths and
  * repository files. Paths are made absolute and resolved (symlinks too), so
- * one repository named twice runs once. A path that cannot be used keeps
- * its place with the reason, so the task for it fails and the run goes on.
+ * one repository named twice runs once; a repository's ".git" (directory or
+ * gitfile) names the working tree around it. A path that cannot be used
+ * keeps its place with the reason, so the task for it fails and the run
+ * goes on.
  *
  * Loop thread only (or before the loop starts).
  */
@@ -11,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "repopool/strbuf.h"
@@ -31,8 +34,9 @@ struct repo_list {
 void repos_init(struct repo_list *rl);
 void repos_free(struct repo_list *rl);
 
-/* Adds one path as given by the user; a duplicate is dropped. Returns 0, or
- * -1 when out of memory. */
+/* Adds one path as given by the user; a duplicate is dropped. A path whose
+ * last component is ".git" (as given, or once resolved) is taken as the
+ * directory around it. Returns 0, or -1 when out of memory. */
 int repos_add_path(struct repo_list *rl, const char *given);
 
 /* Adds an entry as it is, without resolving or deduplicating: a path that
@@ -40,11 +44,20 @@ int repos_add_path(struct repo_list *rl, const char *given);
  * name of a simulated task (error NULL). */
 int repos_add_raw(struct repo_list *rl, const char *label, size_t label_len, const char *error);
 
+/* A line with no newline in this many bytes means the input is not a list
+ * of paths (/dev/zero, a binary file, an endless pipe). */
+#define REPOS_LINE_LIMIT ((uint64_t)1 << 30)
+#define REPOS_LINE_LIMIT_TEXT "1 GiB"
+
 /* Adds every path listed in the stream, one per line; blank lines and lines
- * whose first non-blank character is '#' are skipped. Lines that cannot be
- * paths (a NUL byte, longer than PATH_MAX) become failing entries. name is
- * used in messages. Returns 0, or -1 with a message in err when the stream
- * cannot be read. */
+ * whose first non-blank character is '#' are skipped (a CR before the
+ * newline is dropped). Lines that cannot be paths become failing entries: a
+ * NUL byte among the first PATH_MAX bytes (labelled up to the NUL), else
+ * PATH_MAX bytes or more (labelled by the first 64 bytes). Memory does not
+ * grow with a line's length: only its first PATH_MAX + 1 bytes are kept and
+ * the rest is skipped. name is used in messages. Returns 0, or -1 with a
+ * message in err when the stream cannot be read or a line runs on for more
+ * than REPOS_LINE_LIMIT bytes (then the list is refused as a whole). */
 int repos_add_stream(struct repo_list *rl, FILE *in, const char *name, struct strbuf *err);
 
 /* Opens file ('-' for stdin) and adds its lines, as repos_add_stream. */

@@ -3,8 +3,9 @@
  * entry (a directory, or a file as in worktrees and submodules) is one, and
  * the walk does not go below it unless nested repositories are asked for.
  * Symlinked directories are followed once each (loops are harmless);
- * unreadable directories are reported through the warn callback and
- * skipped. Found repositories go into a repo_list, which deduplicates them
+ * symlinks that lead nowhere (dangling, or a loop of links) are skipped
+ * silently; unreadable directories are reported through the warn callback,
+ * once each, and skipped. Found repositories go into a repo_list, which deduplicates them
  * by real path.
  *
  * Runs before the loop starts; not thread-safe.

@@ -94,6 +94,45 @@ static char *canonical_path(const char *given)
     return abs;
 }
 
+/* If path's last component (trailing slashes aside) is ".git", the length
+ * of what comes before it ("repo/" of "repo/.git/", "" of ".git"). */
+static bool names_git_dir(const char *path, size_t *parent_len)
+{
+    size_t n = strlen(path);
+    while (n > 1 && path[n - 1] == '/')
+        n--;
+    if (n < 4 || memcmp(path + n - 4, ".git", 4) != 0 || (n > 4 && path[n - 5] != '/'))
+        return false;
+    *parent_len = n - 4;
+    return true;
+}
+
+/* The path a task runs in for what the user named: its canonical form, and
+ * a repository's ".git" (its git directory, or the gitfile of a worktree or
+ * submodule) stands for the working tree around it. Named as ".git", or
+ * resolving to it through a symlink; nothing is opened to check. */
+static char *working_tree_path(const char *given)
+{
+    size_t parent_len;
+    if (names_git_dir(given, &parent_len)) {
+        while (parent_len > 1 && given[parent_len - 1] == '/')
+            parent_len--;
+        char *parent = parent_len ? strndup(given, parent_len) : strdup(".");
+        if (!parent)
+            return NULL;
+        char *path = canonical_path(parent);
+        free(parent);
+        return path;
+    }
+    char *path = canonical_path(given);
+    if (path && names_git_dir(path, &parent_len)) {
+        while (parent_len > 1 && path[parent_len - 1] == '/')
+            parent_len--;
+        path[parent_len] = '\0';
+    }
+    return path;
+}
+
 int repos_add_path(struct repo_list *rl, const char *given)
 {
     /* An empty argument (an unset variable, say) must never mean ".". */
@@ -101,7 +140,7 @@ int repos_add_path(struct repo_list *rl, const char *given)
         return repos_add_raw(rl, "", 0, "empty path");
     if (strlen(given) >= PATH_MAX)
         return repos_add_raw(rl, given, strlen(given), "path longer than PATH_MAX");
-    char *path = canonical_path(given);
+    char *path = working_tree_path(given);
     if (!path)
         return -1;
     /* Keep the table at most half full so probes stay short. */
@@ -136,48 +175,119 @@ int repos_add_raw(struct repo_list *rl, const char *label, size_t label_len, con
     return 0;
 }
 
-static bool skip_line(const char *line, size_t n)
+/* A list line is read in chunks and kept only up to what a path can be (a
+ * path is shorter than PATH_MAX; one more byte for a CR of a CRLF line):
+ * the rest of a longer line is looked at and dropped, so memory stays flat
+ * however long a line is. */
+#define CHUNK_SIZE 65536
+#define LINE_KEEP (PATH_MAX + 1)
+
+enum line_kind {
+    LINE_BLANK,   /* nothing but blanks so far (a blank line if it ends so) */
+    LINE_COMMENT, /* the first non-blank character is '#' */
+    LINE_PATH,    /* anything else: an entry */
+};
+
+struct line_state {
+    enum line_kind kind;
+    bool pending_cr; /* the last byte was a CR after blanks only */
+};
+
+/* Classifies bytes while the line is still blank: blanks are spaces and
+ * tabs, and a CR counts as blank only as the line's last byte (CRLF). */
+static void classify(struct line_state *ls, const char *p, size_t n)
 {
-    size_t i = 0;
-    while (i < n && (line[i] == ' ' || line[i] == '\t'))
-        i++;
-    return i == n || line[i] == '#';
+    for (size_t i = 0; i < n && ls->kind == LINE_BLANK; i++) {
+        char c = p[i];
+        if (ls->pending_cr)
+            ls->kind = LINE_PATH;
+        else if (c == '\r')
+            ls->pending_cr = true;
+        else if (c != ' ' && c != '\t')
+            ls->kind = c == '#' ? LINE_COMMENT : LINE_PATH;
+    }
+}
+
+/* Adds the entry for a line that is not blank or a comment: kept holds its
+ * first bytes, total its length (without the newline). */
+static int add_line(struct repo_list *rl, char *kept, uint64_t total)
+{
+    size_t n = total < LINE_KEEP ? (size_t)total : LINE_KEEP;
+    bool whole = total <= LINE_KEEP;
+    if (whole && n > 0 && kept[n - 1] == '\r')
+        n--;
+    const char *nul = memchr(kept, '\0', n < PATH_MAX ? n : PATH_MAX);
+    if (nul)
+        return repos_add_raw(rl, kept, (size_t)(nul - kept), "not a path: the line holds a NUL byte");
+    if (!whole || n >= PATH_MAX)
+        return repos_add_raw(rl, kept, 64, "not a path: the line is longer than PATH_MAX");
+    kept[n] = '\0';
+    return repos_add_path(rl, kept);
 }
 
 int repos_add_stream(struct repo_list *rl, FILE *in, const char *name, struct strbuf *err)
 {
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t got;
-    int rc = 0;
-    while ((got = getline(&line, &cap, in)) >= 0) {
-        size_t n = (size_t)got;
-        if (n > 0 && line[n - 1] == '\n')
-            n--;
-        if (n > 0 && line[n - 1] == '\r')
-            n--;
-        if (skip_line(line, n))
-            continue;
-        if (memchr(line, '\0', n))
-            rc = repos_add_raw(rl, line, strnlen(line, n), "not a path: the line holds a NUL byte");
-        else if (n >= PATH_MAX)
-            rc = repos_add_raw(rl, line, 64, "not a path: the line is longer than PATH_MAX");
-        else {
-            line[n] = '\0';
-            rc = repos_add_path(rl, line);
-        }
-        if (rc < 0)
-            break;
+    char *chunk = malloc(CHUNK_SIZE + LINE_KEEP);
+    if (!chunk) {
+        strbuf_printf(err, "repopool: %s: out of memory", name);
+        return -1;
     }
-    int read_errno = errno;
+    char *kept = chunk + CHUNK_SIZE;
+    size_t pos = 0, len = 0;
+    uintmax_t lineno = 0;
+    int rc = 0, read_errno = 0;
+    bool endless = false;
+    while (rc == 0) {
+        struct line_state ls = {LINE_BLANK, false};
+        uint64_t total = 0;
+        size_t nkept = 0;
+        bool started = false;
+        for (;;) {
+            if (pos == len) {
+                errno = 0;
+                len = fread(chunk, 1, CHUNK_SIZE, in);
+                pos = 0;
+                if (len == 0) {
+                    read_errno = errno;
+                    break;
+                }
+            }
+            started = true;
+            const char *seg = chunk + pos;
+            const char *nl = memchr(seg, '\n', len - pos);
+            size_t n = nl ? (size_t)(nl - seg) : len - pos;
+            pos += n + (nl ? 1 : 0);
+            classify(&ls, seg, n);
+            size_t take = n < LINE_KEEP - nkept ? n : LINE_KEEP - nkept;
+            memcpy(kept + nkept, seg, take);
+            nkept += take;
+            total += n;
+            if (total > REPOS_LINE_LIMIT) {
+                endless = true;
+                break;
+            }
+            if (nl)
+                break;
+        }
+        if (!started || endless)
+            break;
+        lineno++;
+        if (ls.kind == LINE_PATH)
+            rc = add_line(rl, kept, total);
+    }
     bool read_failed = ferror(in);
-    free(line);
+    free(chunk);
     if (rc < 0) {
         strbuf_printf(err, "repopool: %s: out of memory", name);
         return -1;
     }
+    if (endless) {
+        strbuf_printf(err, "repopool: %s: line %ju: no newline in its first " REPOS_LINE_LIMIT_TEXT
+                      ", not a list of paths", name, lineno + 1);
+        return -1;
+    }
     if (read_failed) {
-        strbuf_printf(err, "repopool: %s: %s", name, strerror(read_errno));
+        strbuf_printf(err, "repopool: %s: %s", name, strerror(read_errno ? read_errno : EIO));
         return -1;
     }
     return 0;

@@ -77,7 +77,8 @@ static void warn(struct walk *w, int err)
 }
 
 /* Is the entry a directory (following a symlink)? d_type spares a stat for
- * nearly every entry. */
+ * nearly every entry. A symlink that leads nowhere (dangling, a loop) is
+ * not, silently. */
 static bool entry_is_dir(int dirfd, const struct dirent *de)
 {
     if (de->d_type == DT_DIR)
@@ -114,8 +115,11 @@ static void walk_dir(struct walk *w, unsigned level)
     char **subdirs = NULL;
     size_t nsub = 0, capsub = 0;
     struct dirent *de;
-    errno = 0;
-    while ((de = readdir(d)) != NULL) {
+    /* errno is cleared before every readdir, so the end of the directory is
+     * told from an error reading it, whatever the calls in between left
+     * there (fstatat of a dangling symlink or a symlink loop says ENOENT or
+     * ELOOP: such an entry is simply not a directory, nothing to warn of). */
+    while ((errno = 0, de = readdir(d)) != NULL) {
         const char *name = de->d_name;
         if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
             continue;

@@ -5,9 +5,10 @@
  * Properties, checked against an independent walk over the same lines:
  * - reading from memory never fails, and nothing is written to err;
  * - only non-blank, non-comment lines make entries, at most one each;
- * - a line holding a NUL byte, or PATH_MAX bytes or more, makes exactly one
- *   entry with error set, labelled with its text up to the NUL (or its first
- *   64 bytes), in order;
+ * - a line holding a NUL byte among its first PATH_MAX bytes makes exactly
+ *   one entry with error set, labelled with its text up to the NUL; else a
+ *   line of PATH_MAX bytes or more makes one, labelled by its first 64
+ *   bytes; in order (the reader keeps only a line's first bytes);
  * - every other entry is an absolute path with no error, and no path is
  *   listed twice;
  * - repos_free leaves an empty list (and LeakSanitizer sees no leak).
@@ -32,7 +33,7 @@ static int compare_paths(const void *a, const void *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    /* The same lines getline() will return, classified by the contract. */
+    /* The lines the parser will see, classified by the contract. */
     size_t candidates = 0, nerrors = 0;
     struct expected_error *errors = malloc((size + 1) * sizeof(*errors));
     FUZZ_CHECK(errors != NULL);
@@ -49,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (i == n || line[i] == '#')
             continue;
         candidates++;
-        const uint8_t *nul = memchr(line, '\0', n);
+        const uint8_t *nul = memchr(line, '\0', n < PATH_MAX ? n : PATH_MAX);
         if (nul)
             errors[nerrors++] = (struct expected_error){line, (size_t)(nul - line)};
         else if (n >= PATH_MAX)

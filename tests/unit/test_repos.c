@@ -6,6 +6,8 @@
 #include "unit.h"
 
 #include <limits.h>
+#include <malloc.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +165,79 @@ static void overlong_argument_becomes_a_failing_entry(void **state)
     repos_free(&rl);
 }
 
+static void git_dir_names_its_working_tree(void **state)
+{
+    struct fixture *f = *state;
+    char git_dir[PATH_MAX + 16], gitfile[PATH_MAX + 16], to_git_dir[PATH_MAX + 16], arg[PATH_MAX + 32];
+    FORMAT(git_dir, "%s/.git", f->a);
+    FORMAT(gitfile, "%s/.git", f->b);
+    FORMAT(to_git_dir, "%s/link-to-a-git", f->real);
+    assert_int_equal(mkdir(git_dir, 0700), 0);
+    FILE *out = fopen(gitfile, "w");
+    assert_non_null(out);
+    fputs("gitdir: /elsewhere/.git/worktrees/b\n", out);
+    fclose(out);
+    assert_int_equal(symlink(git_dir, to_git_dir), 0);
+
+    struct repo_list rl;
+    repos_init(&rl);
+    /* The git directory first: the entry is still the working tree. */
+    assert_int_equal(repos_add_path(&rl, git_dir), 0);
+    assert_int_equal(repos_add_path(&rl, f->a), 0);
+    FORMAT(arg, "%s/", git_dir);
+    assert_int_equal(repos_add_path(&rl, arg), 0);
+    FORMAT(arg, "%s/.", git_dir);
+    assert_int_equal(repos_add_path(&rl, arg), 0);
+    FORMAT(arg, "%s/.git", f->link);
+    assert_int_equal(repos_add_path(&rl, arg), 0);
+    assert_int_equal(repos_add_path(&rl, to_git_dir), 0);
+    assert_int_equal(chdir(f->a), 0);
+    assert_int_equal(repos_add_path(&rl, ".git"), 0);
+    assert_int_equal(repos_add_path(&rl, "./.git//"), 0);
+    /* A gitfile (a worktree's, a submodule's) as well. */
+    assert_int_equal(repos_add_path(&rl, gitfile), 0);
+    assert_int_equal(repos_add_path(&rl, "../b"), 0);
+    /* Nothing is opened: a .git that is not there still names its parent. */
+    FORMAT(arg, "%s/missing/.git", f->real);
+    assert_int_equal(repos_add_path(&rl, arg), 0);
+    FORMAT(arg, "%s/missing", f->real);
+    assert_int_equal(repos_add_path(&rl, arg), 0);
+    /* Only a last component named exactly .git. */
+    FORMAT(arg, "%s/x.git", f->real);
+    assert_int_equal(repos_add_path(&rl, arg), 0);
+    FORMAT(arg, "%s/.gitx", f->real);
+    assert_int_equal(repos_add_path(&rl, arg), 0);
+
+    char want[PATH_MAX + 32];
+    assert_int_equal(rl.len, 5);
+    assert_string_equal(rl.items[0].path, f->a);
+    assert_string_equal(rl.items[1].path, f->b);
+    FORMAT(want, "%s/missing", f->real);
+    assert_string_equal(rl.items[2].path, want);
+    FORMAT(want, "%s/x.git", f->real);
+    assert_string_equal(rl.items[3].path, want);
+    FORMAT(want, "%s/.gitx", f->real);
+    assert_string_equal(rl.items[4].path, want);
+    for (size_t i = 0; i < rl.len; i++)
+        assert_null(rl.items[i].error);
+    repos_free(&rl);
+    unlink(to_git_dir);
+    unlink(gitfile);
+    rmdir(git_dir);
+}
+
+static void git_dir_of_the_root_is_the_root(void **state)
+{
+    (void)state;
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_add_path(&rl, "/.git"), 0);
+    assert_int_equal(repos_add_path(&rl, "/"), 0);
+    assert_int_equal(rl.len, 1);
+    assert_string_equal(rl.items[0].path, "/");
+    repos_free(&rl);
+}
+
 static void raw_entries_are_kept_as_given(void **state)
 {
     (void)state;
@@ -266,6 +341,157 @@ static void overlong_line_becomes_a_failing_entry(void **state)
     repos_free(&rl);
 }
 
+static void long_blank_and_comment_lines_are_skipped(void **state)
+{
+    struct fixture *f = *state;
+    struct strbuf text;
+    strbuf_init(&text);
+    for (int i = 0; i < 3 * PATH_MAX; i++)
+        strbuf_putc(&text, i % 3 ? ' ' : '\t');
+    strbuf_puts(&text, "\r\n");                 /* blank, however long */
+    for (int i = 0; i < 2 * PATH_MAX; i++)
+        strbuf_putc(&text, ' ');
+    strbuf_puts(&text, "# a comment\n");         /* a comment after 8 KiB of blanks */
+    for (int i = 0; i < 2 * PATH_MAX; i++)
+        strbuf_putc(&text, ' ');
+    strbuf_puts(&text, "x\n");                   /* not blank: an over-long line */
+    /* A path of PATH_MAX - 1 bytes and the CR of CRLF fits. */
+    size_t start = text.len;
+    strbuf_puts(&text, f->real);
+    strbuf_putc(&text, '/');
+    while (text.len - start < PATH_MAX - 1)
+        strbuf_putc(&text, 'p');
+    strbuf_puts(&text, "\r\n");
+    /* A NUL byte after the first PATH_MAX bytes: over-long, named by its start. */
+    for (int i = 0; i < PATH_MAX; i++)
+        strbuf_putc(&text, 'z');
+    strbuf_putc(&text, '\0');
+    strbuf_puts(&text, "\n");
+    strbuf_printf(&text, "%s\n", f->a);
+    assert_false(strbuf_failed(&text));
+
+    struct repo_list rl;
+    repos_init(&rl);
+    add_stream(&rl, text.data, text.len);
+    assert_int_equal(rl.len, 4);
+    assert_non_null(rl.items[0].error);
+    assert_int_equal(strlen(rl.items[0].path), 64);
+    assert_int_equal(strspn(rl.items[0].path, " "), 64);
+    assert_null(rl.items[1].error);
+    assert_int_equal(strlen(rl.items[1].path), PATH_MAX - 1);
+    assert_non_null(rl.items[2].error);
+    assert_non_null(strstr(rl.items[2].error, "PATH_MAX"));
+    assert_int_equal(strspn(rl.items[2].path, "z"), 64);
+    assert_string_equal(rl.items[3].path, f->a);
+    repos_free(&rl);
+    strbuf_free(&text);
+}
+
+/* A generated stream: `head` first, then `body` bytes of `fill`, then
+ * `tail`; it samples the heap at every read, so the reader's peak memory
+ * can be told. */
+struct gen {
+    const char *head, *tail;
+    uint64_t body, pos;
+    char fill;
+    size_t heap_base, heap_peak;
+};
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static ssize_t gen_read(void *cookie, char *buf, size_t size)
+{
+    struct gen *g = cookie;
+    size_t heap = heap_in_use();
+    if (heap > g->heap_peak)
+        g->heap_peak = heap;
+    size_t nhead = strlen(g->head), ntail = strlen(g->tail);
+    size_t done = 0;
+    while (done < size) {
+        uint64_t p = g->pos;
+        if (p < nhead) {
+            buf[done++] = g->head[p];
+        } else if (p - nhead < g->body) {
+            uint64_t left = g->body - (p - nhead);
+            size_t n = left < size - done ? (size_t)left : size - done;
+            memset(buf + done, g->fill, n);
+            done += n;
+            g->pos += n;
+            continue;
+        } else if (p - nhead - g->body < ntail) {
+            buf[done++] = g->tail[p - nhead - g->body];
+        } else {
+            break;
+        }
+        g->pos++;
+    }
+    return (ssize_t)done;
+}
+
+static FILE *gen_open(struct gen *g)
+{
+    g->heap_base = g->heap_peak = heap_in_use();
+    FILE *in = fopencookie(g, "r", (cookie_io_functions_t){.read = gen_read});
+    assert_non_null(in);
+    return in;
+}
+
+static void hundred_megabyte_line_keeps_memory_flat(void **state)
+{
+    struct fixture *f = *state;
+    char head[PATH_MAX + 8], tail[2 * PATH_MAX + 8];
+    FORMAT(head, "%s\n/", f->a);
+    FORMAT(tail, "\n%s\n", f->b);
+    struct gen g = {.head = head, .tail = tail, .body = 100u << 20, .fill = 'x'};
+    FILE *in = gen_open(&g);
+    struct repo_list rl;
+    repos_init(&rl);
+    struct strbuf err;
+    strbuf_init(&err);
+    assert_int_equal(repos_add_stream(&rl, in, "list", &err), 0);
+    fclose(in);
+    assert_int_equal(err.len, 0);
+    /* The long line is one failing entry; the lines around it run. */
+    assert_int_equal(rl.len, 3);
+    assert_string_equal(rl.items[0].path, f->a);
+    assert_non_null(rl.items[1].error);
+    assert_true(strncmp(rl.items[1].path, "/xxx", 4) == 0);
+    assert_string_equal(rl.items[2].path, f->b);
+    /* Read in chunks, kept up to PATH_MAX: no more than a few pages. */
+    assert_true(g.heap_peak - g.heap_base < 256 * 1024);
+    strbuf_free(&err);
+    repos_free(&rl);
+}
+
+static void endless_line_refuses_the_list(void **state)
+{
+    struct fixture *f = *state;
+    char head[PATH_MAX + 8];
+    FORMAT(head, "%s\n", f->a);
+    /* NUL bytes (as /dev/zero gives) with no newline: well past the limit,
+     * then an end the reader must not get to. */
+    struct gen g = {.head = head, .tail = "\n/tmp\n", .body = REPOS_LINE_LIMIT + (64u << 20), .fill = '\0'};
+    FILE *in = gen_open(&g);
+    struct repo_list rl;
+    repos_init(&rl);
+    struct strbuf err;
+    strbuf_init(&err);
+    assert_int_equal(repos_add_stream(&rl, in, "list", &err), -1);
+    fclose(in);
+    assert_non_null(err.data);
+    assert_non_null(strstr(err.data, "list: line 2: no newline in its first " REPOS_LINE_LIMIT_TEXT));
+    assert_non_null(strstr(err.data, "not a list of paths"));
+    /* It stopped at the limit, and kept nothing of the line. */
+    assert_true(g.pos <= strlen(head) + REPOS_LINE_LIMIT + (1u << 20));
+    assert_true(g.heap_peak - g.heap_base < 256 * 1024);
+    strbuf_free(&err);
+    repos_free(&rl);
+}
+
 static void ten_thousand_lines(void **state)
 {
     struct fixture *f = *state;
@@ -353,11 +579,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(relative_paths_become_absolute, setup, teardown),
         cmocka_unit_test_setup_teardown(nonexistent_path_is_kept_absolute, setup, teardown),
         cmocka_unit_test(overlong_argument_becomes_a_failing_entry),
+        cmocka_unit_test_setup_teardown(git_dir_names_its_working_tree, setup, teardown),
+        cmocka_unit_test(git_dir_of_the_root_is_the_root),
         cmocka_unit_test(raw_entries_are_kept_as_given),
         cmocka_unit_test_setup_teardown(stream_skips_blanks_and_comments, setup, teardown),
         cmocka_unit_test_setup_teardown(stream_deduplicates_with_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(line_with_nul_byte_becomes_a_failing_entry, setup, teardown),
         cmocka_unit_test_setup_teardown(overlong_line_becomes_a_failing_entry, setup, teardown),
+        cmocka_unit_test_setup_teardown(long_blank_and_comment_lines_are_skipped, setup, teardown),
+        cmocka_unit_test_setup_teardown(hundred_megabyte_line_keeps_memory_flat, setup, teardown),
+        cmocka_unit_test_setup_teardown(endless_line_refuses_the_list, setup, teardown),
         cmocka_unit_test_setup_teardown(ten_thousand_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(ten_thousand_lines_with_repeats, setup, teardown),
         cmocka_unit_test_setup_teardown(missing_file_is_an_error_naming_it, setup, teardown),
