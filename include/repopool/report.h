@@ -18,24 +18,46 @@
 
 enum report_mode { REPORT_LINES, REPORT_JSON };
 
+/*
+ * One output (the report's stream or the job log). Lines are kept here
+ * until a flush hands them to the kernel with write(2), never through the
+ * FILE's own buffer, so a write that fails is known exactly: the first one
+ * is reported on stderr (once, naming the output), a partial line it left
+ * in a regular file is cut off, and nothing more is written there.
+ */
+struct report_sink {
+    struct strbuf pending;  /* whole lines not yet written */
+    int error;              /* errno of the first failed write; 0 while fine */
+};
+
 struct report {
     FILE *out;
     FILE *joblog;        /* NULL unless --joblog */
     enum report_mode mode;
     bool quiet;
     bool deferred;       /* a live view shows tasks; lines wait for the end */
+    unsigned cancelled_unstarted; /* told in one line, not one each */
     const char *op;      /* the JSON "op" */
     double wall_t0;      /* the start of the run, in seconds since the epoch */
     struct strbuf buf;
+    struct report_sink out_sink, joblog_sink;
+    char *joblog_path;   /* for the message when it cannot be written */
 };
 
 void report_init(struct report *rep, FILE *out, enum report_mode mode, bool quiet, const char *op);
 /* Opens the job log and writes its header; err gets a one-line message. */
 int report_open_joblog(struct report *rep, const char *path, struct strbuf *err);
+/* Writes what is left and closes the job log (not out). The outcome stays
+ * readable through report_reader_gone and report_write_failed. */
 void report_close(struct report *rep);
 /* Hands buffered output to the kernel; false once the output is broken
- * (its reader went away). */
+ * (its reader went away: EPIPE). Any other failure to write is reported
+ * and remembered, but the run goes on. */
 bool report_flush(struct report *rep);
+/* The reader of out went away (EPIPE). */
+bool report_reader_gone(const struct report *rep);
+/* Some output (out or the job log) could not be written. */
+bool report_write_failed(const struct report *rep);
 
 void report_cap(struct report *rep, const struct sched *s, double now, const char *by);
 void report_start(struct report *rep, const struct sched *s, uint32_t id, const char *path, double now);

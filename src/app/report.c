@@ -1,10 +1,14 @@
 #include "repopool/report.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "repopool/gitinfo.h"
 #include "repopool/json.h"
@@ -26,6 +30,8 @@ void report_init(struct report *rep, FILE *out, enum report_mode mode, bool quie
     rep->op = op;
     rep->wall_t0 = wall_clock();
     strbuf_init(&rep->buf);
+    strbuf_init(&rep->out_sink.pending);
+    strbuf_init(&rep->joblog_sink.pending);
 }
 
 int report_open_joblog(struct report *rep, const char *path, struct strbuf *err)
@@ -35,31 +41,155 @@ int report_open_joblog(struct report *rep, const char *path, struct strbuf *err)
         strbuf_printf(err, "repopool: --joblog %s: %s", path, strerror(errno));
         return -1;
     }
-    fputs("Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n", rep->joblog);
+    rep->joblog_path = strdup(path);
+    strbuf_puts(&rep->joblog_sink.pending,
+                "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
     return 0;
+}
+
+/* Pending lines are written out once there are this many bytes of them,
+ * whether or not the loop is about to wait. */
+#define SINK_FLUSH_AT (64 * 1024)
+
+static void sink_failed(struct report *rep, struct report_sink *sink, int err)
+{
+    if (sink->error)
+        return;
+    sink->error = err;
+    /* Standard output's reader went away (`| head`): not worth a word,
+     * the exit status says it (141). */
+    if (sink == &rep->out_sink && err == EPIPE)
+        return;
+    struct strbuf msg;
+    strbuf_init(&msg);
+    if (sink == &rep->out_sink) {
+        strbuf_puts(&msg, "repopool: cannot write to standard output: ");
+    } else {
+        const char *path = rep->joblog_path ? rep->joblog_path : "";
+        strbuf_puts(&msg, "repopool: cannot write the job log ");
+        sanitize_name(&msg, path, strlen(path));
+        strbuf_puts(&msg, ": ");
+    }
+    strbuf_puts(&msg, strerror(err));
+    fprintf(stderr, "%s\n", strbuf_failed(&msg) ? "repopool: cannot write the output" : msg.data);
+    fflush(stderr);
+    strbuf_free(&msg);
+}
+
+/*
+ * A write failed after written bytes of data reached fd. What went before
+ * them ends with a whole line; cut off the part of a line after it, so a
+ * reader of the file (JSON Lines, the job log) sees only whole lines. Only
+ * a regular file can be cut, and only when those bytes are its end (no
+ * other writer, such as stderr on the same file, came after them): what a
+ * pipe, a terminal or a device took cannot be taken back.
+ */
+static void drop_partial_line(int fd, const char *data, size_t written)
+{
+    size_t whole = written;
+    while (whole > 0 && data[whole - 1] != '\n')
+        whole--;
+    size_t partial = written - whole;
+    struct stat st;
+    if (partial == 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        return;
+    off_t at = lseek(fd, 0, SEEK_CUR);
+    if (at < 0 || at != st.st_size || (uintmax_t)at < partial)
+        return;
+    off_t cut = at - (off_t)partial;
+    if (ftruncate(fd, cut) == 0)
+        lseek(fd, cut, SEEK_SET); /* a later writer sharing the offset leaves no hole */
+}
+
+/* Writes the pending lines of sink to fp's descriptor. */
+static void sink_flush(struct report *rep, struct report_sink *sink, FILE *fp)
+{
+    struct strbuf *p = &sink->pending;
+    if (sink->error || !fp || p->len == 0) {
+        strbuf_reset(p);
+        return;
+    }
+    int fd = fileno(fp);
+    int err = 0;
+    size_t done = 0;
+    if (strbuf_failed(p)) {
+        err = ENOMEM; /* lines were lost on the way */
+    } else if (fd < 0) {
+        /* A stream without a descriptor (a test's memory stream). */
+        errno = 0;
+        done = fwrite(p->data, 1, p->len, fp);
+        if (done < p->len || fflush(fp) != 0)
+            err = errno ? errno : EIO;
+    } else {
+        while (done < p->len) {
+            ssize_t n = write(fd, p->data + done, p->len - done);
+            if (n > 0) {
+                done += (size_t)n;
+            } else if (n < 0 && errno == EINTR) {
+                continue;
+            } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                /* Someone made the descriptor non-blocking: wait as a
+                 * blocking write would. */
+                struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+                poll(&pfd, 1, -1);
+            } else {
+                err = n < 0 ? errno : EIO;
+                break;
+            }
+        }
+        if (err)
+            drop_partial_line(fd, p->data, done);
+    }
+    strbuf_reset(p);
+    if (err)
+        sink_failed(rep, sink, err);
 }
 
 void report_close(struct report *rep)
 {
-    if (rep->joblog)
-        fclose(rep->joblog);
+    sink_flush(rep, &rep->out_sink, rep->out);
+    sink_flush(rep, &rep->joblog_sink, rep->joblog);
+    if (rep->joblog) {
+        /* close() is where some file systems (NFS) report a failed write. */
+        if (fclose(rep->joblog) != 0)
+            sink_failed(rep, &rep->joblog_sink, errno);
+        rep->joblog = NULL;
+    }
     fflush(rep->out);
     strbuf_free(&rep->buf);
+    strbuf_free(&rep->out_sink.pending);
+    strbuf_free(&rep->joblog_sink.pending);
+    free(rep->joblog_path);
+    rep->joblog_path = NULL;
 }
 
 bool report_flush(struct report *rep)
 {
-    if (rep->joblog)
-        fflush(rep->joblog);
-    return fflush(rep->out) == 0 && !ferror(rep->out);
+    sink_flush(rep, &rep->joblog_sink, rep->joblog);
+    sink_flush(rep, &rep->out_sink, rep->out);
+    return !report_reader_gone(rep);
 }
 
-/* Writes the buffer as one line, so lines never interleave. */
+bool report_reader_gone(const struct report *rep)
+{
+    return rep->out_sink.error == EPIPE;
+}
+
+bool report_write_failed(const struct report *rep)
+{
+    return rep->out_sink.error || rep->joblog_sink.error;
+}
+
+/* Queues the buffer as one line, so lines never interleave and only whole
+ * lines are ever written. */
 static void emit(struct report *rep)
 {
     strbuf_putc(&rep->buf, '\n');
-    fwrite(rep->buf.data, 1, rep->buf.len, rep->out);
+    if (!rep->out_sink.error)
+        strbuf_add(&rep->out_sink.pending, rep->buf.data, rep->buf.len);
     strbuf_reset(&rep->buf);
+    if (rep->out_sink.pending.len >= SINK_FLUSH_AT)
+        sink_flush(rep, &rep->out_sink, rep->out);
 }
 
 static void json_begin(struct report *rep, const char *event, double now)
@@ -136,6 +266,16 @@ static void format_duration(struct strbuf *sb, double seconds)
         strbuf_printf(sb, "%4dh%02dm", (int)(seconds / 3600), (int)(seconds / 60) % 60);
 }
 
+/* A stopped run cancels every queued task: they are counted, and told in
+ * one line with the summary, not one line each. */
+static bool cancelled_unstarted(struct report *rep, const struct task *t)
+{
+    if (t->state != TASK_CANCELLED || t->attempt > 0)
+        return false;
+    rep->cancelled_unstarted++;
+    return true;
+}
+
 static void write_line(struct report *rep, const struct task *t, const char *path)
 {
     strbuf_reset(&rep->buf);
@@ -176,8 +316,13 @@ static void write_joblog(struct report *rep, const struct task *t, uint32_t id, 
     double started = t->attempt ? rep->wall_t0 + t->start : rep->wall_t0 + t->end;
     double runtime = t->attempt ? t->end - t->start : 0;
     unsigned long long received = t->out ? (unsigned long long)t->out->total : 0;
-    fprintf(rep->joblog, "%u\t:\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t%s\n", id + 1, started, runtime,
-            received, exitval, t->term_signal, joblog_command(command));
+    struct report_sink *sink = &rep->joblog_sink;
+    if (sink->error)
+        return;
+    strbuf_printf(&sink->pending, "%u\t:\t%.3f\t%10.3f\t0\t%llu\t%d\t%d\t%s\n", id + 1, started, runtime,
+                  received, exitval, t->term_signal, joblog_command(command));
+    if (sink->pending.len >= SINK_FLUSH_AT)
+        sink_flush(rep, sink, rep->joblog);
 }
 
 void report_end(struct report *rep, const struct sched *s, uint32_t id, const char *path,
@@ -210,7 +355,8 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
     }
     if (rep->deferred || (rep->quiet && t->state == TASK_OK))
         return;
-    write_line(rep, t, path);
+    if (!cancelled_unstarted(rep, t))
+        write_line(rep, t, path);
 }
 
 void report_problems(struct report *rep, const struct sched *s, const struct repo_list *repos)
@@ -227,7 +373,8 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
         if (seen[id])
             continue;
         seen[id] = 1;
-        if (task_is_final(&s->tasks[id]) && s->tasks[id].state != TASK_OK)
+        if (task_is_final(&s->tasks[id]) && s->tasks[id].state != TASK_OK &&
+            !cancelled_unstarted(rep, &s->tasks[id]))
             list[n++] = id;
     }
     while (n-- > 0)
@@ -252,11 +399,17 @@ void report_summary(struct report *rep, const struct sched *s, double elapsed, i
             json_key_string(&rep->buf, "interrupted", sigabbrev_np(interrupted_by));
         strbuf_putc(&rep->buf, '}');
         emit(rep);
-        fflush(rep->out);
+        report_flush(rep);
         return;
     }
+    if (rep->cancelled_unstarted) {
+        strbuf_reset(&rep->buf);
+        strbuf_printf(&rep->buf, "repopool: %u queued task%s cancelled", rep->cancelled_unstarted,
+                      rep->cancelled_unstarted == 1 ? "" : "s");
+        emit(rep);
+    }
     if (rep->quiet) {
-        fflush(rep->out);
+        report_flush(rep);
         return;
     }
     strbuf_reset(&rep->buf);
@@ -270,5 +423,5 @@ void report_summary(struct report *rep, const struct sched *s, double elapsed, i
     if (interrupted_by)
         strbuf_printf(&rep->buf, "; interrupted by SIG%s", sigabbrev_np(interrupted_by));
     emit(rep);
-    fflush(rep->out);
+    report_flush(rep);
 }

@@ -1,6 +1,7 @@
 #include "repopool/run.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -138,6 +139,7 @@ int run(const struct config *cfg)
         .cap = cfg->jobs,
         .max_cap = cfg->max_jobs,
         .rate = cfg->rate,
+        .clock_step = RUNNER_CLOCK_STEP,
         .retries = cfg->retries,
         .timeout = cfg->timeout,
         .seed = seed ^ 0x5eed,
@@ -234,6 +236,13 @@ int run(const struct config *cfg)
     if (cfg->work == WORK_GIT)
         git_libgit2_shutdown();
     report_close(&rep);
+    /* After the summary and the job log's last lines: output that could not
+     * be written is a failed run, and a reader that went away is one as
+     * for SIGPIPE; an interruption keeps its own status. */
+    if (report_reader_gone(&rep) && (status == 0 || status == 1))
+        status = 128 + SIGPIPE;
+    else if (report_write_failed(&rep) && status == 0)
+        status = 1;
     repos_free(&repos);
     strbuf_free(&err);
     return status;
