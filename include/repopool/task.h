@@ -39,6 +39,7 @@ struct task {
     uint8_t stop;         /* enum task_stop */
     uint8_t waiting;      /* queued for a retry, not before ready_at */
     uint8_t parked;       /* waiting for its repository to be free */
+    uint8_t out_dropped;  /* its kept output was dropped for the budget (outbudget.h) */
     uint16_t attempt;     /* attempts started so far */
     int exit_code;        /* -1 when the attempt had no exit code */
     int term_signal;      /* 0 unless killed by a signal */

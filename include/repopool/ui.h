@@ -114,4 +114,13 @@ const char *ui_action_help(enum ui_action a);
 #define UI_MIN_WIDTH 40
 #define UI_MIN_HEIGHT 8
 
+/*
+ * The largest screen the dashboard draws; on a larger terminal the rest
+ * stays blank. Curses keeps three copies of the screen (about 84 bytes a
+ * cell) and the canvas one more (8 bytes), so a 10000x10000 terminal would
+ * cost some 9 GB; at most 1000x400 cells cost about 35 MiB.
+ */
+#define UI_MAX_WIDTH 1000
+#define UI_MAX_HEIGHT 400
+
 #endif

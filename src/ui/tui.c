@@ -32,6 +32,10 @@ struct tui {
     uv_signal_t winch;
     int open_handles;
     bool dirty, closed, exit_when_done;
+    /* The terminal's rows, and whether curses was given less of it: at
+     * most UI_MAX_HEIGHT rows and UI_MAX_WIDTH columns are drawn. */
+    int term_rows;
+    bool rows_capped, cols_capped;
     uint64_t redraw_delay_ms;   /* grows with what a frame costs */
     attr_t attrs[UI_ATTR_COUNT];
 };
@@ -41,8 +45,49 @@ struct tui {
 /* Saved at start, used from a signal handler: only async-signal-safe calls. */
 static struct termios saved_termios;
 static bool have_saved_termios;
-static char restore_seq[128];
+static char restore_seq[160];
 static size_t restore_len;
+
+/* Terminal strings put together for one write(). */
+struct seq {
+    char buf[160];
+    size_t len;
+};
+static struct seq *seq_out;
+
+static int seq_putc(int ch)
+{
+    if (seq_out->len < sizeof(seq_out->buf))
+        seq_out->buf[seq_out->len++] = (char)ch;
+    return ch;
+}
+
+static void seq_cap(struct seq *s, const char *str)
+{
+    if (!str || str == (char *)-1)
+        return;
+    seq_out = s;
+    tputs(str, 1, seq_putc);
+}
+
+/* The scroll region from row 0 to row rows - 1; nothing if the terminal
+ * has none. */
+static void seq_region(struct seq *s, int rows)
+{
+    if (rows > 0 && change_scroll_region)
+        seq_cap(s, tiparm(change_scroll_region, 0, rows - 1));
+}
+
+static void seq_write(const struct seq *s)
+{
+    size_t done = 0;
+    while (done < s->len) {
+        ssize_t n = write(STDOUT_FILENO, s->buf + done, s->len - done);
+        if (n <= 0)
+            break;
+        done += (size_t)n;
+    }
+}
 
 static void on_crash(int signum)
 {
@@ -56,23 +101,36 @@ static void on_crash(int signum)
     raise(signum);
 }
 
-static void add_restore(const char *capname)
+static void add_restore(struct seq *s, const char *capname)
 {
-    const char *s = tigetstr((char *)capname);
-    if (!s || s == (char *)-1)
+    const char *str = tigetstr((char *)capname);
+    if (!str || str == (char *)-1)
         return;
-    size_t n = strlen(s);
-    if (restore_len + n < sizeof(restore_seq)) {
-        memcpy(restore_seq + restore_len, s, n);
-        restore_len += n;
+    size_t n = strlen(str);
+    if (s->len + n <= sizeof(s->buf)) {
+        memcpy(s->buf + s->len, str, n);
+        s->len += n;
     }
+}
+
+/* What a crash writes: the whole terminal's scroll region back when curses
+ * was given only part of it (full_rows > 0), then the attributes, the
+ * cursor and the main screen. */
+static void set_restore(int full_rows)
+{
+    struct seq s = {.len = 0};
+    seq_region(&s, full_rows);
+    add_restore(&s, "sgr0");
+    add_restore(&s, "cnorm");
+    add_restore(&s, "rmcup");
+    restore_len = 0; /* a crash while this changes writes nothing */
+    memcpy(restore_seq, s.buf, s.len);
+    restore_len = s.len;
 }
 
 static void install_crash_handlers(void)
 {
-    add_restore("sgr0");
-    add_restore("cnorm");
-    add_restore("rmcup");
+    set_restore(0);
     static const int fatal[] = {SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL};
     for (size_t i = 0; i < sizeof(fatal) / sizeof(fatal[0]); i++)
         signal(fatal[i], on_crash);
@@ -156,6 +214,12 @@ static void draw_now(struct tui *t)
     t->dirty = false;
     int h, w;
     getmaxyx(stdscr, h, w);
+    /* Beyond the cap (and curses' spare column, see fit_screen) the
+     * terminal stays blank. */
+    if (h > UI_MAX_HEIGHT)
+        h = UI_MAX_HEIGHT;
+    if (w > UI_MAX_WIDTH)
+        w = UI_MAX_WIDTH;
     if (h != t->canvas.h || w != t->canvas.w) {
         canvas_free(&t->canvas);
         if (canvas_init(&t->canvas, w, h) < 0)
@@ -194,12 +258,25 @@ static void on_handle_closed(uv_handle_t *handle)
     t->open_handles--;
 }
 
+/* endwin, with the whole terminal's scroll region back if curses had only
+ * part of it (still on the alternate screen, where moving the cursor does
+ * no harm). */
+static void give_back(struct tui *t)
+{
+    if (t->rows_capped) {
+        struct seq s = {.len = 0};
+        seq_region(&s, t->term_rows);
+        seq_write(&s);
+    }
+    endwin();
+}
+
 /* The process is about to _exit: give the terminal back, nothing more. */
 static void on_abort(void *ctx)
 {
     struct tui *t = ctx;
     if (!t->closed)
-        endwin();
+        give_back(t);
 }
 
 static void tui_close(struct tui *t)
@@ -211,7 +288,7 @@ static void tui_close(struct tui *t)
     uv_close((uv_handle_t *)&t->redraw_timer, on_handle_closed);
     uv_close((uv_handle_t *)&t->clock_timer, on_handle_closed);
     uv_close((uv_handle_t *)&t->winch, on_handle_closed);
-    endwin();
+    give_back(t);
     delscreen(t->screen);
     t->screen = NULL;
     remove_crash_handlers();
@@ -272,13 +349,70 @@ static void on_input(uv_poll_t *poll, int status, int events)
         draw_now(t); /* keys answer at once, not after the coalescing delay */
 }
 
+/*
+ * Gives curses the terminal's size, capped: curses allocates every cell of
+ * the screen it is told of, three times over, so a 10000x10000 terminal
+ * would cost gigabytes. Curses then takes the top-left part for the whole
+ * terminal, which holds as long as it cannot move text into the rest:
+ *
+ * - its screen is one column wider than what is drawn (a column left
+ *   blank), so no line is ever written to its last column, where a
+ *   terminal without the newline glitch would wrap;
+ * - inserting and deleting characters is off while columns are capped, as
+ *   an insert would push text past curses' last column;
+ * - the terminal's scroll region is set to curses' rows, so scrolling
+ *   (which curses does at its last row) moves only those; the whole
+ *   region is given back on every way out (give_back, the crash handler).
+ *
+ * Called at start with curses' buffered output flushed first (flush), and
+ * on every resize, each time before a full repaint: setting the region
+ * moves the cursor.
+ */
+static void fit_screen(struct tui *t, int rows, int cols, bool flush)
+{
+    if (rows <= 0 || cols <= 0) {
+        rows = LINES;
+        cols = COLS;
+    }
+    t->term_rows = rows;
+    t->rows_capped = rows > UI_MAX_HEIGHT;
+    t->cols_capped = cols > UI_MAX_WIDTH;
+    resizeterm(t->rows_capped ? UI_MAX_HEIGHT : rows, t->cols_capped ? UI_MAX_WIDTH + 1 : cols);
+    idcok(stdscr, !t->cols_capped);
+    if (flush)
+        refresh();
+    struct seq s = {.len = 0};
+    seq_region(&s, LINES);
+    seq_write(&s);
+    clearok(curscr, TRUE);
+    set_restore(t->rows_capped ? rows : 0);
+}
+
+/* The terminal's size: the kernel's, unless LINES or COLUMNS say
+ * otherwise, as curses reads them; 0 when unknown. */
+static void terminal_size(int *rows, int *cols)
+{
+    struct winsize ws;
+    *rows = *cols = 0;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0) {
+        *rows = ws.ws_row;
+        *cols = ws.ws_col;
+    }
+    const char *env = getenv("LINES");
+    if (env && atoi(env) > 0)
+        *rows = atoi(env);
+    env = getenv("COLUMNS");
+    if (env && atoi(env) > 0)
+        *cols = atoi(env);
+}
+
 static void on_winch(uv_signal_t *handle, int signum)
 {
     struct tui *t = handle->data;
     (void)signum;
     struct winsize ws;
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
-        resizeterm(ws.ws_row, ws.ws_col);
+        fit_screen(t, ws.ws_row, ws.ws_col, false);
     clear();
     draw_now(t);
 }
@@ -301,6 +435,12 @@ struct tui *tui_start(uv_loop_t *loop, struct runner *r, bool exit_when_done, st
     t->winch.data = t;
     uv_signal_start(&t->winch, on_winch, SIGWINCH);
 
+    /* Curses would size its screens to the whole terminal, however large:
+     * it starts from the terminfo size instead, and fit_screen gives it the
+     * real one, capped. */
+    int rows, cols;
+    terminal_size(&rows, &cols);
+    use_env(FALSE);
     t->screen = newterm(NULL, stdout, stdin);
     if (!t->screen) {
         strbuf_printf(err, "repopool: cannot use the terminal (TERM=%s); try --no-tui",
@@ -320,6 +460,7 @@ struct tui *tui_start(uv_loop_t *loop, struct runner *r, bool exit_when_done, st
     set_escdelay(25);
     curs_set(0);
     setup_attrs(t);
+    fit_screen(t, rows, cols, true);
 
     ui_view_init(&t->view, r);
     canvas_init(&t->canvas, 0, 0);
@@ -345,12 +486,14 @@ void tui_free(struct tui *t)
         return;
     if (!t->closed) {
         /* The loop ended without the user quitting (an early error). */
-        endwin();
+        give_back(t);
         if (t->screen)
             delscreen(t->screen);
         remove_crash_handlers();
     }
     ui_view_free(&t->view);
     canvas_free(&t->canvas);
+    /* The run was held open for the view: no output is dropped any more. */
+    outbudget_free(&t->r->out_budget);
     free(t);
 }

@@ -122,6 +122,7 @@ struct fx *fx_new_repos(struct repo_list *repos, struct sched_config cfg)
     /* The runner's timer is only armed by rates, retries and timeouts;
      * initialised anyway so a test that uses them cannot corrupt the loop. */
     assert_int_equal(uv_timer_init(&f->loop, &f->r.wake_timer), 0);
+    assert_int_equal(uv_idle_init(&f->loop, &f->r.yield), 0);
     /* As under the dashboard: the run stays open when every task ended. */
     f->r.hold_open = true;
     f->r.on_change = on_change;
@@ -162,8 +163,11 @@ static void release(struct fx *f)
     if (f->have_view)
         ui_view_free(&f->v);
     canvas_free(&f->c);
+    /* As tui_free: the view held the run open, so it frees the budget. */
+    outbudget_free(&f->r.out_budget);
     runner_free(&f->r);
     uv_close((uv_handle_t *)&f->r.wake_timer, NULL);
+    uv_close((uv_handle_t *)&f->r.yield, NULL);
     uv_run(&f->loop, UV_RUN_DEFAULT);
     int rc = uv_loop_close(&f->loop);
     report_close(&f->rep);
