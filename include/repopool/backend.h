@@ -2,7 +2,8 @@
  * How a task runs. A backend is a small table of functions over the task
  * record; the runner starts attempts through it and the backend reports each
  * attempt's end with runner_attempt_done(), exactly once per successful
- * start, possibly from inside start() or cancel().
+ * start, from a later callback or from inside cancel(), never from inside
+ * start() (the runner reports the start only after start() returned).
  *
  * Loop thread only.
  */
@@ -34,7 +35,9 @@ struct attempt_result {
 struct backend_ops {
     bool needs_directory;  /* check the repository is a readable directory first */
     /* Starts an attempt of task id on path. Returns 0, or a negative libuv
-     * error code with *fail describing it; then no end is reported. */
+     * error code with *fail describing it; then no end is reported. A
+     * start that fails with UV_EMFILE, UV_ENFILE, UV_EAGAIN or UV_ENOMEM
+     * may be tried again later: it must leave nothing behind. */
     int (*start)(struct backend *b, uint32_t id, struct task *t, const char *path,
                  struct attempt_result *fail);
     /* Asks a running attempt to stop (cancel or timeout); its end follows. */

@@ -14,10 +14,15 @@
 #include <uv.h>
 
 #include "repopool/backend.h"
+#include "repopool/outbudget.h"
 #include "repopool/repos.h"
 #include "repopool/report.h"
 #include "repopool/sched.h"
 #include "repopool/stats.h"
+
+/* The runner's clock and timers move in milliseconds, and a timer set for
+ * one fires within two: the step between two wake-ups of a busy pool. */
+#define RUNNER_CLOCK_STEP 0.002
 
 struct runner {
     uv_loop_t *loop;
@@ -28,14 +33,22 @@ struct runner {
     struct report *report;
     bool keep_output;      /* keep captured output after a task ends */
     size_t output_limit;   /* bytes of output kept per task */
+    /* With keep_output: every task's output together, oldest ends dropped
+     * first past the limit (64 MiB unless set). Freed by the last end of a
+     * run nobody holds open, or by the view holding it open. */
+    struct outbudget out_budget;
 
     uv_timer_t wake_timer;  /* the scheduler's next wake-up */
     uv_timer_t exit_timer;  /* a hard deadline after a second interrupt */
     uv_prepare_t flusher;   /* flushes the report before the loop waits */
+    uv_idle_t yield;        /* resumes starting after a spent turn */
+    uint64_t turn_started_ns; /* first start of this loop turn; 0: none yet */
     uv_signal_t signals[5];
     uint64_t t0_ms;         /* uv_now() at the start */
 
     int interrupted_by;     /* the first stopping signal, or 0 */
+    int hold_error;         /* why a start last failed for want of resources */
+    bool hold_announced;    /* that has been said */
     bool in_pump, pump_again;
     bool finished;          /* closed: no task will run again */
     double ended_at;        /* when every task had ended; -1 before */

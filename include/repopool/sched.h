@@ -27,6 +27,11 @@ struct sched_config {
     unsigned cap;        /* initial cap; 0 starts paused */
     unsigned max_cap;    /* ceiling for sched_set_cap */
     double rate;         /* task starts per second; 0 means unlimited */
+    /* The finest step of the caller's clock and timers, in seconds (0: no
+     * limit). The rate's bucket holds one start plus what the rate earns in
+     * one step: a caller woken once a millisecond can then honour rates
+     * above 1000 a second. */
+    double clock_step;
     unsigned retries;    /* extra attempts for transient failures */
     double timeout;      /* seconds per attempt; 0 means none */
     double backoff_base; /* first retry waits up to this long */
@@ -84,6 +89,12 @@ struct sched {
     double timeout;
     double backoff_base, backoff_max;
     double rate, tokens, tokens_at;
+    double clock_step, bucket; /* bucket: tokens it holds at most */
+    /* After a start failed for want of resources: no more than hold run
+     * until a task ends. */
+    bool held;
+    unsigned hold;
+    unsigned peak_before_start; /* to undo the last start's peak */
     bool stopping;
     struct rng rng;
 
@@ -126,6 +137,16 @@ static inline struct task *sched_task(struct sched *s, uint32_t id)
  * nothing, it only withholds starts until running < cap. */
 unsigned sched_set_cap(struct sched *s, unsigned cap);
 void sched_set_rate(struct sched *s, double rate, double now);
+
+/*
+ * Undoes the start of id, which must be the last sched_next_start made:
+ * the backend could not start it for want of resources (descriptors,
+ * processes, memory). It goes back to the head of the queue, keeping its
+ * attempt count, and the pool is held at the number still running until a
+ * task ends. Returns false when nothing is running (a hold would wait for
+ * ever) or memory is short; the caller then lets the start fail.
+ */
+bool sched_unstart(struct sched *s, uint32_t id, double now);
 
 /* The next task to start now, marked running; SCHED_NONE if none may. */
 uint32_t sched_next_start(struct sched *s, double now);

@@ -10,6 +10,10 @@
 #define DEFAULT_JOBS 5
 #define DEFAULT_MAX_JOBS 256
 #define MAX_MAX_JOBS 4096
+/* One start in about 11.6 days to a million a second: beyond these a rate
+ * is a typo, not a plan. */
+#define MIN_RATE 1e-6
+#define MAX_RATE 1e6
 #define DEFAULT_DEMO_COUNT 40
 #define DEFAULT_DEPTH 3
 #define DEFAULT_STALL_TIMEOUT 60.0
@@ -99,7 +103,7 @@ void cli_print_help(FILE *out)
         "Pool\n"
         "  -j, --jobs=N          initial cap (default 5); 0 starts paused\n"
         "      --max-jobs=N      ceiling for runtime changes (default 256)\n"
-        "      --rate=R          at most R task starts per second (token bucket)\n"
+        "      --rate=R          at most R task starts per second (token bucket), 1e-6 to 1e6\n"
         "      --retries=N       retry transient failures N times, exponential backoff with full jitter\n"
         "      --timeout=SEC     per-task time limit\n"
         "Output\n"
@@ -113,8 +117,9 @@ void cli_print_help(FILE *out)
         "\n"
         "Runtime control: dashboard keys (? for help); SIGUSR1 / SIGUSR2 raise / lower the cap\n"
         "by one (as GNU xargs).\n"
-        "Exit status: 0 every task ended ok; 1 any task failed, was skipped or cancelled;\n"
-        "2 usage error; 130 / 143 interrupted by SIGINT / SIGTERM.\n",
+        "Exit status: 0 every task ended ok; 1 any task failed, was skipped or cancelled,\n"
+        "or output could not be written; 2 usage error; 130 / 143 interrupted by SIGINT /\n"
+        "SIGTERM; 141 the reader of stdout went away.\n",
         out);
 }
 
@@ -346,8 +351,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             cfg->max_jobs = (unsigned)u;
             break;
         case OPT_RATE:
-            if (!parse_double(arg, 0, 1e6, true, &cfg->rate))
-                return usage_error(err, "invalid value '%s' for --rate: expected starts per second, above 0", arg);
+            if (!parse_double(arg, MIN_RATE, MAX_RATE, false, &cfg->rate))
+                return usage_error(err, "invalid value '%s' for --rate: expected starts per second from %g to %g",
+                                   arg, MIN_RATE, MAX_RATE);
             break;
         case OPT_RETRIES:
             if (!parse_uint(arg, 0, 100, &u))

@@ -1,6 +1,7 @@
 #include "repopool/runner.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,11 @@
 
 /* After a second interrupt, give killed tasks this long to report back. */
 #define HARD_EXIT_MS 1000
+/* The longest the wake-up timer is ever set for. */
+#define MAX_WAIT_MS 3600000u
+/* How long one loop turn may go on starting tasks before the loop polls
+ * for signals, keys and output again. */
+#define TURN_BUDGET_NS (20u * 1000 * 1000)
 
 static const int handled_signals[5] = {SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGHUP};
 
@@ -59,7 +65,11 @@ void runner_capture(struct runner *r, struct task *t, const char *data, size_t n
             return;
         outbuf_init(t->out, r->output_limit);
     }
+    size_t before = t->out->cap;
     outbuf_append(t->out, data, n);
+    outbudget_resized(&r->out_budget, before, t->out->cap);
+    /* O(1) while within the budget; past it, finished tasks' output goes. */
+    outbudget_enforce(&r->out_budget, r->sched.tasks);
     runner_changed(r);
 }
 
@@ -92,13 +102,31 @@ static bool check_directory(const char *path, struct attempt_result *fail)
     return false;
 }
 
+/* A start that failed for want of what the machine has run out of: the
+ * task is not at fault, and it can start once another task has ended. */
+static bool lacks_resources(int rc)
+{
+    return rc == UV_EMFILE || rc == UV_ENFILE || rc == UV_EAGAIN || rc == UV_ENOMEM;
+}
+
+/* Says once that the pool is held below its cap; a view shows the hold in
+ * its header for as long as it lasts. */
+static void announce_hold(struct runner *r, int rc)
+{
+    r->hold_error = rc;
+    if (r->hold_announced)
+        return;
+    r->hold_announced = true;
+    if (!r->view_ctx)
+        fprintf(stderr, "repopool: %s: no more than %u at once until tasks end; no task is lost\n",
+                uv_strerror(rc), sched_running(&r->sched));
+}
+
 static void start_task(struct runner *r, uint32_t id)
 {
     struct task *t = sched_task(&r->sched, id);
     const struct repo *repo = &r->repos->items[t->repo];
     double now = runner_now(r);
-    report_start(r->report, &r->sched, id, repo->path, now);
-
     struct attempt_result fail;
     if (repo->error) {
         fail = (struct attempt_result){
@@ -107,9 +135,18 @@ static void start_task(struct runner *r, uint32_t id)
         };
     } else if (r->backend->ops->needs_directory && !check_directory(repo->path, &fail)) {
         /* fail describes it */
-    } else if (r->backend->ops->start(r->backend, id, t, repo->path, &fail) == 0) {
-        return;
+    } else {
+        int rc = r->backend->ops->start(r->backend, id, t, repo->path, &fail);
+        if (rc == 0) {
+            report_start(r->report, &r->sched, id, repo->path, now);
+            return;
+        }
+        if (lacks_resources(rc) && sched_unstart(&r->sched, id, now)) {
+            announce_hold(r, rc);
+            return;
+        }
     }
+    report_start(r->report, &r->sched, id, repo->path, now);
     runner_attempt_done(r, id, &fail);
 }
 
@@ -126,10 +163,18 @@ static void report_task_end(struct runner *r, uint32_t id, double now)
     report_end(r->report, &r->sched, id, repo->path, now, cmd.data);
     strbuf_free(&cmd);
     if (!r->keep_output && t->out) {
+        outbudget_resized(&r->out_budget, t->out->cap, 0);
         outbuf_free(t->out);
         free(t->out);
         t->out = NULL;
+    } else if (t->out) {
+        /* Kept for a view: droppable from now on, oldest end first. */
+        outbudget_ended(&r->out_budget, r->sched.tasks, id);
     }
+    /* The last end of a run nobody holds open: no output is dropped any
+     * more, so the FIFO of ends can go. */
+    if (!r->hold_open && sched_all_final(&r->sched))
+        outbudget_free(&r->out_budget);
 }
 
 static void finish_summary(struct runner *r, struct task *t, const struct attempt_result *res)
@@ -179,11 +224,36 @@ static void stop_everything(struct runner *r);
 static void on_prepare(uv_prepare_t *prepare)
 {
     struct runner *r = prepare->data;
+    r->turn_started_ns = 0; /* the loop is about to poll: a new turn */
     /* Nobody reads our output any more (a closed pager, `| head`): stop as
      * for a signal, since only we can stop the tasks in their sessions. */
     if (!report_flush(r->report) && !r->interrupted_by) {
         r->interrupted_by = SIGPIPE;
         stop_everything(r);
+        pump(r);
+    }
+}
+
+/* Whether this loop turn has started tasks for long enough. Tasks that end
+ * at once (zero-length demo tasks, a command that cannot start) end inside
+ * the turn that started them and let the next one start, so without a
+ * budget a burst of them would keep libuv in one timer pass, deaf to
+ * signals, keys and redraws until the burst is over. */
+static bool turn_spent(struct runner *r)
+{
+    uint64_t now_ns = uv_hrtime();
+    if (r->turn_started_ns == 0)
+        r->turn_started_ns = now_ns;
+    return now_ns - r->turn_started_ns > TURN_BUDGET_NS;
+}
+
+static void on_yield(uv_idle_t *idle)
+{
+    struct runner *r = idle->data;
+    /* Idle callbacks come before the poll of their turn: only once that
+     * poll has been (a new turn) may starting go on. */
+    if (r->turn_started_ns == 0) {
+        uv_idle_stop(idle);
         pump(r);
     }
 }
@@ -194,16 +264,24 @@ static void pump_once(struct runner *r)
     uint32_t id;
     while ((id = sched_next_expired(&r->sched, now)) != SCHED_NONE)
         r->backend->ops->cancel(r->backend, id, sched_task(&r->sched, id));
-    while ((id = sched_next_start(&r->sched, now)) != SCHED_NONE)
+    bool spent;
+    while (!(spent = turn_spent(r)) && (id = sched_next_start(&r->sched, now)) != SCHED_NONE)
         start_task(r, id);
+    if (spent) /* an active idle handle makes the poll not block */
+        uv_idle_start(&r->yield, on_yield);
     stats_note(&r->stats, now, sched_running(&r->sched), r->sched.cap);
 
     double at = sched_next_wakeup(&r->sched, now);
     if (isinf(at)) {
         uv_timer_stop(&r->wake_timer);
     } else {
+        /* Clamped. At least 1 ms: a timer set for 0 ms from a timer
+         * callback runs again in the same pass of libuv's timers, and a
+         * wake-up that found nothing to do would spin there, deaf to
+         * signals. At most an hour: a wake-up years away must not overflow
+         * into "now"; a pump an hour on finds it is not yet time. */
         double ms = ceil((at - now) * 1000.0);
-        uv_timer_start(&r->wake_timer, on_wake, ms > 0 ? (uint64_t)ms : 0, 0);
+        uv_timer_start(&r->wake_timer, on_wake, ms < 1 ? 1 : ms >= MAX_WAIT_MS ? MAX_WAIT_MS : (uint64_t)ms, 0);
     }
 }
 
@@ -361,6 +439,7 @@ static void close_all(struct runner *r)
     uv_close((uv_handle_t *)&r->wake_timer, NULL);
     uv_close((uv_handle_t *)&r->exit_timer, NULL);
     uv_close((uv_handle_t *)&r->flusher, NULL);
+    uv_close((uv_handle_t *)&r->yield, NULL);
     for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
         uv_close((uv_handle_t *)&r->signals[i], NULL);
     r->backend->ops->close(r->backend);
@@ -374,7 +453,8 @@ int runner_run(struct runner *r, struct backend *backend)
     uv_timer_init(r->loop, &r->wake_timer);
     uv_timer_init(r->loop, &r->exit_timer);
     uv_prepare_init(r->loop, &r->flusher);
-    r->wake_timer.data = r->exit_timer.data = r->flusher.data = r;
+    uv_idle_init(r->loop, &r->yield);
+    r->wake_timer.data = r->exit_timer.data = r->flusher.data = r->yield.data = r;
     uv_prepare_start(&r->flusher, on_prepare);
     for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
         uv_signal_init(r->loop, &r->signals[i]);

@@ -150,8 +150,8 @@ int sched_init(struct sched *s, const struct sched_config *cfg)
     s->timeout = cfg->timeout;
     s->backoff_base = cfg->backoff_base > 0 ? cfg->backoff_base : 0.5;
     s->backoff_max = cfg->backoff_max > 0 ? cfg->backoff_max : 30.0;
-    s->rate = cfg->rate > 0 ? cfg->rate : 0;
-    s->tokens = 1;
+    s->clock_step = cfg->clock_step > 0 ? cfg->clock_step : 0;
+    sched_set_rate(s, cfg->rate, 0);
     rng_seed(&s->rng, cfg->seed);
     return 0;
 }
@@ -220,16 +220,18 @@ unsigned sched_set_cap(struct sched *s, unsigned cap)
 }
 
 /* Rounding in tokens += elapsed * rate can leave a bucket a hair short
- * of the token its wake-up time promised; count that as a token. */
+ * of the token its wake-up time promised; count that as a token (a wake-up
+ * "now plus a hair" would be now again, and the caller would spin). */
 #define TOKEN_SLACK 1e-9
 
 static void refill_tokens(struct sched *s, double now)
 {
     if (s->rate > 0 && now > s->tokens_at) {
         s->tokens += (now - s->tokens_at) * s->rate;
-        /* A bucket of one: starts are spread out, never bunched. */
-        if (s->tokens > 1 - TOKEN_SLACK)
-            s->tokens = 1;
+        /* A small bucket: starts are spread out as evenly as the clock
+         * allows, never bunched. */
+        if (s->tokens > s->bucket - TOKEN_SLACK)
+            s->tokens = s->bucket;
     }
     s->tokens_at = now;
 }
@@ -237,9 +239,13 @@ static void refill_tokens(struct sched *s, double now)
 void sched_set_rate(struct sched *s, double rate, double now)
 {
     refill_tokens(s, now);
-    if (s->rate == 0)
-        s->tokens = 1;
+    bool was_unlimited = s->rate == 0;
     s->rate = rate > 0 ? rate : 0;
+    /* One start, plus what a clock step earns: without the step, a rate
+     * above one start per step would lose the fraction at every tick. */
+    s->bucket = 1 + s->rate * s->clock_step;
+    if (was_unlimited || s->tokens > s->bucket)
+        s->tokens = was_unlimited ? 1 : s->bucket;
 }
 
 static void set_state(struct sched *s, struct task *t, enum task_state state)
@@ -341,13 +347,21 @@ static void release_retries(struct sched *s, double now)
     }
 }
 
+/* Whether one more task may run: under the cap, and under the hold a
+ * start that failed for want of resources put on the pool. */
+static bool has_room(const struct sched *s)
+{
+    unsigned running = sched_running(s);
+    return running < s->cap && (!s->held || running < s->hold);
+}
+
 uint32_t sched_next_start(struct sched *s, double now)
 {
-    if (s->stopping || sched_running(s) >= s->cap)
+    if (s->stopping || !has_room(s))
         return SCHED_NONE;
     release_retries(s, now);
     refill_tokens(s, now);
-    if (s->rate > 0 && s->tokens < 1)
+    if (s->rate > 0 && s->tokens < 1 - TOKEN_SLACK)
         return SCHED_NONE;
     uint32_t id = pop_candidate(s);
     if (id == SCHED_NONE)
@@ -374,9 +388,33 @@ uint32_t sched_next_start(struct sched *s, double now)
     t->cls = RP_CLASS_NONE;
     s->repos[t->repo].running = id;
     s->repos[t->repo].handoff = SCHED_NONE;
+    s->peak_before_start = s->peak_running;
     if (sched_running(s) > s->peak_running)
         s->peak_running = sched_running(s);
     return id;
+}
+
+bool sched_unstart(struct sched *s, uint32_t id, double now)
+{
+    struct task *t = &s->tasks[id];
+    if (t->state != TASK_RUNNING || sched_running(s) < 2 || !returning_push(s, id))
+        return false;
+    set_state(s, t, TASK_QUEUED);
+    t->attempt--;
+    t->start = 0;
+    s->repos[t->repo].running = SCHED_NONE;
+    s->repos[t->repo].handoff = id;
+    s->peak_running = s->peak_before_start;
+    /* Its deadline was the last one pushed. */
+    if (s->timeout > 0 && s->deadline_len > 0)
+        s->deadline_len--;
+    if (s->rate > 0) {
+        refill_tokens(s, now);
+        s->tokens += 1;
+    }
+    s->held = true;
+    s->hold = sched_running(s);
+    return true;
 }
 
 uint32_t sched_next_expired(struct sched *s, double now)
@@ -407,14 +445,14 @@ double sched_next_wakeup(struct sched *s, double now)
         return at;
     /* A retry's wait ending matters only when it could start; a full or
      * paused pool is pumped again when a task ends or the cap changes. */
-    if (s->retry_wait.len > 0 && sched_running(s) < s->cap) {
+    if (s->retry_wait.len > 0 && has_room(s)) {
         release_retries(s, now);
         if (s->retry_wait.len > 0 && s->retry_wait.items[0].key < at)
             at = s->retry_wait.items[0].key;
     }
-    if (s->rate > 0 && sched_running(s) < s->cap && has_queued_ready(s)) {
+    if (s->rate > 0 && has_room(s) && has_queued_ready(s)) {
         refill_tokens(s, now);
-        if (s->tokens < 1) {
+        if (s->tokens < 1 - TOKEN_SLACK) {
             double token_at = now + (1 - s->tokens) / s->rate;
             if (token_at < at)
                 at = token_at;
@@ -440,6 +478,8 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
     struct task *t = &s->tasks[id];
     if (t->state != TASK_RUNNING)
         return SCHED_END_FINAL;
+    /* An end frees what a start lacked: try the full cap again. */
+    s->held = false;
     if (s->repos[t->repo].running == id) {
         s->repos[t->repo].running = SCHED_NONE;
         unpark_next(s, t->repo);

@@ -168,6 +168,17 @@ static void format_bytes(char *buf, size_t n, unsigned long long b)
         snprintf(buf, n, "%.1fGiB", b / 1073741824.0);
 }
 
+/* A budget in the largest unit that says it exactly: "64 MiB". */
+static void format_budget(char *buf, size_t n, unsigned long long b)
+{
+    if (b >= 1024 * 1024 && b % (1024 * 1024) == 0)
+        snprintf(buf, n, "%llu MiB", b / (1024 * 1024));
+    else if (b >= 1024 && b % 1024 == 0)
+        snprintf(buf, n, "%llu KiB", b / 1024);
+    else
+        snprintf(buf, n, "%llu bytes", b);
+}
+
 /* Writes text into width columns, keeping its end and marking the cut with
  * an ellipsis: for paths, the end is the part that tells them apart. */
 static void text_keep_end(struct canvas *c, int x, int y, int width, const char *text, enum ui_attr attr)
@@ -226,6 +237,9 @@ static void render_header(struct canvas *c, const struct runner *r)
     x += canvas_printf(c, x, 0, c->w - x, UI_CAP, " %u", s->cap);
     if (s->cap == 0 && !s->stopping)
         x += canvas_text(c, x, 0, c->w - x, " paused", UI_FAILED);
+    /* A start failed for want of resources: fewer run until one ends. */
+    if (s->held && s->hold < s->cap && !s->stopping)
+        x += canvas_printf(c, x, 0, c->w - x, UI_FAILED, " held at %u: %s", s->hold, uv_strerror(r->hold_error));
     if (s->rate > 0)
         canvas_printf(c, x, 0, c->w - x, UI_NORMAL, "  rate %g/s", s->rate);
 }
@@ -472,8 +486,28 @@ static void render_log(struct canvas *c, struct ui_view *v, const struct runner 
     sanitize_name(&sb, path, strlen(path));
     unsigned long long total = t->out ? (unsigned long long)t->out->total : 0;
     int x = canvas_printf(c, 0, 0, c->w, UI_HEADER, "%s  %s", task_state_name(t->state),
-                          t->out && outbuf_truncated(t->out) ? "(last 64 KiB)  " : "");
+                          t->out_dropped                         ? "(output dropped)  "
+                          : t->out && outbuf_truncated(t->out) ? "(last 64 KiB)  "
+                                                               : "");
     text_keep_end(c, x, 0, c->w - x, sb.data ? sb.data : "", UI_HEADER);
+    /* Output dropped for the budget over all tasks says so, above whatever
+     * a retry printed since. */
+    int first = 1;
+    if (t->out_dropped) {
+        char limit[32], why[128];
+        static const char oldest[] = "this task's was among the oldest)";
+        format_budget(limit, sizeof(limit), outbudget_limit(&r->out_budget));
+        snprintf(why, sizeof(why), "(output dropped: repopool keeps at most %s of output in all;", limit);
+        /* One line when it fits, else two. */
+        int used = canvas_text(c, 0, first, c->w, why, UI_DIM);
+        if (text_width(why) + 1 + text_width(oldest) <= c->w) {
+            canvas_text(c, used + 1, first, c->w - used - 1, oldest, UI_DIM);
+        } else {
+            first++;
+            canvas_text(c, 2, first, c->w - 2, oldest, UI_DIM);
+        }
+        first++;
+    }
 
     size_t n = t->out ? t->out->len : 0;
     char *text = n ? malloc(n) : NULL;
@@ -486,11 +520,11 @@ static void render_log(struct canvas *c, struct ui_view *v, const struct runner 
     size_t len, pos = 0, lines = 0;
     while (text_next_line(text, n, &pos, &line, &len))
         lines++;
-    size_t rows = c->h > 2 ? (size_t)c->h - 2 : 0;
+    size_t rows = c->h > first + 1 ? (size_t)(c->h - first - 1) : 0;
     if (v->log_top + rows > lines)
         v->log_top = lines > rows ? lines - rows : 0;
     pos = 0;
-    int y = 1;
+    int y = first;
     for (size_t i = 0; y < c->h - 1 && text_next_line(text, n, &pos, &line, &len); i++) {
         if (i < v->log_top)
             continue;
@@ -501,8 +535,9 @@ static void render_log(struct canvas *c, struct ui_view *v, const struct runner 
     if (n == 0) {
         strbuf_reset(&sb);
         strbuf_puts(&sb, t->summary ? t->summary : "");
-        canvas_text(c, 0, 1, c->w, "(no output)", UI_DIM);
-        canvas_text(c, 0, 2, c->w, sb.data ? sb.data : "", UI_NORMAL);
+        if (!t->out_dropped)
+            canvas_text(c, 0, first++, c->w, "(no output)", UI_DIM);
+        canvas_text(c, 0, first, c->w, sb.data ? sb.data : "", UI_NORMAL);
     }
     canvas_fill(c, 0, c->h - 1, c->w, ' ', UI_NORMAL);
     canvas_printf(c, 0, c->h - 1, c->w, UI_DIM, "%llu bytes, lines %zu-%zu of %zu  (arrows, PgUp/PgDn, g/G; Esc: back)",

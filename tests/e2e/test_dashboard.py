@@ -687,9 +687,11 @@ class TestQuit(Dashboard):
         self.quit(expect_confirm=True)
         self.assertEqual(self.wait_exit(), 1)
         screen = self.screen()
-        # The tasks that did not end ok, then the summary.
-        for name in ("slow1", "slow2", "slow3"):
+        # The tasks that did not end ok (the queued one in a line of its
+        # own kind), then the summary.
+        for name in ("slow1", "slow2"):
             self.assertRegex(screen, r"(?m)^cancelled .*/%s\b" % name)
+        self.assertRegex(screen, r"(?m)^repopool: 1 queued task cancelled$")
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 3 tasks in .*3 cancelled")
 
 
@@ -818,8 +820,9 @@ class TestInterrupt(Dashboard):
         self.keys("C-c")
         self.assertEqual(self.wait_exit(), 130)
         screen = self.screen()
-        for name in ("int1", "int2", "int3", "int4"):
+        for name in ("int1", "int2"):
             self.assertRegex(screen, r"(?m)^cancelled .*/%s\b" % name)
+        self.assertRegex(screen, r"(?m)^repopool: 2 queued tasks cancelled$")
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 4 tasks in .*4 cancelled")
 
     def test_ctrl_c_kills_tasks_that_ignore_sigterm(self):

@@ -203,14 +203,18 @@ class Dashboard(SignalBase):
                 self.assertFalse(is_alive(pid), "repopool still runs")
                 screen = tmux.screen()
                 lines = screen.split("\n")
-                summary = [l for l in lines if l.startswith("repopool: ")]
+                summary = [l for l in lines if l.startswith("repopool: ") and " tasks in " in l]
                 self.assertEqual(len(summary), 1, screen)
                 self.assertRegex(summary[0], r"^repopool: %d tasks in [0-9.]+s: 0 ok, %d cancelled; "
                                  r"peak %d running; interrupted by SIG%s$" % (N_TASKS, N_TASKS, CAP, name))
-                # The problems (here every task, cancelled) stay in the scrollback.
-                for r in repos:
+                # The problems stay in the scrollback: a line for each task
+                # that ran, one for those still queued.
+                for r in repos[:CAP]:
                     self.assertEqual(sum(1 for l in lines if l.startswith("cancelled ") and
                                          ("  %s  " % r in l or l.rstrip().endswith("  " + r))), 1, screen)
+                queued = N_TASKS - CAP
+                self.assertIn("repopool: %d queued task%s cancelled" % (queued, "" if queued == 1 else "s"),
+                              lines, screen)
                 tmux.kill()
 
     def test_terminal_hangs_up(self):

@@ -46,6 +46,28 @@ static void header_shows_eta_at_80_columns(void **state)
     fx_free(f);
 }
 
+/* A start that failed for want of descriptors holds the pool below its
+ * cap until a task ends: the header says so, and why, while it lasts. */
+static void header_shows_a_resource_hold(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(names, 8, fx_config(6));
+    fx_start_n(f, 3, 0);
+    /* The fourth start failed as a backend would report it. */
+    uint32_t id = sched_next_start(&f->r.sched, 1);
+    assert_true(sched_unstart(&f->r.sched, id, 1));
+    f->r.hold_error = UV_EMFILE;
+    fx_render(f, 120, 24, 2);
+    if (!strstr(fx_line(f, 0), "held at 3: too many open files"))
+        fail_msg("header \"%s\" does not show the hold", fx_line(f, 0));
+    /* A task ends: the hold is lifted, and the header says nothing more. */
+    fx_end(f, 0, TASK_OK, RP_CLASS_NONE, 3, "ok");
+    fx_render(f, 120, 24, 3);
+    if (strstr(fx_line(f, 0), "held"))
+        fail_msg("header \"%s\" still shows a hold", fx_line(f, 0));
+    fx_free(f);
+}
+
 /* At 80 columns the footer runs out right after "tTimeline": "qQuit",
  * the way out, is not on the screen. */
 static void footer_shows_quit_at_80_columns(void **state)
@@ -134,6 +156,7 @@ int main(void)
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(header_shows_eta_at_80_columns, fx_teardown),
+        cmocka_unit_test_teardown(header_shows_a_resource_hold, fx_teardown),
         cmocka_unit_test_teardown(footer_shows_quit_at_80_columns, fx_teardown),
         cmocka_unit_test_teardown(help_can_be_scrolled_on_a_short_terminal, fx_teardown),
         cmocka_unit_test_teardown(retry_wait_shows_the_last_attempts_duration, fx_teardown),

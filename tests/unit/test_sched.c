@@ -621,6 +621,54 @@ static void wakeup_is_not_in_the_past_while_paused(void **state)
     assert_msg(w > now, "paused: wake-up %g is not after now %g (a busy loop)", w, now);
 }
 
+/* ---- a start the machine could not make ---- */
+
+static void unstart_holds_the_pool_until_a_task_ends(void **state)
+{
+    (void)state;
+    struct sched s;
+    struct sched_config cfg = config(6);
+    cfg.timeout = 10;
+    init(&s, cfg);
+    add_tasks(&s, 8, 0);
+    for (uint32_t id = 0; id < 3; id++)
+        assert_int_equal(sched_next_start(&s, 0), id);
+    uint32_t id = sched_next_start(&s, 1);
+    assert_int_equal(id, 3);
+    assert_true(sched_unstart(&s, id, 1));
+    const struct task *t = sched_task(&s, 3);
+    assert_int_equal(t->state, TASK_QUEUED);
+    assert_int_equal(t->attempt, 0);
+    assert_int_equal(sched_running(&s), 3);
+    assert_int_equal(s.peak_running, 3);
+    /* Held at three, under the cap of six, until a task ends. */
+    assert_int_equal(sched_next_start(&s, 2), SCHED_NONE);
+    assert_true(isinf(sched_next_wakeup(&s, 2)) || sched_next_wakeup(&s, 2) >= 10);
+    finish_ok(&s, 0, 3);
+    /* Then the task that could not start goes first, as its first attempt,
+     * and its timeout counts from this start, not the one undone. */
+    assert_int_equal(sched_next_start(&s, 4), 3);
+    assert_int_equal(t->attempt, 1);
+    assert_int_equal(sched_next_expired(&s, 11.5), 1);
+    assert_int_equal(sched_next_expired(&s, 11.5), 2);
+    assert_int_equal(sched_next_expired(&s, 11.5), SCHED_NONE);
+    assert_int_equal(sched_next_expired(&s, 14), 3);
+    sched_free(&s);
+}
+
+static void unstart_refuses_when_nothing_else_runs(void **state)
+{
+    (void)state;
+    struct sched s;
+    init(&s, config(4));
+    add_tasks(&s, 2, 0);
+    uint32_t id = sched_next_start(&s, 0);
+    /* Nothing would ever lift the hold: the start must fail instead. */
+    assert_false(sched_unstart(&s, id, 0));
+    assert_int_equal(sched_task(&s, id)->state, TASK_RUNNING);
+    sched_free(&s);
+}
+
 /* ---- rate limit ---- */
 
 /* Drives a rate-limited pool as the runner does (waking when told) and
@@ -673,6 +721,40 @@ static void rate_limit_spreads_starts(void **state)
     /* And the limit is not stricter than asked: about 4 a second. */
     assert_in_range(n, 40, 41);
     sched_free(&s);
+}
+
+/* A caller whose clock moves in 1 ms steps (the runner's) still gets a
+ * rate far above 1000 a second, and no more than it asked for. */
+static void rate_above_the_clock_step_is_honoured(void **state)
+{
+    (void)state;
+    static const double rates[] = {1500, 20000, 1e6};
+    for (size_t r = 0; r < sizeof(rates) / sizeof(rates[0]); r++) {
+        enum { N = 30000 };
+        struct sched s;
+        struct sched_config cfg = config(64);
+        cfg.rate = rates[r];
+        cfg.clock_step = 0.001;
+        init(&s, cfg);
+        add_tasks(&s, N, 0);
+        unsigned n = 0;
+        double now = 0;
+        /* Ten milliseconds of a clock that ticks once a millisecond, the
+         * caller waking at every tick as the runner would. */
+        for (int tick = 0; tick <= 10; tick++, now = tick * 0.001) {
+            uint32_t id;
+            while ((id = sched_next_start(&s, now)) != SCHED_NONE) {
+                n++;
+                finish_ok(&s, id, now);
+            }
+        }
+        double want = 1 + rates[r] * 0.010;
+        if (want > N)
+            want = N;
+        assert_msg(n <= want + 1e-9 && n >= 0.97 * want, "rate %g: %u starts in 10 ms, expected %g", rates[r], n,
+                   want);
+        sched_free(&s);
+    }
 }
 
 /*
@@ -949,6 +1031,9 @@ int main(void)
         cmocka_unit_test(wakeup_is_not_in_the_past_while_pool_is_full),
         cmocka_unit_test(wakeup_is_not_in_the_past_while_paused),
         cmocka_unit_test(rate_limit_spreads_starts),
+        cmocka_unit_test(rate_above_the_clock_step_is_honoured),
+        cmocka_unit_test(unstart_holds_the_pool_until_a_task_ends),
+        cmocka_unit_test(unstart_refuses_when_nothing_else_runs),
         cmocka_unit_test(rate_wakeup_always_brings_a_token),
         cmocka_unit_test(rate_can_change_at_runtime),
         cmocka_unit_test(rate_limit_does_not_bank_tokens_while_paused),
