@@ -140,10 +140,14 @@ class Headless(SignalBase):
             lines = stdout.decode("utf-8").split("\n")
             self.assertEqual(lines[-1], "", "the output ends with a newline")
             lines = lines[:-1]
-            self.assertEqual(len(lines), N_TASKS + 1, res.describe())
-            for r in repos:
+            # A line for each task that ran, one for the queued one, the
+            # summary.
+            self.assertEqual(len(lines), CAP + 2, res.describe())
+            for r in repos[:CAP]:
                 self.assertEqual(sum(1 for l in lines[:-1] if l.startswith("cancelled ") and
                                      ("  %s  " % r in l or l.endswith("  " + r))), 1, res.describe())
+            self.assertEqual(lines[-2], "repopool: %d queued task%s cancelled" % (
+                N_TASKS - CAP, "" if N_TASKS - CAP == 1 else "s"), res.describe())
             self.assertRegex(lines[-1], r"^repopool: %d tasks in [0-9.]+s: 0 ok, %d cancelled; "
                              r"peak %d running; interrupted by SIG%s$" % (N_TASKS, N_TASKS, CAP, name))
         p.stdin.close()
