@@ -36,6 +36,7 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
     r->repos = repos;
     r->report = report;
     r->output_limit = OUTBUF_DEFAULT_LIMIT;
+    outbudget_init(&r->out_budget, 0);
     r->ended_at = -1;
     int rc = sched_init(&r->sched, cfg);
     if (rc == 0 && sched_reserve(&r->sched, repos->len) < 0)
@@ -54,6 +55,7 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
 
 void runner_free(struct runner *r)
 {
+    outbudget_free(&r->out_budget);
     sched_free(&r->sched);
 }
 
@@ -171,10 +173,6 @@ static void report_task_end(struct runner *r, uint32_t id, double now)
         /* Kept for a view: droppable from now on, oldest end first. */
         outbudget_ended(&r->out_budget, r->sched.tasks, id);
     }
-    /* The last end of a run nobody holds open: no output is dropped any
-     * more, so the FIFO of ends can go. */
-    if (!r->hold_open && sched_all_final(&r->sched))
-        outbudget_free(&r->out_budget);
 }
 
 static void finish_summary(struct runner *r, struct task *t, const struct attempt_result *res)
