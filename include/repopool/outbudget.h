@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "repopool/array.h"
 #include "repopool/task.h"
 
 #define OUTBUDGET_DEFAULT_LIMIT (64ull * 1024u * 1024u)
@@ -41,9 +42,13 @@ struct outbudget {
     uint64_t limit;    /* bytes; 0 means OUTBUDGET_DEFAULT_LIMIT */
     uint64_t held;     /* bytes the buffers of every task hold now */
     uint64_t dropped;  /* outputs dropped so far */
-    struct outbudget_end *ends; /* a ring, oldest end first */
-    size_t head, len, cap;
+    struct ring ends;  /* of struct outbudget_end, oldest first */
 };
+
+/* limit in bytes; 0 means OUTBUDGET_DEFAULT_LIMIT. */
+void outbudget_init(struct outbudget *b, uint64_t limit);
+/* Frees the FIFO; the budget stays usable (and empty of ends). */
+void outbudget_free(struct outbudget *b);
 
 /* The limit in force. */
 uint64_t outbudget_limit(const struct outbudget *b);
@@ -62,8 +67,5 @@ void outbudget_ended(struct outbudget *b, struct task *tasks, uint32_t id);
  * out_dropped set). Stops when within the limit or when only running
  * tasks' output is left. Returns the outputs dropped. */
 size_t outbudget_enforce(struct outbudget *b, struct task *tasks);
-
-/* Frees the FIFO; the budget stays usable (and empty of ends). */
-void outbudget_free(struct outbudget *b);
 
 #endif

@@ -24,6 +24,9 @@
  * one fires within two: the step between two wake-ups of a busy pool. */
 #define RUNNER_CLOCK_STEP 0.002
 
+/* SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGHUP. */
+#define RUNNER_SIGNALS 5
+
 struct runner {
     uv_loop_t *loop;
     struct sched sched;
@@ -43,7 +46,7 @@ struct runner {
     uv_prepare_t flusher;   /* flushes the report before the loop waits */
     uv_idle_t yield;        /* resumes starting after a spent turn */
     uint64_t turn_started_ns; /* first start of this loop turn; 0: none yet */
-    uv_signal_t signals[5];
+    uv_signal_t signals[RUNNER_SIGNALS]; /* one per handled signal, in runner.c's order */
     uint64_t t0_ms;         /* uv_now() at the start */
 
     int interrupted_by;     /* the first stopping signal, or 0 */

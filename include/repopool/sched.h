@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "repopool/array.h"
 #include "repopool/class.h"
 #include "repopool/rng.h"
 #include "repopool/task.h"
@@ -37,11 +38,6 @@ struct sched_config {
     double backoff_base; /* first retry waits up to this long */
     double backoff_max;  /* no retry waits longer */
     uint64_t seed;       /* for backoff jitter */
-};
-
-struct u32_deque {
-    uint32_t *items;
-    size_t head, len, cap;
 };
 
 /* A binary min-heap of task ids on a key (a time, or the id itself). */
@@ -78,11 +74,10 @@ struct sched {
      * starts keep submission order. Cancelled tasks are left in place and
      * skipped when they come up. */
     struct heap returning;  /* keyed on the id */
-    struct u32_deque fresh;
+    struct ring fresh;      /* of uint32_t task ids */
     struct heap retry_wait; /* keyed on the time the wait ends */
     /* All attempts share one timeout, so deadlines come in start order. */
-    struct deadline_entry *deadlines;
-    size_t deadline_head, deadline_len, deadline_cap;
+    struct ring deadlines;  /* of struct deadline_entry */
 
     unsigned cap, max_cap;
     unsigned retries;

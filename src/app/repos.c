@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "repopool/array.h"
+
 #define NO_SLOT ((size_t)-1)
 
 void repos_init(struct repo_list *rl)
@@ -62,14 +64,8 @@ static int rehash(struct repo_list *rl, size_t nslots)
 
 static int push_item(struct repo_list *rl, char *path, char *error)
 {
-    if (rl->len == rl->cap) {
-        size_t cap = rl->cap ? rl->cap * 2 : 64;
-        struct repo *p = realloc(rl->items, cap * sizeof(*p));
-        if (!p)
-            return -1;
-        rl->items = p;
-        rl->cap = cap;
-    }
+    if (!array_reserve((void **)&rl->items, &rl->cap, rl->len + 1, sizeof(*rl->items)))
+        return -1;
     rl->items[rl->len++] = (struct repo){path, error};
     return 0;
 }

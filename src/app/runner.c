@@ -18,7 +18,7 @@
  * for signals, keys and output again. */
 #define TURN_BUDGET_NS (20u * 1000 * 1000)
 
-static const int handled_signals[5] = {SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGHUP};
+static const int handled_signals[RUNNER_SIGNALS] = {SIGUSR1, SIGUSR2, SIGINT, SIGTERM, SIGHUP};
 
 double runner_now(const struct runner *r)
 {
@@ -36,6 +36,7 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
     r->repos = repos;
     r->report = report;
     r->output_limit = OUTBUF_DEFAULT_LIMIT;
+    outbudget_init(&r->out_budget, 0);
     r->ended_at = -1;
     int rc = sched_init(&r->sched, cfg);
     if (rc == 0 && sched_reserve(&r->sched, repos->len) < 0)
@@ -54,6 +55,7 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
 
 void runner_free(struct runner *r)
 {
+    outbudget_free(&r->out_budget);
     sched_free(&r->sched);
 }
 
@@ -171,10 +173,6 @@ static void report_task_end(struct runner *r, uint32_t id, double now)
         /* Kept for a view: droppable from now on, oldest end first. */
         outbudget_ended(&r->out_budget, r->sched.tasks, id);
     }
-    /* The last end of a run nobody holds open: no output is dropped any
-     * more, so the FIFO of ends can go. */
-    if (!r->hold_open && sched_all_final(&r->sched))
-        outbudget_free(&r->out_budget);
 }
 
 static void finish_summary(struct runner *r, struct task *t, const struct attempt_result *res)
@@ -346,39 +344,15 @@ static void on_hard_exit(uv_timer_t *timer)
     _exit(128 + r->interrupted_by);
 }
 
-/* Stops starting, ends queued tasks as cancelled and asks running ones to
- * stop. Pumping waits until the sweep is over, so no half-swept state is
- * ever taken for the end of the run. */
-static void stop_everything(struct runner *r)
+/* Cancels task id: a queued one ends at once, a running one is asked to
+ * stop and ends when its backend reports back. The same clock as the ends
+ * a backend reports while cancelling, so event times never go backwards. */
+static void cancel_task(struct runner *r, uint32_t id)
 {
-    r->in_pump = true;
-    sched_stop(&r->sched);
-    for (uint32_t id = 0; id < r->sched.ntasks; id++) {
-        struct task *t = sched_task(&r->sched, id);
-        /* The same clock as the ends a backend reports while cancelling,
-         * so event times never go backwards. */
-        double now = runner_now(r);
-        switch (sched_cancel(&r->sched, id, now)) {
-        case SCHED_CANCEL_ENDED:
-            report_task_end(r, id, now);
-            break;
-        case SCHED_CANCEL_STOPPING:
-            r->backend->ops->cancel(r->backend, id, t);
-            break;
-        case SCHED_CANCEL_NOOP:
-            break;
-        }
-    }
-    r->in_pump = false;
-}
-
-void runner_cancel_task(struct runner *r, uint32_t id)
-{
-    if (id >= r->sched.ntasks)
-        return;
-    switch (sched_cancel(&r->sched, id, runner_now(r))) {
+    double now = runner_now(r);
+    switch (sched_cancel(&r->sched, id, now)) {
     case SCHED_CANCEL_ENDED:
-        report_task_end(r, id, runner_now(r));
+        report_task_end(r, id, now);
         break;
     case SCHED_CANCEL_STOPPING:
         r->backend->ops->cancel(r->backend, id, sched_task(&r->sched, id));
@@ -386,6 +360,25 @@ void runner_cancel_task(struct runner *r, uint32_t id)
     case SCHED_CANCEL_NOOP:
         break;
     }
+}
+
+/* Stops starting, ends queued tasks as cancelled and asks running ones to
+ * stop. Pumping waits until the sweep is over, so no half-swept state is
+ * ever taken for the end of the run. */
+static void stop_everything(struct runner *r)
+{
+    r->in_pump = true;
+    sched_stop(&r->sched);
+    for (uint32_t id = 0; id < r->sched.ntasks; id++)
+        cancel_task(r, id);
+    r->in_pump = false;
+}
+
+void runner_cancel_task(struct runner *r, uint32_t id)
+{
+    if (id >= r->sched.ntasks)
+        return;
+    cancel_task(r, id);
     pump(r);
 }
 
@@ -440,7 +433,7 @@ static void close_all(struct runner *r)
     uv_close((uv_handle_t *)&r->exit_timer, NULL);
     uv_close((uv_handle_t *)&r->flusher, NULL);
     uv_close((uv_handle_t *)&r->yield, NULL);
-    for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++)
+    for (size_t i = 0; i < RUNNER_SIGNALS; i++)
         uv_close((uv_handle_t *)&r->signals[i], NULL);
     r->backend->ops->close(r->backend);
 }
@@ -456,7 +449,7 @@ int runner_run(struct runner *r, struct backend *backend)
     uv_idle_init(r->loop, &r->yield);
     r->wake_timer.data = r->exit_timer.data = r->flusher.data = r->yield.data = r;
     uv_prepare_start(&r->flusher, on_prepare);
-    for (size_t i = 0; i < sizeof(handled_signals) / sizeof(handled_signals[0]); i++) {
+    for (size_t i = 0; i < RUNNER_SIGNALS; i++) {
         uv_signal_init(r->loop, &r->signals[i]);
         r->signals[i].data = r;
         uv_signal_start(&r->signals[i], on_signal, handled_signals[i]);

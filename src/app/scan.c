@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "repopool/array.h"
 #include "repopool/strbuf.h"
 
 /* Directories already walked, by device and inode, so a symlink loop or two
@@ -129,15 +130,8 @@ static void walk_dir(struct walk *w, unsigned level)
         }
         if (level >= w->opt->depth || !entry_is_dir(dirfd(d), de))
             continue;
-        if (nsub == capsub) {
-            size_t cap = capsub ? capsub * 2 : 16;
-            char **p = realloc(subdirs, cap * sizeof(*p));
-            if (!p)
-                break;
-            subdirs = p;
-            capsub = cap;
-        }
-        if (!(subdirs[nsub] = strdup(name)))
+        if (!array_reserve((void **)&subdirs, &capsub, nsub + 1, sizeof(*subdirs)) ||
+            !(subdirs[nsub] = strdup(name)))
             break;
         nsub++;
     }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/list.h"
 #include "repopool/rng.h"
 #include "repopool/runner.h"
 
@@ -13,6 +14,8 @@
 struct demo_job {
     uv_timer_t timer;
     struct demo_backend *db;
+    struct task *task;
+    struct list_link running; /* in db->running_jobs while it runs */
     uint32_t id;
     uint64_t duration_ms;
     enum { DEMO_OK, DEMO_NETWORK, DEMO_TOO_MANY } outcome;
@@ -28,8 +31,7 @@ struct demo_backend {
     /* Timers are reused across attempts: zero-length tasks by the hundred
      * thousand should not pay for a handle close each. */
     struct demo_job *free_jobs;
-    struct demo_job **running_jobs; /* indexed by task id while it runs */
-    size_t running_jobs_len;
+    struct list running_jobs;
     struct strbuf text;             /* an attempt's summary, being reported */
 };
 
@@ -61,7 +63,8 @@ static void demo_finish(struct demo_job *job, int cancelled)
 
     uv_timer_stop(&job->timer);
     db->running--;
-    db->running_jobs[job->id] = NULL;
+    list_remove(&job->running);
+    job->task->backend_data = NULL;
     job->next_free = db->free_jobs;
     db->free_jobs = job;
     runner_attempt_done(db->base.runner, job->id, &res);
@@ -93,24 +96,15 @@ static int demo_start(struct backend *b, uint32_t id, struct task *t, const char
                       struct attempt_result *fail)
 {
     struct demo_backend *db = (struct demo_backend *)b;
-    (void)t;
     (void)path;
-    if (id >= db->running_jobs_len) {
-        size_t n = db->running_jobs_len ? db->running_jobs_len * 2 : 1024;
-        while (n <= id)
-            n *= 2;
-        struct demo_job **p = realloc(db->running_jobs, n * sizeof(*p));
-        if (!p)
-            goto no_memory;
-        for (size_t i = db->running_jobs_len; i < n; i++)
-            p[i] = NULL;
-        db->running_jobs = p;
-        db->running_jobs_len = n;
-    }
     struct demo_job *job = demo_job_get(db);
-    if (!job)
-        goto no_memory;
+    if (!job) {
+        *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1,
+                                        .summary = "out of memory", .summary_len = strlen("out of memory")};
+        return UV_ENOMEM;
+    }
     job->id = id;
+    job->task = t;
     /* Whole milliseconds: libuv timers have millisecond resolution. */
     job->duration_ms = rng_below_incl(&db->rng, (uint64_t)(2 * db->opt.mean * 1000 + 0.5));
     job->outcome = DEMO_OK;
@@ -122,36 +116,30 @@ static int demo_start(struct backend *b, uint32_t id, struct task *t, const char
         job->outcome = DEMO_NETWORK;
     }
     db->running++;
-    db->running_jobs[id] = job;
+    list_push(&db->running_jobs, &job->running);
+    t->backend_data = job;
     uv_timer_start(&job->timer, on_demo_timer, wait_ms, 0);
     return 0;
-
-no_memory:
-    *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL,
-                                    .exit_code = -1, .summary = "out of memory", .summary_len = 13};
-    return UV_ENOMEM;
 }
 
 static void demo_cancel(struct backend *b, uint32_t id, struct task *t)
 {
-    struct demo_backend *db = (struct demo_backend *)b;
-    (void)t;
-    if (id < db->running_jobs_len && db->running_jobs[id])
-        demo_finish(db->running_jobs[id], 1);
+    (void)b;
+    (void)id;
+    if (t->backend_data)
+        demo_finish(t->backend_data, 1);
 }
 
 static void demo_kill_all(struct backend *b)
 {
     struct demo_backend *db = (struct demo_backend *)b;
-    for (size_t id = 0; id < db->running_jobs_len; id++)
-        if (db->running_jobs[id])
-            demo_finish(db->running_jobs[id], 1);
+    LIST_FOR_EACH_SAFE(&db->running_jobs, it, next)
+        demo_finish(LIST_ENTRY(it, struct demo_job, running), 1);
 }
 
 static void demo_backend_free(struct demo_backend *db)
 {
     strbuf_free(&db->text);
-    free(db->running_jobs);
     free(db);
 }
 
@@ -206,6 +194,7 @@ struct backend *demo_backend_new(struct runner *r, uv_loop_t *loop, const struct
     db->base.runner = r;
     db->base.loop = loop;
     db->opt = *opt;
+    list_init(&db->running_jobs);
     rng_seed(&db->rng, opt->seed);
     return &db->base;
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "repopool/childproc.h"
+#include "repopool/list.h"
 #include "repopool/runner.h"
 #include "repopool/template.h"
 
@@ -18,7 +19,8 @@ struct proc_job {
     uv_pipe_t out;
     uv_timer_t timer;   /* kill escalation while it runs, then the drain */
     struct proc_backend *pb;
-    struct proc_job *prev, *next; /* live jobs, for kill_all */
+    struct task *task;
+    struct list_link live; /* in pb->live until reported, for kill_all */
     uint32_t id;
     int pid;
     int open_handles;
@@ -32,7 +34,7 @@ struct proc_backend {
     struct proc_options opt;
     char **env;           /* environ, adjusted; env[repo_slot] is per task */
     size_t repo_slot;
-    struct proc_job *live;
+    struct list live;     /* jobs not yet reported */
     size_t jobs;          /* allocated jobs, live or closing */
     bool closed;
     bool use_sigchld;      /* no pidfds here: SIGCHLD tells of exits */
@@ -83,12 +85,8 @@ static void report_job(struct proc_job *job)
     job->reported = true;
     uv_timer_stop(&job->timer);
     uv_close((uv_handle_t *)&job->timer, on_job_closed);
-    if (job->prev)
-        job->prev->next = job->next;
-    else
-        pb->live = job->next;
-    if (job->next)
-        job->next->prev = job->prev;
+    list_remove(&job->live);
+    t->backend_data = NULL;
 
     char last[512];
     last[0] = '\0';
@@ -204,13 +202,11 @@ static void on_sigchld(uv_signal_t *handle, int signum)
 {
     struct proc_backend *pb = handle->data;
     (void)signum;
-    struct proc_job *job = pb->live;
-    while (job) {
-        struct proc_job *next = job->next; /* reporting unlinks it */
+    LIST_FOR_EACH_SAFE(&pb->live, it, next) { /* reporting unlinks it */
+        struct proc_job *job = LIST_ENTRY(it, struct proc_job, live);
         int wstatus;
         if (!job->exited && waitpid(job->pid, &wstatus, WNOHANG) == job->pid)
             child_exited(job, wstatus);
-        job = next;
     }
 }
 
@@ -310,10 +306,9 @@ static int proc_start(struct backend *b, uint32_t id, struct task *t, const char
             uv_pipe_open(&job->out, fds[0]);
             uv_timer_init(b->loop, &job->timer);
             uv_read_start((uv_stream_t *)&job->out, on_alloc, on_read);
-            job->next = pb->live;
-            if (pb->live)
-                pb->live->prev = job;
-            pb->live = job;
+            job->task = t;
+            t->backend_data = job;
+            list_push(&pb->live, &job->live);
         }
     } else {
         if (fds[0] >= 0) {
@@ -334,15 +329,6 @@ static int proc_start(struct backend *b, uint32_t id, struct task *t, const char
     return rc;
 }
 
-static struct proc_job *find_job(struct proc_backend *pb, uint32_t id)
-{
-    /* Cancels are rare and the list holds at most the cap, so a walk will do. */
-    for (struct proc_job *job = pb->live; job; job = job->next)
-        if (job->id == id)
-            return job;
-    return NULL;
-}
-
 static void stop_job(struct proc_job *job, int signum)
 {
     job->stopping = true;
@@ -357,21 +343,17 @@ static void stop_job(struct proc_job *job, int signum)
 
 static void proc_cancel(struct backend *b, uint32_t id, struct task *t)
 {
-    (void)t;
-    struct proc_job *job = find_job((struct proc_backend *)b, id);
-    if (job)
-        stop_job(job, SIGTERM);
+    (void)b;
+    (void)id;
+    if (t->backend_data)
+        stop_job(t->backend_data, SIGTERM);
 }
 
 static void proc_kill_all(struct backend *b)
 {
     struct proc_backend *pb = (struct proc_backend *)b;
-    struct proc_job *job = pb->live;
-    while (job) {
-        struct proc_job *next = job->next; /* stop_job may unlink it */
-        stop_job(job, SIGKILL);
-        job = next;
-    }
+    LIST_FOR_EACH_SAFE(&pb->live, it, next) /* stop_job may unlink it */
+        stop_job(LIST_ENTRY(it, struct proc_job, live), SIGKILL);
 }
 
 static void on_sigchld_closed(uv_handle_t *handle)
@@ -428,6 +410,7 @@ struct backend *proc_backend_new(struct runner *r, uv_loop_t *loop, const struct
     struct proc_backend *pb = calloc(1, sizeof(*pb));
     if (!pb)
         return NULL;
+    list_init(&pb->live);
     pb->env = child_environ(1, &pb->repo_slot);
     if (!pb->env) {
         free(pb);

@@ -15,22 +15,6 @@ void outbudget_resized(struct outbudget *b, size_t before, size_t after)
         b->held -= before - after <= b->held ? before - after : b->held;
 }
 
-/* Doubles the ring, oldest end first at index 0. */
-static int grow(struct outbudget *b)
-{
-    size_t cap = b->cap ? b->cap * 2 : 64;
-    struct outbudget_end *p = malloc(cap * sizeof(*p));
-    if (!p)
-        return -1;
-    for (size_t i = 0; i < b->len; i++)
-        p[i] = b->ends[(b->head + i) % b->cap];
-    free(b->ends);
-    b->ends = p;
-    b->cap = cap;
-    b->head = 0;
-    return 0;
-}
-
 /* Frees a finished task's buffer, keeping what it counted. */
 static void drop(struct outbudget *b, struct task *t)
 {
@@ -50,12 +34,10 @@ void outbudget_ended(struct outbudget *b, struct task *tasks, uint32_t id)
     struct task *t = &tasks[id];
     if (!droppable(t))
         return;
-    if (b->len == b->cap && grow(b) < 0) {
+    if (!ring_push(&b->ends, &(struct outbudget_end){t->end, id, t->attempt})) {
         drop(b, t);
         return;
     }
-    b->ends[(b->head + b->len) % b->cap] = (struct outbudget_end){t->end, id, t->attempt};
-    b->len++;
     outbudget_enforce(b, tasks);
 }
 
@@ -63,10 +45,10 @@ size_t outbudget_enforce(struct outbudget *b, struct task *tasks)
 {
     size_t n = 0;
     uint64_t limit = outbudget_limit(b);
-    while (b->held > limit && b->len > 0) {
-        struct outbudget_end e = b->ends[b->head];
-        b->head = (b->head + 1) % b->cap;
-        b->len--;
+    struct outbudget_end *front;
+    while (b->held > limit && (front = ring_front(&b->ends))) {
+        struct outbudget_end e = *front;
+        ring_pop(&b->ends);
         struct task *t = &tasks[e.id];
         /* An end that no longer stands is passed over: the task was
          * queued again since (it runs or waits, and its next end is queued
@@ -79,9 +61,13 @@ size_t outbudget_enforce(struct outbudget *b, struct task *tasks)
     return n;
 }
 
+void outbudget_init(struct outbudget *b, uint64_t limit)
+{
+    *b = (struct outbudget){.limit = limit};
+    ring_init(&b->ends, sizeof(struct outbudget_end));
+}
+
 void outbudget_free(struct outbudget *b)
 {
-    free(b->ends);
-    b->ends = NULL;
-    b->head = b->len = b->cap = 0;
+    ring_free(&b->ends);
 }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/array.h"
 #include "repopool/outbuf.h"
 
 static const char *const state_names[TASK_STATE_COUNT] = {
@@ -15,56 +16,11 @@ const char *task_state_name(enum task_state s)
     return (unsigned)s < TASK_STATE_COUNT ? state_names[s] : "?";
 }
 
-/* Growth by doubling for the arrays below; false when memory runs out. */
-static bool grow(void **items, size_t *cap, size_t need, size_t item_size)
-{
-    if (need <= *cap)
-        return true;
-    size_t cap2 = *cap ? *cap : 16;
-    while (cap2 < need)
-        cap2 *= 2;
-    void *p = realloc(*items, cap2 * item_size);
-    if (!p)
-        return false;
-    *items = p;
-    *cap = cap2;
-    return true;
-}
-
-/* --- a ring-buffer deque of task ids --- */
-
-static bool deque_push(struct u32_deque *q, uint32_t id)
-{
-    if (q->len == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 64;
-        uint32_t *p = malloc(cap * sizeof(*p));
-        if (!p)
-            return false;
-        for (size_t i = 0; i < q->len; i++)
-            p[i] = q->items[(q->head + i) % q->cap];
-        free(q->items);
-        q->items = p;
-        q->head = 0;
-        q->cap = cap;
-    }
-    q->items[(q->head + q->len) % q->cap] = id;
-    q->len++;
-    return true;
-}
-
-static uint32_t deque_pop(struct u32_deque *q)
-{
-    uint32_t id = q->items[q->head];
-    q->head = (q->head + 1) % q->cap;
-    q->len--;
-    return id;
-}
-
 /* --- a binary min-heap --- */
 
 static bool heap_push(struct heap *h, double key, uint32_t id)
 {
-    if (!grow((void **)&h->items, &h->cap, h->len + 1, sizeof(*h->items)))
+    if (!array_reserve((void **)&h->items, &h->cap, h->len + 1, sizeof(*h->items)))
         return false;
     size_t i = h->len++;
     while (i > 0) {
@@ -106,35 +62,15 @@ static bool returning_push(struct sched *s, uint32_t id)
 
 /* --- deadlines, in start order --- */
 
-static bool deadline_push(struct sched *s, struct deadline_entry e)
-{
-    if (s->deadline_len == s->deadline_cap) {
-        size_t cap = s->deadline_cap ? s->deadline_cap * 2 : 64;
-        struct deadline_entry *p = malloc(cap * sizeof(*p));
-        if (!p)
-            return false;
-        for (size_t i = 0; i < s->deadline_len; i++)
-            p[i] = s->deadlines[(s->deadline_head + i) % s->deadline_cap];
-        free(s->deadlines);
-        s->deadlines = p;
-        s->deadline_head = 0;
-        s->deadline_cap = cap;
-    }
-    s->deadlines[(s->deadline_head + s->deadline_len) % s->deadline_cap] = e;
-    s->deadline_len++;
-    return true;
-}
-
 /* The earliest deadline that still belongs to a running attempt. */
 static struct deadline_entry *deadline_front(struct sched *s)
 {
-    while (s->deadline_len > 0) {
-        struct deadline_entry *e = &s->deadlines[s->deadline_head];
+    struct deadline_entry *e;
+    while ((e = ring_front(&s->deadlines))) {
         const struct task *t = &s->tasks[e->id];
         if (t->state == TASK_RUNNING && t->attempt == e->attempt && t->stop == TASK_STOP_NONE)
             return e;
-        s->deadline_head = (s->deadline_head + 1) % s->deadline_cap;
-        s->deadline_len--;
+        ring_pop(&s->deadlines);
     }
     return NULL;
 }
@@ -144,6 +80,8 @@ static struct deadline_entry *deadline_front(struct sched *s)
 int sched_init(struct sched *s, const struct sched_config *cfg)
 {
     memset(s, 0, sizeof(*s));
+    ring_init(&s->fresh, sizeof(uint32_t));
+    ring_init(&s->deadlines, sizeof(struct deadline_entry));
     s->max_cap = cfg->max_cap;
     s->cap = cfg->cap < cfg->max_cap ? cfg->cap : cfg->max_cap;
     s->retries = cfg->retries;
@@ -169,23 +107,23 @@ void sched_free(struct sched *s)
     free(s->tasks);
     free(s->repos);
     free(s->returning.items);
-    free(s->fresh.items);
+    ring_free(&s->fresh);
     free(s->retry_wait.items);
     free(s->ended);
-    free(s->deadlines);
+    ring_free(&s->deadlines);
     memset(s, 0, sizeof(*s));
 }
 
 int sched_reserve(struct sched *s, size_t n)
 {
-    return grow((void **)&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks)) ? 0 : -1;
+    return array_reserve((void **)&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks)) ? 0 : -1;
 }
 
 uint32_t sched_add(struct sched *s, uint32_t repo)
 {
     if (s->ntasks >= SCHED_NONE - 1 || repo == SCHED_NONE)
         return SCHED_NONE;
-    if (!grow((void **)&s->tasks, &s->tasks_cap, s->ntasks + 1, sizeof(*s->tasks)))
+    if (!array_reserve((void **)&s->tasks, &s->tasks_cap, s->ntasks + 1, sizeof(*s->tasks)))
         return SCHED_NONE;
     if (repo >= s->nrepos) {
         size_t cap = s->nrepos;
@@ -201,7 +139,7 @@ uint32_t sched_add(struct sched *s, uint32_t repo)
         s->nrepos = want;
     }
     uint32_t id = (uint32_t)s->ntasks;
-    if (!deque_push(&s->fresh, id))
+    if (!ring_push(&s->fresh, &id))
         return SCHED_NONE;
     struct task *t = &s->tasks[s->ntasks++];
     memset(t, 0, sizeof(*t));
@@ -254,7 +192,7 @@ static void set_state(struct sched *s, struct task *t, enum task_state state)
     s->counts[state]++;
     t->state = (uint8_t)state;
     /* Without memory for the record, a view only loses the order. */
-    if (state >= TASK_OK && grow((void **)&s->ended, &s->ended_cap, s->nended + 1, sizeof(*s->ended)))
+    if (state >= TASK_OK && array_reserve((void **)&s->ended, &s->ended_cap, s->nended + 1, sizeof(*s->ended)))
         s->ended[s->nended++] = (uint32_t)(t - s->tasks);
 }
 
@@ -316,8 +254,10 @@ static uint32_t pop_candidate(struct sched *s)
         uint32_t id;
         if (s->returning.len)
             id = heap_pop(&s->returning).id;
-        else if (s->fresh.len)
-            id = deque_pop(&s->fresh);
+        else if (s->fresh.len) {
+            id = *(uint32_t *)ring_front(&s->fresh);
+            ring_pop(&s->fresh);
+        }
         else
             return SCHED_NONE;
         struct task *t = &s->tasks[id];
@@ -369,7 +309,7 @@ uint32_t sched_next_start(struct sched *s, double now)
 
     struct task *t = &s->tasks[id];
     if (s->timeout > 0 &&
-        !deadline_push(s, (struct deadline_entry){now + s->timeout, id, (uint16_t)(t->attempt + 1)})) {
+        !ring_push(&s->deadlines, &(struct deadline_entry){now + s->timeout, id, (uint16_t)(t->attempt + 1)})) {
         /* Without a deadline its timeout could not be kept: put it back. */
         returning_push(s, id);
         return SCHED_NONE;
@@ -406,8 +346,8 @@ bool sched_unstart(struct sched *s, uint32_t id, double now)
     s->repos[t->repo].handoff = id;
     s->peak_running = s->peak_before_start;
     /* Its deadline was the last one pushed. */
-    if (s->timeout > 0 && s->deadline_len > 0)
-        s->deadline_len--;
+    if (s->timeout > 0 && s->deadlines.len > 0)
+        ring_pop_back(&s->deadlines);
     if (s->rate > 0) {
         refill_tokens(s, now);
         s->tokens += 1;

@@ -493,7 +493,5 @@ void tui_free(struct tui *t)
     }
     ui_view_free(&t->view);
     canvas_free(&t->canvas);
-    /* The run was held open for the view: no output is dropped any more. */
-    outbudget_free(&t->r->out_budget);
     free(t);
 }

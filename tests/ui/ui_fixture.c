@@ -164,7 +164,6 @@ static void release(struct fx *f)
         ui_view_free(&f->v);
     canvas_free(&f->c);
     /* As tui_free: the view held the run open, so it frees the budget. */
-    outbudget_free(&f->r.out_budget);
     runner_free(&f->r);
     uv_close((uv_handle_t *)&f->r.wake_timer, NULL);
     uv_close((uv_handle_t *)&f->r.yield, NULL);

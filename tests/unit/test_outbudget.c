@@ -27,7 +27,7 @@ static struct pool *pool_new(size_t n, uint64_t limit)
 {
     struct pool *p = calloc(1, sizeof(*p));
     assert_non_null(p);
-    p->b.limit = limit;
+    outbudget_init(&p->b, limit);
     p->t = calloc(n, sizeof(*p->t));
     p->end_seq = calloc(n, sizeof(*p->end_seq));
     assert_non_null(p->t);
@@ -112,11 +112,11 @@ static bool kept(const struct task *t)
     return t->out && t->out->cap > 0;
 }
 
-static void a_zeroed_budget_is_64_mib_and_empty(void **state)
+static void a_new_budget_is_64_mib_and_empty(void **state)
 {
     (void)state;
     struct outbudget b;
-    memset(&b, 0, sizeof(b));
+    outbudget_init(&b, 0);
     assert_int_equal(outbudget_limit(&b), 64ull * 1024 * 1024);
     assert_int_equal(OUTBUDGET_DEFAULT_LIMIT, 64ull * 1024 * 1024);
     assert_int_equal(outbudget_enforce(&b, NULL), 0);
@@ -392,7 +392,7 @@ static void random_runs_keep_every_rule(void **state)
                    "step %d: an output that ended at %llu is kept, one that ended at %llu was dropped", step,
                    (unsigned long long)oldest_kept, (unsigned long long)dropped_seq);
         /* Amortized O(1): the FIFO never holds more ends than there were. */
-        assert_true(p->b.len <= p->ends);
+        assert_true(p->b.ends.len <= p->ends);
     }
     assert_true(p->b.dropped > 100);
     free(was_kept);
@@ -402,7 +402,7 @@ static void random_runs_keep_every_rule(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(a_zeroed_budget_is_64_mib_and_empty),
+        cmocka_unit_test(a_new_budget_is_64_mib_and_empty),
         cmocka_unit_test(within_the_budget_nothing_is_dropped),
         cmocka_unit_test(the_oldest_end_goes_first_not_the_lowest_id),
         cmocka_unit_test(running_output_counts_but_is_never_dropped),

@@ -1,0 +1,38 @@
+/*
+ * Growable storage, the two shapes the project needs: an array that grows
+ * by doubling (array_reserve) and a ring buffer of fixed-size items that
+ * grows the same way (struct ring: FIFO queues of task ids, deadlines,
+ * ended tasks).
+ *
+ * Allocation failure is reported, never hidden: a function that could not
+ * grow returns false and leaves everything as it was. Plain data; safe on
+ * any thread that owns the storage.
+ */
+#ifndef REPOPOOL_ARRAY_H
+#define REPOPOOL_ARRAY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Makes room for at least need items of size bytes in *items (capacity
+ * *cap, in items), doubling from 16. */
+bool array_reserve(void **items, size_t *cap, size_t need, size_t size);
+
+struct ring {
+    unsigned char *items;
+    size_t size;           /* bytes per item */
+    size_t head, len, cap; /* in items */
+};
+
+void ring_init(struct ring *r, size_t item_size);
+void ring_free(struct ring *r);
+/* Appends a copy of *item at the back. */
+bool ring_push(struct ring *r, const void *item);
+/* The front item, or NULL when empty; valid until the next push. */
+void *ring_front(const struct ring *r);
+/* Drops the front item; the ring must not be empty. */
+void ring_pop(struct ring *r);
+/* Drops the back item (the last pushed); the ring must not be empty. */
+void ring_pop_back(struct ring *r);
+
+#endif
