@@ -65,9 +65,15 @@ static enum rp_class class_of_message(const char *msg)
     /* A server that says the repository is not there means it: retrying
      * will not make it appear (git daemon, HTTP 404, hosting sites). */
     if (strcasestr(msg, "not exported") || strcasestr(msg, "repository not found") ||
+        strcasestr(msg, "no such repository") ||
         strcasestr(msg, "does not appear to be a git repository") || strcasestr(msg, "status code: 404") ||
         (strcasestr(msg, "repository '") && strcasestr(msg, "' not found")))
         return RP_CLASS_NOT_A_REPO;
+    /* What the local disk said, in a git child's words: no retry helps. */
+    if (strcasestr(msg, "No space left on device") || strcasestr(msg, "Is a directory") ||
+        strcasestr(msg, "Read-only file system") || strcasestr(msg, "Disk quota exceeded") ||
+        strcasestr(msg, "Not a directory"))
+        return RP_CLASS_INTERNAL;
     if (strcasestr(msg, "connection refused") || strstr(msg, "429") ||
         strcasestr(msg, "too many"))
         return RP_CLASS_REFUSED;
