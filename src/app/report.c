@@ -10,6 +10,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "repopool/duration.h"
 #include "repopool/gitinfo.h"
 #include "repopool/json.h"
 #include "repopool/sanitize.h"
@@ -256,16 +257,6 @@ static int exit_value(const struct task *t)
     return t->state == TASK_OK ? 0 : -1;
 }
 
-static void format_duration(struct strbuf *sb, double seconds)
-{
-    if (seconds < 60)
-        strbuf_printf(sb, "%7.2fs", seconds);
-    else if (seconds < 3600)
-        strbuf_printf(sb, "%4dm%02ds", (int)(seconds / 60), (int)seconds % 60);
-    else
-        strbuf_printf(sb, "%4dh%02dm", (int)(seconds / 3600), (int)(seconds / 60) % 60);
-}
-
 /* A stopped run cancels every queued task: they are counted, and told in
  * one line with the summary, not one line each. */
 static bool cancelled_unstarted(struct report *rep, const struct task *t)
@@ -280,7 +271,9 @@ static void write_line(struct report *rep, const struct task *t, const char *pat
 {
     strbuf_reset(&rep->buf);
     strbuf_printf(&rep->buf, "%-9s ", task_state_name(t->state));
-    format_duration(&rep->buf, t->attempt ? t->end - t->start : 0);
+    char duration[32];
+    duration_text(duration, sizeof(duration), t->attempt ? t->end - t->start : 0, DURATION_ALIGNED);
+    strbuf_puts(&rep->buf, duration);
     strbuf_puts(&rep->buf, "  ");
     sanitize_name(&rep->buf, path, strlen(path));
     if (t->summary) {

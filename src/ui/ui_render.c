@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/duration.h"
 #include "repopool/sanitize.h"
 #include "repopool/textline.h"
 #include "repopool/ui.h"
@@ -142,20 +143,6 @@ static size_t selected_row(struct ui_view *v)
 
 /* --- small formatting helpers --- */
 
-static void format_seconds(char *buf, size_t n, double s)
-{
-    if (s < 0)
-        s = 0;
-    if (s < 10)
-        snprintf(buf, n, "%.1fs", s);
-    else if (s < 60)
-        snprintf(buf, n, "%.0fs", s);
-    else if (s < 3600)
-        snprintf(buf, n, "%dm%02ds", (int)(s / 60), (int)s % 60);
-    else
-        snprintf(buf, n, "%dh%02dm", (int)(s / 3600), (int)(s / 60) % 60);
-}
-
 static void format_bytes(char *buf, size_t n, unsigned long long b)
 {
     if (b < 1024)
@@ -252,14 +239,14 @@ static int render_timing(struct canvas *c, int y, const struct runner *r, double
     unsigned finished = s->counts[TASK_OK] + s->counts[TASK_FAILED] + s->counts[TASK_SKIPPED] +
                         s->counts[TASK_CANCELLED];
     char elapsed[32], eta[32], text[96];
-    format_seconds(elapsed, sizeof(elapsed), now);
+    duration_text(elapsed, sizeof(elapsed), now, DURATION_SHORT);
     double left = stats_eta(finished, (unsigned)s->ntasks - finished, now);
     if (sched_all_final(s))
         snprintf(eta, sizeof(eta), "done");
     else if (left < 0)
         snprintf(eta, sizeof(eta), "?");
     else
-        format_seconds(eta, sizeof(eta), left);
+        duration_text(eta, sizeof(eta), left, DURATION_SHORT);
     snprintf(text, sizeof(text), "%s  %.1f/s  ETA %s", elapsed, stats_throughput(finished, now), eta);
     int x = c->w - text_width(text);
     if (x < 0)
@@ -349,7 +336,7 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     x += col->attempt + 1;
     if (t->attempt) {
         char dur[32];
-        format_seconds(dur, sizeof(dur), task_duration(t, now));
+        duration_text(dur, sizeof(dur), task_duration(t, now), DURATION_SHORT);
         canvas_text(c, x + col->time - text_width(dur), y, col->time, dur, UI_NORMAL);
     }
     x += col->time + 1;
