@@ -356,19 +356,17 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
 {
     if (rep->mode != REPORT_LINES)
         return;
-    /* A retried task is listed once per end; walking from the newest end
-     * keeps only its last. */
-    unsigned char *seen = calloc(s->ntasks ? s->ntasks : 1, 1);
+    /* Each task's last end, newest first; listed oldest first below. */
+    unsigned char *seen = malloc(s->ntasks ? s->ntasks : 1);
     uint32_t *list = malloc((s->nended ? s->nended : 1) * sizeof(*list));
     size_t n = 0;
-    for (size_t i = s->nended; seen && list && i-- > 0;) {
-        uint32_t id = s->ended[i];
-        if (seen[id])
-            continue;
-        seen[id] = 1;
-        if (task_is_final(&s->tasks[id]) && s->tasks[id].state != TASK_OK &&
-            !cancelled_unstarted(rep, &s->tasks[id]))
-            list[n++] = id;
+    if (seen && list) {
+        struct sched_ended_walk w;
+        uint32_t id;
+        sched_ended_walk_init(&w, s, seen);
+        while (sched_ended_next(&w, &id))
+            if (s->tasks[id].state != TASK_OK && !cancelled_unstarted(rep, &s->tasks[id]))
+                list[n++] = id;
     }
     while (n-- > 0)
         write_line(rep, &s->tasks[list[n]], repos->items[s->tasks[list[n]].repo].path);

@@ -100,17 +100,12 @@ static void order_by_state(struct ui_view *v, const struct runner *r)
         v->seen = p;
         v->seen_cap = s->ntasks;
     }
-    memset(v->seen, 0, s->ntasks);
-    /* A retried task appears more than once in ended[]: its newest end
-     * counts. */
-    for (size_t i = s->nended; i-- > 0;) {
-        uint32_t id = s->ended[i];
-        if (v->seen[id] || !task_is_final(&s->tasks[id]))
-            continue;
-        v->seen[id] = 1;
+    struct sched_ended_walk w;
+    uint32_t id;
+    sched_ended_walk_init(&w, s, v->seen);
+    while (sched_ended_next(&w, &id))
         if (shown(v, r, id))
             push_row(v, id);
-    }
 }
 
 static void rebuild_order(struct ui_view *v, const struct runner *r, double now)
