@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "repopool/ui.h"
+#include "repopool/ui_screen.h"
 
 static const struct {
     const char *keys, *label, *help;
@@ -52,52 +52,11 @@ enum ui_action ui_key_action(int key)
     return UI_ACTION_NONE;
 }
 
-void ui_view_init(struct ui_view *v, const struct runner *r)
-{
-    memset(v, 0, sizeof(*v));
-    v->selected = UINT32_MAX;
-    v->order_stale = true;
-    /* Hide the directory all repositories share: the rest tells them apart. */
-    const struct repo_list *rl = r->repos;
-    if (rl->len == 0 || rl->items[0].path[0] != '/')
-        return;
-    size_t common = strlen(rl->items[0].path);
-    for (size_t i = 1; i < rl->len && common > 0; i++) {
-        size_t k = 0;
-        while (k < common && rl->items[i].path[k] == rl->items[0].path[k])
-            k++;
-        common = k;
-    }
-    while (common > 0 && rl->items[0].path[common - 1] != '/')
-        common--;
-    v->prefix_len = common;
-}
-
-void ui_view_free(struct ui_view *v)
-{
-    free(v->order);
-    free(v->seen);
-    memset(v, 0, sizeof(*v));
-}
-
-void ui_view_touch(struct ui_view *v)
-{
-    v->order_stale = true;
-}
-
-static size_t row_of_selected(const struct ui_view *v)
-{
-    for (size_t i = 0; i < v->norder; i++)
-        if (v->order[i] == v->selected)
-            return i;
-    return 0;
-}
-
 static void move_selection(struct ui_view *v, long delta, bool absolute)
 {
     if (v->norder == 0)
         return;
-    long row = absolute ? delta : (long)row_of_selected(v) + delta;
+    long row = absolute ? delta : (long)ui_view_selected_row(v) + delta;
     if (row < 0)
         row = 0;
     if (row >= (long)v->norder)
@@ -180,7 +139,7 @@ unsigned ui_handle_key(struct ui_view *v, struct runner *r, int key)
         return UI_REDRAW_SCREEN;
     }
     enum ui_action a = ui_key_action(key);
-    int page = v->rows > 1 ? v->rows - 1 : 1;
+    int page = ui_view_page(v);
     if (v->screen == UI_SCREEN_LOG || v->screen == UI_SCREEN_HELP)
         return handle_reader_key(v, a, page);
 

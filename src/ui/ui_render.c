@@ -6,135 +6,7 @@
 #include "repopool/duration.h"
 #include "repopool/sanitize.h"
 #include "repopool/textline.h"
-#include "repopool/ui.h"
-
-/* --- row order --- */
-
-static bool passes_state_filter(enum ui_filter f, const struct task *t)
-{
-    switch (f) {
-    case UI_FILTER_RUNNING:
-        return t->state == TASK_RUNNING;
-    case UI_FILTER_QUEUED:
-        return t->state == TASK_QUEUED;
-    case UI_FILTER_PROBLEMS:
-        return t->state == TASK_FAILED || t->state == TASK_SKIPPED || t->state == TASK_CANCELLED;
-    case UI_FILTER_OK:
-        return t->state == TASK_OK;
-    default:
-        return true;
-    }
-}
-
-static bool shown(const struct ui_view *v, const struct runner *r, uint32_t id)
-{
-    const struct task *t = &r->sched.tasks[id];
-    if (!passes_state_filter(v->filter_state, t))
-        return false;
-    if (!v->filter[0])
-        return true;
-    const char *path = r->repos->items[t->repo].path;
-    return strcasestr(path, v->filter) || (t->summary && strcasestr(t->summary, v->filter));
-}
-
-static double task_duration(const struct task *t, double now)
-{
-    if (t->attempt == 0)
-        return 0;
-    return t->state == TASK_RUNNING ? now - t->start : t->end - t->start;
-}
-
-struct sort_ctx {
-    const struct runner *r;
-    double now;
-};
-
-static int by_duration(const void *a, const void *b, void *arg)
-{
-    const struct sort_ctx *ctx = arg;
-    double da = task_duration(&ctx->r->sched.tasks[*(const uint32_t *)a], ctx->now);
-    double db = task_duration(&ctx->r->sched.tasks[*(const uint32_t *)b], ctx->now);
-    return da < db ? 1 : da > db ? -1 : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
-}
-
-static int by_name(const void *a, const void *b, void *arg)
-{
-    const struct sort_ctx *ctx = arg;
-    const struct task *ta = &ctx->r->sched.tasks[*(const uint32_t *)a];
-    const struct task *tb = &ctx->r->sched.tasks[*(const uint32_t *)b];
-    return strcmp(ctx->r->repos->items[ta->repo].path, ctx->r->repos->items[tb->repo].path);
-}
-
-static bool push_row(struct ui_view *v, uint32_t id)
-{
-    if (v->norder == v->order_cap) {
-        size_t cap = v->order_cap ? v->order_cap * 2 : 256;
-        uint32_t *p = realloc(v->order, cap * sizeof(*p));
-        if (!p)
-            return false;
-        v->order = p;
-        v->order_cap = cap;
-    }
-    v->order[v->norder++] = id;
-    return true;
-}
-
-/*
- * The default order: running first, then queued in submission order, then
- * finished tasks newest first. Linear in the number of tasks, so 100,000
- * of them cost a millisecond or two per redraw, not a sort.
- */
-static void order_by_state(struct ui_view *v, const struct runner *r)
-{
-    const struct sched *s = &r->sched;
-    for (uint32_t id = 0; id < s->ntasks; id++)
-        if (s->tasks[id].state == TASK_RUNNING && shown(v, r, id))
-            push_row(v, id);
-    for (uint32_t id = 0; id < s->ntasks; id++)
-        if (s->tasks[id].state == TASK_QUEUED && shown(v, r, id))
-            push_row(v, id);
-    if (v->seen_cap < s->ntasks) {
-        unsigned char *p = realloc(v->seen, s->ntasks);
-        if (!p)
-            return;
-        v->seen = p;
-        v->seen_cap = s->ntasks;
-    }
-    struct sched_ended_walk w;
-    uint32_t id;
-    sched_ended_walk_init(&w, s, v->seen);
-    while (sched_ended_next(&w, &id))
-        if (shown(v, r, id))
-            push_row(v, id);
-}
-
-static void rebuild_order(struct ui_view *v, const struct runner *r, double now)
-{
-    v->norder = 0;
-    if (v->sort == UI_SORT_STATE) {
-        order_by_state(v, r);
-    } else {
-        for (uint32_t id = 0; id < r->sched.ntasks; id++)
-            if (shown(v, r, id))
-                push_row(v, id);
-        struct sort_ctx ctx = {r, now};
-        if (v->sort == UI_SORT_DURATION)
-            qsort_r(v->order, v->norder, sizeof(*v->order), by_duration, &ctx);
-        else if (v->sort == UI_SORT_NAME)
-            qsort_r(v->order, v->norder, sizeof(*v->order), by_name, &ctx);
-    }
-    v->order_stale = false;
-}
-
-/* The row of the selected task, or the nearest row if it is not shown. */
-static size_t selected_row(struct ui_view *v)
-{
-    for (size_t i = 0; i < v->norder; i++)
-        if (v->order[i] == v->selected)
-            return i;
-    v->selected = v->norder ? v->order[0] : UINT32_MAX;
-    return 0;
-}
+#include "repopool/ui_screen.h"
 
 /* --- small formatting helpers --- */
 
@@ -331,7 +203,7 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     x += col->attempt + 1;
     if (t->attempt) {
         char dur[32];
-        duration_text(dur, sizeof(dur), task_duration(t, now), DURATION_SHORT);
+        duration_text(dur, sizeof(dur), ui_task_duration(t, now), DURATION_SHORT);
         canvas_text(c, x + col->time - text_width(dur), y, col->time, dur, UI_NORMAL);
     }
     x += col->time + 1;
@@ -380,7 +252,7 @@ static void render_table(struct canvas *c, struct ui_view *v, struct runner *r, 
     v->rows = c->h - 4;
     if (v->rows < 1)
         return;
-    size_t sel = selected_row(v);
+    size_t sel = ui_view_selected_row(v);
     /* Keep the cursor on screen, scrolling as little as possible. */
     if (sel < v->top)
         v->top = sel;
@@ -616,7 +488,7 @@ void ui_render(struct canvas *c, struct ui_view *v, struct runner *r, double now
         return;
     }
     if (v->order_stale || v->sort == UI_SORT_DURATION)
-        rebuild_order(v, r, now);
+        ui_view_order(v, r, now);
     static const char *const ops[] = {"status", "fetch", "pull"};
     const char *op = r->report && r->report->op ? r->report->op : ops[0];
     switch (v->screen) {
