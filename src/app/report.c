@@ -10,10 +10,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "repopool/duration.h"
 #include "repopool/gitinfo.h"
 #include "repopool/json.h"
 #include "repopool/sanitize.h"
+#include "repopool/duration.h"
 
 static double wall_clock(void)
 {
