@@ -185,4 +185,26 @@ static inline bool sched_all_final(const struct sched *s)
     return s->counts[TASK_QUEUED] == 0 && s->counts[TASK_RUNNING] == 0;
 }
 
+/*
+ * Walks the tasks that ended for good, each once, from the latest end back.
+ * A retried task ended more than once and only its last end counts; one
+ * queued again is left out until it ends again. seen is scratch memory of
+ * s->ntasks bytes that the walk clears and marks, so a view that walks on
+ * every redraw can keep it and allocate nothing:
+ *
+ *     struct sched_ended_walk w;
+ *     uint32_t id;
+ *     sched_ended_walk_init(&w, s, seen);
+ *     while (sched_ended_next(&w, &id))
+ *         ...
+ */
+struct sched_ended_walk {
+    const struct sched *s;
+    unsigned char *seen;
+    size_t i; /* the ends not walked yet: ended[0..i) */
+};
+
+void sched_ended_walk_init(struct sched_ended_walk *w, const struct sched *s, unsigned char *seen);
+bool sched_ended_next(struct sched_ended_walk *w, uint32_t *id);
+
 #endif

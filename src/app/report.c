@@ -13,6 +13,7 @@
 #include "repopool/gitinfo.h"
 #include "repopool/json.h"
 #include "repopool/sanitize.h"
+#include "repopool/duration.h"
 
 static double wall_clock(void)
 {
@@ -256,16 +257,6 @@ static int exit_value(const struct task *t)
     return t->state == TASK_OK ? 0 : -1;
 }
 
-static void format_duration(struct strbuf *sb, double seconds)
-{
-    if (seconds < 60)
-        strbuf_printf(sb, "%7.2fs", seconds);
-    else if (seconds < 3600)
-        strbuf_printf(sb, "%4dm%02ds", (int)(seconds / 60), (int)seconds % 60);
-    else
-        strbuf_printf(sb, "%4dh%02dm", (int)(seconds / 3600), (int)(seconds / 60) % 60);
-}
-
 /* A stopped run cancels every queued task: they are counted, and told in
  * one line with the summary, not one line each. */
 static bool cancelled_unstarted(struct report *rep, const struct task *t)
@@ -280,7 +271,9 @@ static void write_line(struct report *rep, const struct task *t, const char *pat
 {
     strbuf_reset(&rep->buf);
     strbuf_printf(&rep->buf, "%-9s ", task_state_name(t->state));
-    format_duration(&rep->buf, t->attempt ? t->end - t->start : 0);
+    char duration[32];
+    duration_text(duration, sizeof(duration), t->attempt ? t->end - t->start : 0, DURATION_ALIGNED);
+    strbuf_puts(&rep->buf, duration);
     strbuf_puts(&rep->buf, "  ");
     sanitize_name(&rep->buf, path, strlen(path));
     if (t->summary) {
@@ -363,19 +356,17 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
 {
     if (rep->mode != REPORT_LINES)
         return;
-    /* A retried task is listed once per end; walking from the newest end
-     * keeps only its last. */
-    unsigned char *seen = calloc(s->ntasks ? s->ntasks : 1, 1);
+    /* Each task's last end, newest first; listed oldest first below. */
+    unsigned char *seen = malloc(s->ntasks ? s->ntasks : 1);
     uint32_t *list = malloc((s->nended ? s->nended : 1) * sizeof(*list));
     size_t n = 0;
-    for (size_t i = s->nended; seen && list && i-- > 0;) {
-        uint32_t id = s->ended[i];
-        if (seen[id])
-            continue;
-        seen[id] = 1;
-        if (task_is_final(&s->tasks[id]) && s->tasks[id].state != TASK_OK &&
-            !cancelled_unstarted(rep, &s->tasks[id]))
-            list[n++] = id;
+    if (seen && list) {
+        struct sched_ended_walk w;
+        uint32_t id;
+        sched_ended_walk_init(&w, s, seen);
+        while (sched_ended_next(&w, &id))
+            if (s->tasks[id].state != TASK_OK && !cancelled_unstarted(rep, &s->tasks[id]))
+                list[n++] = id;
     }
     while (n-- > 0)
         write_line(rep, &s->tasks[list[n]], repos->items[s->tasks[list[n]].repo].path);

@@ -500,3 +500,25 @@ void sched_stop(struct sched *s)
 {
     s->stopping = true;
 }
+
+void sched_ended_walk_init(struct sched_ended_walk *w, const struct sched *s, unsigned char *seen)
+{
+    w->s = s;
+    w->seen = seen;
+    w->i = s->nended;
+    if (s->ntasks)
+        memset(seen, 0, s->ntasks);
+}
+
+bool sched_ended_next(struct sched_ended_walk *w, uint32_t *id)
+{
+    while (w->i > 0) {
+        uint32_t e = w->s->ended[--w->i];
+        if (w->seen[e] || !task_is_final(&w->s->tasks[e]))
+            continue;
+        w->seen[e] = 1;
+        *id = e;
+        return true;
+    }
+    return false;
+}

@@ -1,8 +1,12 @@
+/*
+ * Keys: the action list's keys, labels and help (UI_ACTION_LIST), the key
+ * codes bound to each action, and the keys all screens share. A screen's
+ * own keys are its key operation (ui_screen_NAME.c).
+ */
 #include <curses.h>
-#include <stdlib.h>
-#include <string.h>
+#include <stdint.h>
 
-#include "repopool/ui.h"
+#include "repopool/ui_screen.h"
 
 static const struct {
     const char *keys, *label, *help;
@@ -52,87 +56,12 @@ enum ui_action ui_key_action(int key)
     return UI_ACTION_NONE;
 }
 
-void ui_view_init(struct ui_view *v, const struct runner *r)
-{
-    memset(v, 0, sizeof(*v));
-    v->selected = UINT32_MAX;
-    v->order_stale = true;
-    /* Hide the directory all repositories share: the rest tells them apart. */
-    const struct repo_list *rl = r->repos;
-    if (rl->len == 0 || rl->items[0].path[0] != '/')
-        return;
-    size_t common = strlen(rl->items[0].path);
-    for (size_t i = 1; i < rl->len && common > 0; i++) {
-        size_t k = 0;
-        while (k < common && rl->items[i].path[k] == rl->items[0].path[k])
-            k++;
-        common = k;
-    }
-    while (common > 0 && rl->items[0].path[common - 1] != '/')
-        common--;
-    v->prefix_len = common;
-}
-
-void ui_view_free(struct ui_view *v)
-{
-    free(v->order);
-    free(v->seen);
-    memset(v, 0, sizeof(*v));
-}
-
-void ui_view_touch(struct ui_view *v)
-{
-    v->order_stale = true;
-}
-
-static size_t row_of_selected(const struct ui_view *v)
-{
-    for (size_t i = 0; i < v->norder; i++)
-        if (v->order[i] == v->selected)
-            return i;
-    return 0;
-}
-
-static void move_selection(struct ui_view *v, long delta, bool absolute)
-{
-    if (v->norder == 0)
-        return;
-    long row = absolute ? delta : (long)row_of_selected(v) + delta;
-    if (row < 0)
-        row = 0;
-    if (row >= (long)v->norder)
-        row = (long)v->norder - 1;
-    v->selected = v->order[row];
-}
-
-static unsigned edit_filter(struct ui_view *v, int key)
-{
-    size_t len = strlen(v->filter);
-    if (key == '\n' || key == '\r' || key == KEY_ENTER) {
-        v->editing_filter = false;
-    } else if (key == 27) {
-        v->filter[0] = '\0';
-        v->editing_filter = false;
-    } else if (key == KEY_BACKSPACE || key == 127 || key == 8) {
-        /* Remove a whole UTF-8 character, continuation bytes first. */
-        while (len > 0 && ((unsigned char)v->filter[len - 1] & 0xc0) == 0x80)
-            len--;
-        if (len > 0)
-            len--;
-        v->filter[len] = '\0';
-    } else if (key >= 0x20 && key < 0x100 && key != 0x7f && len + 1 < sizeof(v->filter)) {
-        v->filter[len] = (char)key;
-        v->filter[len + 1] = '\0';
-    } else {
-        return UI_REDRAW_NONE;
-    }
-    v->order_stale = true;
-    return UI_REDRAW_SCREEN;
-}
-
 /* Keys on the log and help screens: scrolling and the way back. */
-static unsigned handle_reader_key(struct ui_view *v, enum ui_action a, int page)
+unsigned ui_reader_key(struct ui_view *v, struct runner *r, int key, enum ui_action a)
 {
+    (void)r;
+    (void)key;
+    int page = ui_view_page(v);
     switch (a) {
     case UI_ACTION_UP:
         v->log_top = v->log_top > 0 ? v->log_top - 1 : 0;
@@ -157,116 +86,28 @@ static unsigned handle_reader_key(struct ui_view *v, enum ui_action a, int page)
     case UI_ACTION_OPEN_LOG:
         v->screen = UI_SCREEN_TABLE;
         break;
-    case UI_ACTION_HELP:
-        v->screen = v->screen == UI_SCREEN_HELP ? UI_SCREEN_TABLE : UI_SCREEN_HELP;
-        break;
     default:
         return UI_REDRAW_NONE;
     }
     return UI_REDRAW_SCREEN;
 }
 
+/*
+ * An overlay (the filter prompt, the quit question) takes every key while
+ * it is up. Otherwise two keys work the same on every screen: the one that
+ * opened it closes it, and help opens from anywhere. The rest are the
+ * screen's.
+ */
 unsigned ui_handle_key(struct ui_view *v, struct runner *r, int key)
 {
-    if (v->editing_filter)
-        return edit_filter(v, key);
-    if (v->confirm_quit) {
-        v->confirm_quit = false;
-        if (key == 'y' || key == 'Y') {
-            runner_stop(r);
-            v->quit = true;
-            return UI_REDRAW_SCREEN | UI_REDRAW_QUIT;
-        }
-        return UI_REDRAW_SCREEN;
-    }
     enum ui_action a = ui_key_action(key);
-    int page = v->rows > 1 ? v->rows - 1 : 1;
-    if (v->screen == UI_SCREEN_LOG || v->screen == UI_SCREEN_HELP)
-        return handle_reader_key(v, a, page);
-
-    struct sched *s = &r->sched;
-    switch (a) {
-    case UI_ACTION_HELP:
-        v->screen = UI_SCREEN_HELP;
-        break;
-    case UI_ACTION_CAP_UP:
-        runner_set_cap(r, s->cap + 1, "key");
-        break;
-    case UI_ACTION_CAP_DOWN:
-        if (s->cap > 0)
-            runner_set_cap(r, s->cap - 1, "key");
-        break;
-    case UI_ACTION_PAUSE:
-        if (s->cap > 0) {
-            v->paused_cap = s->cap;
-            runner_set_cap(r, 0, "key");
-        } else {
-            runner_set_cap(r, v->paused_cap ? v->paused_cap : 1, "key");
-        }
-        break;
-    case UI_ACTION_CANCEL:
-        if (v->selected < s->ntasks)
-            runner_cancel_task(r, v->selected);
-        break;
-    case UI_ACTION_RETRY:
-        if (v->selected < s->ntasks)
-            runner_retry_task(r, v->selected);
-        break;
-    case UI_ACTION_RETRY_ALL:
-        for (uint32_t id = 0; id < s->ntasks; id++)
-            if (s->tasks[id].state == TASK_FAILED)
-                runner_retry_task(r, id);
-        break;
-    case UI_ACTION_OPEN_LOG:
-        v->screen = UI_SCREEN_LOG;
-        v->log_top = SIZE_MAX / 2; /* the newest output first */
-        break;
-    case UI_ACTION_FILTER:
-        v->editing_filter = true;
-        break;
-    case UI_ACTION_STATE_FILTER:
-        v->filter_state = (enum ui_filter)((v->filter_state + 1) % UI_FILTER_COUNT);
-        v->order_stale = true;
-        break;
-    case UI_ACTION_SORT:
-        v->sort = (enum ui_sort)((v->sort + 1) % UI_SORT_COUNT);
-        v->order_stale = true;
-        break;
-    case UI_ACTION_TIMELINE:
-        v->screen = v->screen == UI_SCREEN_TIMELINE ? UI_SCREEN_TABLE : UI_SCREEN_TIMELINE;
-        break;
-    case UI_ACTION_UP:
-        move_selection(v, -1, false);
-        break;
-    case UI_ACTION_DOWN:
-        move_selection(v, 1, false);
-        break;
-    case UI_ACTION_PAGE_UP:
-        move_selection(v, -page, false);
-        break;
-    case UI_ACTION_PAGE_DOWN:
-        move_selection(v, page, false);
-        break;
-    case UI_ACTION_FIRST:
-        move_selection(v, 0, true);
-        break;
-    case UI_ACTION_LAST:
-        move_selection(v, (long)v->norder - 1, true);
-        break;
-    case UI_ACTION_BACK:
-        v->screen = UI_SCREEN_TABLE;
-        v->filter[0] = '\0';
-        v->order_stale = true;
-        break;
-    case UI_ACTION_QUIT:
-        if (!sched_all_final(s)) {
-            v->confirm_quit = true;
-            break;
-        }
-        v->quit = true;
-        return UI_REDRAW_SCREEN | UI_REDRAW_QUIT;
-    default:
-        return UI_REDRAW_NONE;
-    }
-    return UI_REDRAW_SCREEN;
+    const struct ui_screen_ops *overlay = ui_overlay_up(v);
+    if (overlay)
+        return overlay->key(v, r, key, a);
+    const struct ui_screen_ops *screen = ui_screen_get(v->screen);
+    if (a != UI_ACTION_NONE && a == screen->opened_by)
+        return ui_screen_open(v, UI_SCREEN_TABLE);
+    if (a == UI_ACTION_HELP)
+        return ui_screen_open(v, UI_SCREEN_HELP);
+    return screen->key ? screen->key(v, r, key, a) : UI_REDRAW_NONE;
 }

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "repopool/ui_screen.h"
+
 /* --- a small pool with every kind of row --- */
 
 static const char *const fruit_names[] = {
@@ -713,6 +715,34 @@ static void t_toggles_the_timeline(void **state)
     fx_free(f);
 }
 
+/* Every screen in the screen table opens from the table on the first key
+ * of its action and closes on it again; a new screen gets this for free. */
+static void every_screen_opens_and_closes_on_its_key(void **state)
+{
+    (void)state;
+    struct fx *f = fruit_pool();
+    for (int s = 0; s < UI_SCREEN_COUNT; s++) {
+        const struct ui_screen_ops *ops = ui_screen_get((enum ui_screen)s);
+        assert_non_null(ops->render);
+        if (s == UI_SCREEN_TABLE)
+            continue;
+        if (ops == &ui_screen_table)
+            fail_msg("screen %d has no row in the screen table", s);
+        char keys[64];
+        snprintf(keys, sizeof(keys), "%s", ui_action_keys(ops->opened_by));
+        keys[strcspn(keys, " ")] = '\0';
+        if (!keys[0])
+            fail_msg("screen %s has no key that opens it", ops->name);
+        fx_key(f, key_code(keys));
+        if (f->v.screen != (enum ui_screen)s)
+            fail_msg("%s did not open the %s screen", keys, ops->name);
+        fx_key(f, key_code(keys));
+        if (f->v.screen != UI_SCREEN_TABLE)
+            fail_msg("%s did not close the %s screen", keys, ops->name);
+    }
+    fx_free(f);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -735,6 +765,7 @@ int main(void)
         cmocka_unit_test_teardown(footer_shows_every_labelled_action_when_wide, fx_teardown),
         cmocka_unit_test_teardown(log_of_a_finished_task, fx_teardown),
         cmocka_unit_test_teardown(t_toggles_the_timeline, fx_teardown),
+        cmocka_unit_test_teardown(every_screen_opens_and_closes_on_its_key, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

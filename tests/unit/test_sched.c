@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "repopool/class.h"
 #include "repopool/sched.h"
@@ -992,6 +993,50 @@ static void all_final_once_everything_ended(void **state)
     sched_free(&s);
 }
 
+/* Walks the ended tasks as a view lists them; returns how many. */
+static size_t walk_ended(struct sched *s, uint32_t *out)
+{
+    unsigned char seen[16];
+    memset(seen, 0xff, sizeof(seen)); /* the walk clears its scratch itself */
+    struct sched_ended_walk w;
+    uint32_t id;
+    size_t n = 0;
+    sched_ended_walk_init(&w, s, seen);
+    while (sched_ended_next(&w, &id))
+        out[n++] = id;
+    return n;
+}
+
+static void ended_walk_lists_each_last_end_newest_first(void **state)
+{
+    (void)state;
+    struct sched s;
+    init(&s, config(5));
+    add_tasks(&s, 5, 0);
+    uint32_t got[16];
+    assert_int_equal(walk_ended(&s, got), 0);
+    start_all(&s, 0, NULL);
+    finish(&s, 2, TASK_FAILED, RP_CLASS_EXIT, 1);
+    finish_ok(&s, 0, 1);
+    finish(&s, 1, TASK_FAILED, RP_CLASS_EXIT, 2);
+    /* Retried by hand: queued again, it is not listed until it ends again. */
+    assert_true(sched_requeue(&s, 1));
+    finish_ok(&s, 3, 3);
+    assert_int_equal(walk_ended(&s, got), 3);
+    assert_int_equal(got[0], 3);
+    assert_int_equal(got[1], 0);
+    assert_int_equal(got[2], 2);
+    assert_int_equal(sched_next_start(&s, 3), 1);
+    finish_ok(&s, 1, 4);
+    /* Its second end counts, once; task 4 still runs. */
+    assert_int_equal(walk_ended(&s, got), 4);
+    assert_int_equal(got[0], 1);
+    assert_int_equal(got[1], 3);
+    assert_int_equal(got[2], 0);
+    assert_int_equal(got[3], 2);
+    sched_free(&s);
+}
+
 static void ids_count_from_zero_in_submission_order(void **state)
 {
     (void)state;
@@ -1044,6 +1089,7 @@ int main(void)
         cmocka_unit_test(peak_running_is_the_most_ever_running),
         cmocka_unit_test(counts_follow_every_state),
         cmocka_unit_test(all_final_once_everything_ended),
+        cmocka_unit_test(ended_walk_lists_each_last_end_newest_first),
         cmocka_unit_test(ids_count_from_zero_in_submission_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

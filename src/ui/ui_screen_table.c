@@ -1,0 +1,248 @@
+/*
+ * The table: one row per task (state, repository, operation, attempt,
+ * time, progress or result) under the header and pool lines, and the keys
+ * that act on the pool and the selected task. The dashboard opens on it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "repopool/duration.h"
+#include "repopool/sanitize.h"
+#include "repopool/ui_screen.h"
+
+static void format_bytes(char *buf, size_t n, unsigned long long b)
+{
+    if (b < 1024)
+        snprintf(buf, n, "%lluB", b);
+    else if (b < 1024 * 1024)
+        snprintf(buf, n, "%.1fKiB", b / 1024.0);
+    else if (b < 1024ull * 1024 * 1024)
+        snprintf(buf, n, "%.1fMiB", b / 1048576.0);
+    else
+        snprintf(buf, n, "%.1fGiB", b / 1073741824.0);
+}
+
+struct columns {
+    int mark, repo, op, attempt, time, detail;
+};
+
+static struct columns layout(int w)
+{
+    struct columns col = {.mark = 2, .op = 7, .attempt = 4, .time = 7};
+    int fixed = col.mark + col.op + col.attempt + col.time + 5;
+    int flexible = w - fixed;
+    col.repo = flexible * 2 / 5;
+    if (col.repo < 10)
+        col.repo = 10;
+    col.detail = flexible - col.repo;
+    if (col.detail < 0)
+        col.detail = 0;
+    return col;
+}
+
+/* The last output line of a running task, sanitized. */
+static void last_output(const struct task *t, struct strbuf *out)
+{
+    if (!t->out)
+        return;
+    char raw[1024];
+    size_t n = outbuf_last_line(t->out, raw, sizeof(raw));
+    sanitize_line(out, raw, n);
+}
+
+static void render_row(struct canvas *c, int y, const struct ui_view *v, const struct runner *r,
+                       uint32_t id, const struct columns *col, double now, const char *op)
+{
+    const struct task *t = &r->sched.tasks[id];
+    const char *path = r->repos->items[t->repo].path;
+    struct strbuf sb;
+    strbuf_init(&sb);
+    int x = 0;
+    char mark[3] = {ui_state_mark(t->state), ' ', 0};
+    canvas_text(c, x, y, col->mark, mark, ui_state_attr(t->state));
+    x += col->mark + 1;
+
+    size_t skip = strlen(path) > v->prefix_len ? v->prefix_len : 0;
+    sanitize_name(&sb, path + skip, strlen(path + skip));
+    ui_text_keep_end(c, x, y, col->repo, sb.data ? sb.data : "", UI_NORMAL);
+    x += col->repo + 1;
+    canvas_text(c, x, y, col->op, op, UI_DIM);
+    x += col->op + 1;
+    if (t->attempt)
+        canvas_printf(c, x, y, col->attempt, UI_DIM, "%u", t->attempt);
+    x += col->attempt + 1;
+    if (t->attempt) {
+        char dur[32];
+        duration_text(dur, sizeof(dur), ui_task_duration(t, now), DURATION_SHORT);
+        canvas_text(c, x + col->time - text_width(dur), y, col->time, dur, UI_NORMAL);
+    }
+    x += col->time + 1;
+
+    strbuf_reset(&sb);
+    if (t->state == TASK_RUNNING && t->progress_total > 0) {
+        char bytes[32];
+        format_bytes(bytes, sizeof(bytes), t->progress_bytes);
+        strbuf_printf(&sb, "%u/%u objects, %s", t->progress_objects, t->progress_total, bytes);
+    } else if (t->state == TASK_RUNNING) {
+        last_output(t, &sb);
+    } else if (t->state == TASK_QUEUED && t->waiting) {
+        strbuf_printf(&sb, "retry in %.1fs: %s", t->ready_at - now > 0 ? t->ready_at - now : 0,
+                      t->summary ? t->summary : "");
+    } else if (t->summary) {
+        strbuf_puts(&sb, t->summary);
+    }
+    canvas_text(c, x, y, col->detail, sb.data ? sb.data : "",
+                t->state == TASK_FAILED ? UI_FAILED : UI_NORMAL);
+    if (id == v->selected)
+        canvas_paint(c, 0, y, c->w, UI_SELECTED);
+    strbuf_free(&sb);
+}
+
+static void render_rows(struct canvas *c, struct ui_view *v, struct runner *r, double now, const char *op)
+{
+    struct columns col = layout(c->w);
+    int y = 2;
+    int x = 0;
+    canvas_fill(c, 0, y, c->w, ' ', UI_HEADER);
+    canvas_text(c, x, y, col.mark, "S", UI_HEADER);
+    x += col.mark + 1;
+    canvas_text(c, x, y, col.repo, "REPOSITORY", UI_HEADER);
+    x += col.repo + 1;
+    canvas_text(c, x, y, col.op, "OP", UI_HEADER);
+    x += col.op + 1;
+    canvas_text(c, x, y, col.attempt, "TRY", UI_HEADER);
+    x += col.attempt + 1;
+    canvas_text(c, x + col.time - 4, y, 4, "TIME", UI_HEADER);
+    x += col.time + 1;
+    static const char *const sort_names[] = {"state", "submission", "duration", "name"};
+    static const char *const filter_names[] = {"all", "running", "queued", "problems", "ok"};
+    canvas_printf(c, x, y, col.detail, UI_HEADER, "OUTPUT  [%s order, %s%s%s]", sort_names[v->sort],
+                  filter_names[v->filter_state], v->filter[0] ? ", text: " : "", v->filter);
+
+    v->rows = c->h - 4;
+    if (v->rows < 1)
+        return;
+    size_t sel = ui_view_selected_row(v);
+    /* Keep the cursor on screen, scrolling as little as possible. */
+    if (sel < v->top)
+        v->top = sel;
+    if (sel >= v->top + (size_t)v->rows)
+        v->top = sel - (size_t)v->rows + 1;
+    if (v->top + (size_t)v->rows > v->norder)
+        v->top = v->norder > (size_t)v->rows ? v->norder - (size_t)v->rows : 0;
+    for (int i = 0; i < v->rows && v->top + (size_t)i < v->norder; i++)
+        render_row(c, 3 + i, v, r, v->order[v->top + (size_t)i], &col, now, op);
+    if (v->norder == 0)
+        canvas_text(c, 2, 3, c->w - 2, "no task matches the filter", UI_DIM);
+}
+
+static void render_table(struct canvas *c, struct ui_view *v, struct runner *r, double now)
+{
+    static const char *const ops[] = {"status", "fetch", "pull"};
+    const char *op = r->report && r->report->op ? r->report->op : ops[0];
+    ui_draw_header(c, r);
+    ui_draw_pool_line(c, 1, r, now);
+    render_rows(c, v, r, now, op);
+    ui_draw_footer(c);
+}
+
+static void move_selection(struct ui_view *v, long delta, bool absolute)
+{
+    if (v->norder == 0)
+        return;
+    long row = absolute ? delta : (long)ui_view_selected_row(v) + delta;
+    if (row < 0)
+        row = 0;
+    if (row >= (long)v->norder)
+        row = (long)v->norder - 1;
+    v->selected = v->order[row];
+}
+
+unsigned ui_screen_table_key(struct ui_view *v, struct runner *r, int key, enum ui_action a)
+{
+    (void)key;
+    struct sched *s = &r->sched;
+    int page = ui_view_page(v);
+    switch (a) {
+    case UI_ACTION_CAP_UP:
+        runner_set_cap(r, s->cap + 1, "key");
+        break;
+    case UI_ACTION_CAP_DOWN:
+        if (s->cap > 0)
+            runner_set_cap(r, s->cap - 1, "key");
+        break;
+    case UI_ACTION_PAUSE:
+        if (s->cap > 0) {
+            v->paused_cap = s->cap;
+            runner_set_cap(r, 0, "key");
+        } else {
+            runner_set_cap(r, v->paused_cap ? v->paused_cap : 1, "key");
+        }
+        break;
+    case UI_ACTION_CANCEL:
+        if (v->selected < s->ntasks)
+            runner_cancel_task(r, v->selected);
+        break;
+    case UI_ACTION_RETRY:
+        if (v->selected < s->ntasks)
+            runner_retry_task(r, v->selected);
+        break;
+    case UI_ACTION_RETRY_ALL:
+        for (uint32_t id = 0; id < s->ntasks; id++)
+            if (s->tasks[id].state == TASK_FAILED)
+                runner_retry_task(r, id);
+        break;
+    case UI_ACTION_FILTER:
+        v->editing_filter = true;
+        break;
+    case UI_ACTION_STATE_FILTER:
+        v->filter_state = (enum ui_filter)((v->filter_state + 1) % UI_FILTER_COUNT);
+        v->order_stale = true;
+        break;
+    case UI_ACTION_SORT:
+        v->sort = (enum ui_sort)((v->sort + 1) % UI_SORT_COUNT);
+        v->order_stale = true;
+        break;
+    case UI_ACTION_UP:
+        move_selection(v, -1, false);
+        break;
+    case UI_ACTION_DOWN:
+        move_selection(v, 1, false);
+        break;
+    case UI_ACTION_PAGE_UP:
+        move_selection(v, -page, false);
+        break;
+    case UI_ACTION_PAGE_DOWN:
+        move_selection(v, page, false);
+        break;
+    case UI_ACTION_FIRST:
+        move_selection(v, 0, true);
+        break;
+    case UI_ACTION_LAST:
+        move_selection(v, (long)v->norder - 1, true);
+        break;
+    case UI_ACTION_BACK:
+        v->screen = UI_SCREEN_TABLE;
+        v->filter[0] = '\0';
+        v->order_stale = true;
+        break;
+    case UI_ACTION_QUIT:
+        if (!sched_all_final(s)) {
+            v->confirm_quit = true;
+            break;
+        }
+        v->quit = true;
+        return UI_REDRAW_SCREEN | UI_REDRAW_QUIT;
+    default:
+        /* The log, the timeline: screens open on their own keys. */
+        return ui_screen_open_by(v, a);
+    }
+    return UI_REDRAW_SCREEN;
+}
+
+const struct ui_screen_ops ui_screen_table = {
+    .name = "table",
+    .opened_by = UI_ACTION_NONE,
+    .render = render_table,
+    .key = ui_screen_table_key,
+};
