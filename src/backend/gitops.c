@@ -184,71 +184,6 @@ static enum git_repo_state repo_state(git_repository *repo)
     }
 }
 
-struct refspec_match {
-    const char *merge;  /* the upstream branch on the remote */
-    git_buf *out;       /* its remote-tracking ref, once found */
-    bool found;
-};
-
-static int match_fetch_refspec(const git_config_entry *entry, void *payload)
-{
-    struct refspec_match *m = payload;
-    git_refspec *spec = NULL;
-    if (m->found || git_refspec_parse(&spec, entry->value, true) < 0)
-        return 0;
-    if (git_refspec_src_matches(spec, m->merge) && git_refspec_transform(m->out, spec, m->merge) == 0)
-        m->found = true;
-    git_refspec_free(spec);
-    return 0;
-}
-
-/*
- * The upstream of a branch (full refname), as git_branch_upstream_name
- * finds it: branch.<b>.remote and branch.<b>.merge, mapped through the
- * remote's fetch refspecs. Not that function itself: in libgit2 1.5 it goes
- * through git_remote_lookup, whose regular expressions leak PCRE2 match data
- * for every config entry, on every call (fixed in libgit2 1.6). Returns 0,
- * or GIT_ENOTFOUND when the branch has no upstream.
- */
-static int upstream_of(git_repository *repo, const char *branch_ref, git_buf *remote_out, git_buf *merge_out,
-                       git_buf *out)
-{
-    git_config *cfg = NULL;
-    git_buf remote = GIT_BUF_INIT, merge = GIT_BUF_INIT;
-    struct strbuf key;
-    strbuf_init(&key);
-    const char *branch = strncmp(branch_ref, "refs/heads/", 11) == 0 ? branch_ref + 11 : branch_ref;
-    int err = git_repository_config_snapshot(&cfg, repo);
-    if (err == 0) {
-        strbuf_printf(&key, "branch.%s.remote", branch);
-        err = git_config_get_string_buf(&remote, cfg, key.data);
-    }
-    if (err == 0) {
-        strbuf_reset(&key);
-        strbuf_printf(&key, "branch.%s.merge", branch);
-        err = git_config_get_string_buf(&merge, cfg, key.data);
-    }
-    if (err == 0 && strcmp(remote.ptr, ".") == 0) {
-        err = git_buf_set(out, merge.ptr, merge.size);
-    } else if (err == 0) {
-        struct refspec_match m = {merge.ptr, out, false};
-        strbuf_reset(&key);
-        strbuf_printf(&key, "remote.%s.fetch", remote.ptr);
-        /* No regular expression: the multivar is read as it is. */
-        git_config_get_multivar_foreach(cfg, key.data, NULL, match_fetch_refspec, &m);
-        err = m.found ? 0 : GIT_ENOTFOUND;
-    }
-    if (err == 0 && remote_out)
-        err = git_buf_set(remote_out, remote.ptr, remote.size);
-    if (err == 0 && merge_out)
-        err = git_buf_set(merge_out, merge.ptr, merge.size);
-    strbuf_free(&key);
-    git_buf_dispose(&remote);
-    git_buf_dispose(&merge);
-    git_config_free(cfg);
-    return err;
-}
-
 /*
  * Fills branch, head, upstream and ahead/behind. branch_ref gets the full
  * name of the checked-out branch (empty when detached), whole however long:
@@ -282,7 +217,7 @@ static int read_branch(git_repository *repo, struct git_info *gi, struct strbuf 
     copy_name(gi->branch, sizeof(gi->branch), branch_ref->data, "refs/heads/");
 
     git_buf upstream = GIT_BUF_INIT;
-    if (upstream_of(repo, branch_ref->data, NULL, NULL, &upstream) == 0) {
+    if (gitremote_upstream(repo, branch_ref->data, NULL, NULL, &upstream) == 0) {
         upstream_short_name(gi->upstream, sizeof(gi->upstream), upstream.ptr);
         git_oid up_oid, local_oid;
         if (git_reference_name_to_id(&up_oid, repo, upstream.ptr) < 0) {
@@ -1285,7 +1220,7 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
     }
     git_oid local;
     if ((err = git_oid_fromstr(&local, gi->head)) < 0 ||
-        (err = upstream_of(repo, branch_ref.data, &remote, &merge_ref, &upstream_ref)) < 0) {
+        (err = gitremote_upstream(repo, branch_ref.data, &remote, &merge_ref, &upstream_ref)) < 0) {
         fail_with_error(out, err, "cannot resolve the upstream");
         goto done;
     }
