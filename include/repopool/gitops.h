@@ -21,7 +21,7 @@
 #include "repopool/task.h"
 
 /* Live transfer figures, written by the worker, read by the loop. */
-struct git_progress {
+struct gitop_progress {
     atomic_uint objects;
     atomic_uint total_objects;
     atomic_ullong bytes;
@@ -30,31 +30,31 @@ struct git_progress {
     atomic_bool transferring;
 };
 
-struct git_request {
+struct gitop_request {
     enum git_op op;
     const char *path;
     const char *remote;         /* fetch only this remote; NULL: every remote */
     bool fetch_with_git;        /* run `git fetch` instead of libgit2's */
     double child_timeout;       /* limit for git children; 0: none */
     const atomic_bool *cancel;  /* set by the loop to stop the operation */
-    struct git_progress *progress;
+    struct gitop_progress *progress;
     /* Bytes came from the remote, or progress changed; may be NULL. */
     void (*note_progress)(void *ctx);
     void *ctx;
 };
 
-struct git_outcome {
+struct gitop_outcome {
     enum task_state status;     /* TASK_OK, TASK_FAILED or TASK_SKIPPED */
     enum rp_class cls;
     struct strbuf summary;      /* one raw line */
     struct outbuf output;       /* what the remote or a git child printed */
-    struct git_info info;
+    struct gitinfo info;
     bool has_info;
 };
 
-void git_outcome_init(struct git_outcome *out);
-void git_outcome_free(struct git_outcome *out);
+void gitop_outcome_init(struct gitop_outcome *out);
+void gitop_outcome_free(struct gitop_outcome *out);
 
-void gitops_run(const struct git_request *req, struct git_outcome *out);
+void gitop_run(const struct gitop_request *req, struct gitop_outcome *out);
 
 #endif

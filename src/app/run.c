@@ -184,14 +184,14 @@ int run(const struct config *cfg)
             };
             backend = demo_backend_new(&runner, &loop, &demo);
         } else if (cfg->work == WORK_GIT) {
-            struct git_options git = {
+            struct gitop_options git = {
                 .op = cfg->git_op,
                 .remote = cfg->remote,
                 .fetch_with_git = cfg->fetch_with_git,
                 .stall_timeout = cfg->stall_timeout,
                 .child_timeout = cfg->timeout,
             };
-            backend = git_backend_new(&runner, &loop, &git);
+            backend = gitop_backend_new(&runner, &loop, &git);
         } else {
             struct proc_options proc = {
                 .argv = cfg->command,

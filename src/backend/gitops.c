@@ -17,7 +17,7 @@
 #include "repopool/quietfetch.h"
 #include "repopool/template.h"
 
-void git_outcome_init(struct git_outcome *out)
+void gitop_outcome_init(struct gitop_outcome *out)
 {
     memset(out, 0, sizeof(*out));
     out->status = TASK_OK;
@@ -26,16 +26,16 @@ void git_outcome_init(struct git_outcome *out)
     outbuf_init(&out->output, OUTBUF_DEFAULT_LIMIT);
 }
 
-void git_outcome_free(struct git_outcome *out)
+void gitop_outcome_free(struct gitop_outcome *out)
 {
     strbuf_free(&out->summary);
     outbuf_free(&out->output);
 }
 
-static void set_outcome(struct git_outcome *out, enum task_state status, enum rp_class cls,
+static void set_outcome(struct gitop_outcome *out, enum task_state status, enum rp_class cls,
                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static void set_outcome(struct git_outcome *out, enum task_state status, enum rp_class cls,
+static void set_outcome(struct gitop_outcome *out, enum task_state status, enum rp_class cls,
                         const char *fmt, ...)
 {
     out->status = status;
@@ -47,7 +47,7 @@ static void set_outcome(struct git_outcome *out, enum task_state status, enum rp
     va_end(ap);
 }
 
-static bool cancelled(const struct git_request *req)
+static bool cancelled(const struct gitop_request *req)
 {
     return req->cancel && atomic_load(req->cancel);
 }
@@ -105,12 +105,12 @@ static enum rp_class class_of_error(int err)
     return RP_CLASS_INTERNAL;
 }
 
-static void fail_with_error(struct git_outcome *out, int err, const char *doing)
+static void fail_with_error(struct gitop_outcome *out, int err, const char *doing)
 {
     set_outcome(out, TASK_FAILED, class_of_error(err), "%s: %s", doing, error_text());
 }
 
-static int open_repo(const struct git_request *req, git_repository **repo, struct git_outcome *out)
+static int open_repo(const struct gitop_request *req, git_repository **repo, struct gitop_outcome *out)
 {
     /* NO_SEARCH: a directory inside some other repository is not that
      * repository. */
@@ -159,28 +159,28 @@ static void upstream_short_name(char *dst, size_t cap, const char *refname)
         copy_name(dst, cap, refname, "refs/heads/");
 }
 
-static enum git_repo_state repo_state(git_repository *repo)
+static enum gitinfo_state repo_state(git_repository *repo)
 {
     switch (git_repository_state(repo)) {
     case GIT_REPOSITORY_STATE_MERGE:
-        return GIT_STATE_MERGE;
+        return GITINFO_STATE_MERGE;
     case GIT_REPOSITORY_STATE_REVERT:
     case GIT_REPOSITORY_STATE_REVERT_SEQUENCE:
-        return GIT_STATE_REVERT;
+        return GITINFO_STATE_REVERT;
     case GIT_REPOSITORY_STATE_CHERRYPICK:
     case GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE:
-        return GIT_STATE_CHERRY_PICK;
+        return GITINFO_STATE_CHERRY_PICK;
     case GIT_REPOSITORY_STATE_BISECT:
-        return GIT_STATE_BISECT;
+        return GITINFO_STATE_BISECT;
     case GIT_REPOSITORY_STATE_REBASE:
     case GIT_REPOSITORY_STATE_REBASE_INTERACTIVE:
     case GIT_REPOSITORY_STATE_REBASE_MERGE:
     case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE:
-        return GIT_STATE_REBASE;
+        return GITINFO_STATE_REBASE;
     case GIT_REPOSITORY_STATE_APPLY_MAILBOX:
-        return GIT_STATE_AM;
+        return GITINFO_STATE_AM;
     default:
-        return GIT_STATE_CLEAN;
+        return GITINFO_STATE_CLEAN;
     }
 }
 
@@ -189,7 +189,7 @@ static enum git_repo_state repo_state(git_repository *repo)
  * name of the checked-out branch (empty when detached), whole however long:
  * gi->branch is only for display and may be cut.
  */
-static int read_branch(git_repository *repo, struct git_info *gi, struct strbuf *branch_ref)
+static int read_branch(git_repository *repo, struct gitinfo *gi, struct strbuf *branch_ref)
 {
     strbuf_reset(branch_ref);
     git_reference *head = NULL;
@@ -251,7 +251,7 @@ static const char *entry_path(const git_status_entry *e)
 }
 
 /* Counts changes as `git status --porcelain=v2` lists them. */
-static int count_changes(git_repository *repo, struct git_info *gi, bool with_untracked)
+static int count_changes(git_repository *repo, struct gitinfo *gi, bool with_untracked)
 {
     git_status_options so;
     git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
@@ -300,14 +300,14 @@ static int count_changes(git_repository *repo, struct git_info *gi, bool with_un
 }
 
 /* Runs `git` with args in the repository; output goes to out->output. */
-static void run_git(const struct git_request *req, char *const argv[], char *const env[], struct git_outcome *out,
+static void run_git(const struct gitop_request *req, char *const argv[], char *const env[], struct gitop_outcome *out,
                     struct child_result *res)
 {
     child_run(argv, req->path, env, NULL, &out->output, req->cancel, req->child_timeout, res);
 }
 
 /* The last line a child printed, for summaries. */
-static void last_output_line(const struct git_outcome *out, char *dst, size_t cap)
+static void last_output_line(const struct gitop_outcome *out, char *dst, size_t cap)
 {
     outbuf_last_line(&out->output, dst, cap);
 }
@@ -397,7 +397,7 @@ static int push_no_exec_config(struct argv_builder *b, git_repository *repo)
 /* When libgit2 cannot do it (an index extension it does not know, the
  * history of a shallow clone), git itself can: ask it, with nothing of the
  * repository's run, and say so. */
-static void status_via_git(const struct git_request *req, git_repository *repo, struct git_outcome *out,
+static void status_via_git(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out,
                            const char *why)
 {
     struct argv_builder b = {0};
@@ -425,7 +425,7 @@ static void status_via_git(const struct git_request *req, git_repository *repo, 
     if (text)
         n = outbuf_copy(&out->output, text, n);
     bool parsed = text && res.exit_code == 0 && !outbuf_truncated(&out->output) &&
-                  git_porcelain_v2_parse(text, n, &out->info) == 0;
+                  gitinfo_parse_porcelain_v2(text, n, &out->info) == 0;
     free(text);
     outbuf_free(&out->output);
     out->output = saved;
@@ -435,13 +435,13 @@ static void status_via_git(const struct git_request *req, git_repository *repo, 
         return;
     }
     out->has_info = true;
-    git_info_summary(&out->info, &out->summary);
+    gitinfo_summary(&out->info, &out->summary);
     strbuf_printf(&out->summary, " (read by git: %s)", why);
 }
 
-static void do_status(const struct git_request *req, git_repository *repo, struct git_outcome *out)
+static void do_status(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
 {
-    struct git_info *gi = &out->info;
+    struct gitinfo *gi = &out->info;
     gi->state = repo_state(repo);
     /* libgit2 1.5 cannot walk past a shallow clone's boundary, so its
      * ahead/behind there would be wrong. */
@@ -470,13 +470,13 @@ static void do_status(const struct git_request *req, git_repository *repo, struc
         return;
     }
     out->has_info = true;
-    git_info_summary(gi, &out->summary);
+    gitinfo_summary(gi, &out->summary);
 }
 
 /* --- fetch --- */
 
-static int fetch_with_git(const struct git_request *req, git_repository *repo, const char *only,
-                          struct git_outcome *out);
+static int fetch_with_git(const struct gitop_request *req, git_repository *repo, const char *only,
+                          struct gitop_outcome *out);
 
 /* A ref a fetch moved, so it can be checked and, if need be, put back. */
 struct moved_ref {
@@ -491,8 +491,8 @@ struct fetch_summary {
 };
 
 struct fetch_ctx {
-    const struct git_request *req;
-    struct git_outcome *out;
+    const struct gitop_request *req;
+    struct gitop_outcome *out;
     bool tried_agent, tried_helper, tried_username;
     unsigned updated_refs;
     struct moved_ref *moved; /* this remote's, in this fetch */
@@ -501,7 +501,7 @@ struct fetch_ctx {
     bool merge_ref_advertised; /* the remote has it */
 };
 
-static void note_progress(const struct git_request *req)
+static void note_progress(const struct gitop_request *req)
 {
     if (req->note_progress)
         req->note_progress(req->ctx);
@@ -530,7 +530,7 @@ static int on_sideband(const char *str, int len, void *payload)
 static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
     struct fetch_ctx *fc = payload;
-    struct git_progress *p = fc->req->progress;
+    struct gitop_progress *p = fc->req->progress;
     if (p) {
         atomic_store(&p->objects, stats->received_objects);
         atomic_store(&p->total_objects, stats->total_objects);
@@ -730,7 +730,7 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
     forget_moved(fc);
     char reflog[300];
     snprintf(reflog, sizeof(reflog), "fetch %s (repopool)", name);
-    struct git_progress *p = fc->req->progress;
+    struct gitop_progress *p = fc->req->progress;
     if (p) {
         /* The clock of silence starts now, before the watchdog may look. */
         note_progress(fc->req);
@@ -760,8 +760,8 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
     return 0;
 }
 
-static int fetch_with_libgit2(const struct git_request *req, git_repository *repo, const char *only,
-                              struct git_outcome *out, struct fetch_summary *sum)
+static int fetch_with_libgit2(const struct gitop_request *req, git_repository *repo, const char *only,
+                              struct gitop_outcome *out, struct fetch_summary *sum)
 {
     struct fetch_ctx fc = {.req = req, .out = out, .merge_ref = sum->merge_ref};
     if (only) {
@@ -794,7 +794,7 @@ static int fetch_with_libgit2(const struct git_request *req, git_repository *rep
  * telling line is rarely the last), and its first "fatal:" or "error:"
  * line for the summary, with the line after it when it ends in a colon
  * (git names the first file in the way there). */
-static enum rp_class read_git_failure(const struct git_outcome *out, char *line, size_t cap)
+static enum rp_class read_git_failure(const struct gitop_outcome *out, char *line, size_t cap)
 {
     size_t n = out->output.len;
     char *text = malloc(n + 1);
@@ -820,8 +820,8 @@ static enum rp_class read_git_failure(const struct git_outcome *out, char *line,
     return cls;
 }
 
-static int fetch_with_git(const struct git_request *req, git_repository *repo, const char *only,
-                          struct git_outcome *out)
+static int fetch_with_git(const struct gitop_request *req, git_repository *repo, const char *only,
+                          struct gitop_outcome *out)
 {
     /* git says "does not appear to be a git repository" for an unknown
      * remote, as for an unreachable one: ask libgit2 which it is first. */
@@ -875,7 +875,7 @@ static bool config_bool(git_repository *repo, const char *key)
  * would not do what git does: a shallow clone (it would ask for the whole
  * history and leave .git/shallow wrong) and submodule.recurse (git fetches
  * the submodules too). */
-static bool fetch_by_git(const struct git_request *req, git_repository *repo)
+static bool fetch_by_git(const struct gitop_request *req, git_repository *repo)
 {
     return req->fetch_with_git || git_repository_is_shallow(repo) == 1 || config_bool(repo, "submodule.recurse");
 }
@@ -900,8 +900,8 @@ static bool fetch_head_has_merge(git_repository *repo)
 /* Fetches (every remote, or only), leaving the outcome's summary alone on
  * success; returns 0, or -1 with the outcome describing the failure. With
  * sum->merge_ref set (a pull), says whether the remote had that branch. */
-static int fetch(const struct git_request *req, git_repository *repo, const char *only,
-                 struct git_outcome *out, struct fetch_summary *sum)
+static int fetch(const struct gitop_request *req, git_repository *repo, const char *only,
+                 struct gitop_outcome *out, struct fetch_summary *sum)
 {
     sum->remotes = sum->updated_refs = 0;
     sum->merge_ref_advertised = false;
@@ -914,7 +914,7 @@ static int fetch(const struct git_request *req, git_repository *repo, const char
     return fetch_with_libgit2(req, repo, only, out, sum);
 }
 
-static void do_fetch(const struct git_request *req, git_repository *repo, struct git_outcome *out)
+static void do_fetch(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
 {
     struct fetch_summary sum = {0};
     if (fetch(req, repo, req->remote, out, &sum) < 0)
@@ -1080,8 +1080,8 @@ done:
  * what libgit2's checkout cannot: filter drivers, sparse checkouts in any
  * layout, submodule.recurse, the post-merge hook.
  */
-static void fast_forward_by_git(const struct git_request *req, git_repository *repo, const git_oid *from,
-                                const git_oid *to, struct git_outcome *out)
+static void fast_forward_by_git(const struct gitop_request *req, git_repository *repo, const git_oid *from,
+                                const git_oid *to, struct gitop_outcome *out)
 {
     char target[GIT_OID_HEXSZ + 1], a[8], b[8], line[400];
     git_oid_tostr(target, sizeof(target), to);
@@ -1123,7 +1123,7 @@ static void fast_forward_by_git(const struct git_request *req, git_repository *r
 }
 
 /* A git step after which the pull goes on only if it exited 0. */
-static void run_git_step(const struct git_request *req, char *const argv[], struct git_outcome *out)
+static void run_git_step(const struct gitop_request *req, char *const argv[], struct gitop_outcome *out)
 {
     struct child_result res;
     run_git(req, argv, NULL, out, &res);
@@ -1137,8 +1137,8 @@ static void run_git_step(const struct git_request *req, char *const argv[], stru
 
 /* libgit2 1.5 cannot walk past a shallow clone's boundary: there git
  * counts. Returns 0, or -1 with the outcome set. */
-static int ahead_behind(const struct git_request *req, git_repository *repo, const git_oid *local,
-                        const git_oid *up, size_t *ahead, size_t *behind, struct git_outcome *out)
+static int ahead_behind(const struct gitop_request *req, git_repository *repo, const git_oid *local,
+                        const git_oid *up, size_t *ahead, size_t *behind, struct gitop_outcome *out)
 {
     if (git_repository_is_shallow(repo) != 1) {
         int err = git_graph_ahead_behind(ahead, behind, repo, local, up);
@@ -1164,16 +1164,16 @@ static int ahead_behind(const struct git_request *req, git_repository *repo, con
     return 0;
 }
 
-static void do_pull(const struct git_request *req, git_repository *repo, struct git_outcome *out)
+static void do_pull(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
 {
-    struct git_info *gi = &out->info;
+    struct gitinfo *gi = &out->info;
     struct strbuf branch_ref;
     git_buf remote = GIT_BUF_INIT, merge_ref = GIT_BUF_INIT, upstream_ref = GIT_BUF_INIT;
     strbuf_init(&branch_ref);
     gi->state = repo_state(repo);
     /* Every refusal that needs no network comes first, and touches nothing. */
-    if (gi->state != GIT_STATE_CLEAN) {
-        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "%s in progress", git_state_name(gi->state));
+    if (gi->state != GITINFO_STATE_CLEAN) {
+        set_outcome(out, TASK_SKIPPED, RP_CLASS_DIRTY, "%s in progress", gitinfo_state_name(gi->state));
         goto done;
     }
     int err = read_branch(repo, gi, &branch_ref);
@@ -1205,7 +1205,7 @@ static void do_pull(const struct git_request *req, git_repository *repo, struct 
             fail_with_error(out, err, "status");
             goto done;
         }
-        struct git_info keep = *gi;
+        struct gitinfo keep = *gi;
         status_via_git(req, repo, out, "libgit2 cannot read the index");
         if (out->status != TASK_OK)
             goto done;
@@ -1286,7 +1286,7 @@ done:
     git_buf_dispose(&upstream_ref);
 }
 
-void gitops_run(const struct git_request *req, struct git_outcome *out)
+void gitop_run(const struct gitop_request *req, struct gitop_outcome *out)
 {
     git_repository *repo = NULL;
     if (open_repo(req, &repo, out) < 0)
