@@ -18,10 +18,10 @@
 #include <stdbool.h>
 
 #include "repopool/backend.h"
-#include "repopool/gitinfo.h"
+#include "repopool/gitop_table.h"
 
 struct gitop_options {
-    enum git_op op;
+    const struct gitop_entry *op; /* a row of gitop_table */
     const char *remote;     /* fetch only this remote; NULL for all */
     bool fetch_with_git;    /* `git fetch` child instead of libgit2 */
     double stall_timeout;   /* seconds without word from the remote */

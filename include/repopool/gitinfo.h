@@ -14,9 +14,6 @@
 
 #include "repopool/strbuf.h"
 
-/* The built-in operations, as --git names them. */
-enum git_op { GIT_OP_STATUS, GIT_OP_FETCH, GIT_OP_PULL };
-
 #define GITINFO_STATE_LIST(X)     \
     X(CLEAN, "clean")             \
     X(MERGE, "merge")             \

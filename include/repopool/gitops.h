@@ -16,6 +16,7 @@
 
 #include "repopool/class.h"
 #include "repopool/gitinfo.h"
+#include "repopool/gitop_table.h"
 #include "repopool/outbuf.h"
 #include "repopool/strbuf.h"
 #include "repopool/task.h"
@@ -31,7 +32,7 @@ struct gitop_progress {
 };
 
 struct gitop_request {
-    enum git_op op;
+    const struct gitop_entry *op; /* its row in gitop_table */
     const char *path;
     const char *remote;         /* fetch only this remote; NULL: every remote */
     bool fetch_with_git;        /* run `git fetch` instead of libgit2's */

@@ -9,7 +9,6 @@
 
 #include "repopool/gitops.h"
 #include "repopool/runner.h"
-#include "repopool/template.h"
 #include "repopool/workers.h"
 
 #define WATCHDOG_TICK_MS 500
@@ -43,8 +42,6 @@ struct gitop_backend {
     int open_handles;
     char self[PATH_MAX]; /* this program, for the joblog */
 };
-
-static const char *const op_names[] = {"status", "fetch", "pull"};
 
 static void on_interrupt(int signum)
 {
@@ -151,6 +148,19 @@ static void on_progress(void *ctx)
     runner_changed(gb->base.runner);
 }
 
+/* The operation on path as the options ask for it, without the attempt's
+ * own parts (the cancel flag, progress). */
+static struct gitop_request request_for(const struct gitop_backend *gb, const char *path)
+{
+    return (struct gitop_request){
+        .op = gb->opt.op,
+        .path = path,
+        .remote = gb->opt.remote,
+        .fetch_with_git = gb->opt.fetch_with_git,
+        .child_timeout = gb->opt.child_timeout,
+    };
+}
+
 static int gitop_start(struct backend *b, uint32_t id, struct task *t, const char *path,
                        struct attempt_result *fail)
 {
@@ -174,17 +184,11 @@ static int gitop_start(struct backend *b, uint32_t id, struct task *t, const cha
     atomic_init(&job->stalled, false);
     atomic_init(&job->last_heard_ns, uv_hrtime());
     gitop_outcome_init(&job->out);
-    job->req = (struct gitop_request){
-        .op = gb->opt.op,
-        .path = job->path,
-        .remote = gb->opt.remote,
-        .fetch_with_git = gb->opt.fetch_with_git,
-        .child_timeout = gb->opt.child_timeout,
-        .cancel = &job->cancel,
-        .progress = &job->progress,
-        .note_progress = note_heard,
-        .ctx = job,
-    };
+    job->req = request_for(gb, job->path);
+    job->req.cancel = &job->cancel;
+    job->req.progress = &job->progress;
+    job->req.note_progress = note_heard;
+    job->req.ctx = job;
     int rc = workers_submit(&gb->workers, &job->item);
     if (rc < 0) {
         job_free(job);
@@ -240,9 +244,10 @@ static void on_watchdog(uv_timer_t *timer)
     uint64_t now_ns = uv_hrtime();
     for (struct gitop_job *job = gb->live; job; job = job->next) {
         /* Signed: the worker may have heard something after now_ns was
-         * read. Only libgit2 transfers are watched; a `git fetch` child has
-         * its own limits (--timeout) and says nothing while it works. */
-        bool transferring = atomic_load(&job->progress.transferring);
+         * read. Only libgit2 transfers are watched, of operations that talk
+         * to a remote; a `git fetch` child has its own limits (--timeout)
+         * and says nothing while it works. */
+        bool transferring = gb->opt.op->needs_network && atomic_load(&job->progress.transferring);
         double quiet = (double)(int64_t)(now_ns - atomic_load(&job->last_heard_ns)) / 1e9;
         if (transferring && gb->opt.stall_timeout > 0 && quiet > gb->opt.stall_timeout &&
             !atomic_load(&job->cancel)) {
@@ -276,27 +281,12 @@ static void gitop_close(struct backend *b)
 }
 
 /* The joblog's command: one that does what this task did when pasted into
- * a shell. No git command refuses as a pull here does (a dirty worktree git
- * would carry along), so a pull is replayed by repopool itself. */
+ * a shell, as its operation's row says. */
 static void gitop_describe(struct backend *b, const char *path, struct strbuf *out)
 {
     struct gitop_backend *gb = (struct gitop_backend *)b;
-    if (gb->opt.op == GIT_OP_PULL) {
-        shell_quote(out, gb->self);
-        strbuf_puts(out, gb->opt.fetch_with_git ? " --no-tui --fetch-with=git --git pull " : " --no-tui --git pull ");
-        shell_quote(out, path);
-        return;
-    }
-    strbuf_puts(out, "git -C ");
-    shell_quote(out, path);
-    strbuf_putc(out, ' ');
-    strbuf_puts(out, op_names[gb->opt.op]);
-    if (gb->opt.op == GIT_OP_FETCH && gb->opt.remote) {
-        strbuf_putc(out, ' ');
-        shell_quote(out, gb->opt.remote);
-    } else if (gb->opt.op == GIT_OP_FETCH) {
-        strbuf_puts(out, " --all");
-    }
+    struct gitop_request req = request_for(gb, path);
+    gb->opt.op->describe(&req, gb->self, out);
 }
 
 static const struct backend_ops gitop_backend_ops = {

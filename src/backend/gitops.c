@@ -13,6 +13,7 @@
 
 #include "repopool/childproc.h"
 #include "repopool/credential.h"
+#include "repopool/gitop_table.h"
 #include "repopool/gitremote.h"
 #include "repopool/quietfetch.h"
 #include "repopool/template.h"
@@ -439,7 +440,7 @@ static void status_via_git(const struct gitop_request *req, git_repository *repo
     strbuf_printf(&out->summary, " (read by git: %s)", why);
 }
 
-static void do_status(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
+void gitop_status_run(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
 {
     struct gitinfo *gi = &out->info;
     gi->state = repo_state(repo);
@@ -471,6 +472,14 @@ static void do_status(const struct gitop_request *req, git_repository *repo, str
     }
     out->has_info = true;
     gitinfo_summary(gi, &out->summary);
+}
+
+void gitop_status_describe(const struct gitop_request *req, const char *self, struct strbuf *out)
+{
+    (void)self;
+    strbuf_puts(out, "git -C ");
+    shell_quote(out, req->path);
+    strbuf_puts(out, " status");
 }
 
 /* --- fetch --- */
@@ -914,7 +923,7 @@ static int fetch(const struct gitop_request *req, git_repository *repo, const ch
     return fetch_with_libgit2(req, repo, only, out, sum);
 }
 
-static void do_fetch(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
+void gitop_fetch_run(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
 {
     struct fetch_summary sum = {0};
     if (fetch(req, repo, req->remote, out, &sum) < 0)
@@ -932,6 +941,20 @@ static void do_fetch(const struct gitop_request *req, git_repository *repo, stru
                     updated ? "" : "up to date");
         if (updated)
             strbuf_printf(&out->summary, "%u ref%s updated, %llu bytes", updated, updated == 1 ? "" : "s", bytes);
+    }
+}
+
+void gitop_fetch_describe(const struct gitop_request *req, const char *self, struct strbuf *out)
+{
+    (void)self;
+    strbuf_puts(out, "git -C ");
+    shell_quote(out, req->path);
+    strbuf_puts(out, " fetch");
+    if (req->remote) {
+        strbuf_putc(out, ' ');
+        shell_quote(out, req->remote);
+    } else {
+        strbuf_puts(out, " --all");
     }
 }
 
@@ -1164,7 +1187,7 @@ static int ahead_behind(const struct gitop_request *req, git_repository *repo, c
     return 0;
 }
 
-static void do_pull(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
+void gitop_pull_run(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
 {
     struct gitinfo *gi = &out->info;
     struct strbuf branch_ref;
@@ -1286,21 +1309,20 @@ done:
     git_buf_dispose(&upstream_ref);
 }
 
+/* No git command refuses as a pull here does (a dirty worktree git would
+ * carry along), so a pull is replayed by repopool itself. */
+void gitop_pull_describe(const struct gitop_request *req, const char *self, struct strbuf *out)
+{
+    shell_quote(out, self);
+    strbuf_puts(out, req->fetch_with_git ? " --no-tui --fetch-with=git --git pull " : " --no-tui --git pull ");
+    shell_quote(out, req->path);
+}
+
 void gitop_run(const struct gitop_request *req, struct gitop_outcome *out)
 {
     git_repository *repo = NULL;
     if (open_repo(req, &repo, out) < 0)
         return;
-    switch (req->op) {
-    case GIT_OP_STATUS:
-        do_status(req, repo, out);
-        break;
-    case GIT_OP_FETCH:
-        do_fetch(req, repo, out);
-        break;
-    case GIT_OP_PULL:
-        do_pull(req, repo, out);
-        break;
-    }
+    req->op->run(req, repo, out);
     git_repository_free(repo);
 }
