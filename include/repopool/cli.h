@@ -11,8 +11,9 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "repopool/gitinfo.h"
 #include "repopool/strbuf.h"
+
+struct gitop_entry;
 
 enum work_kind { WORK_GIT, WORK_COMMAND, WORK_DEMO };
 enum tui_choice { TUI_AUTO, TUI_ON, TUI_OFF };
@@ -30,7 +31,7 @@ struct config {
 
     /* Work. */
     enum work_kind work;
-    enum git_op git_op;
+    const struct gitop_entry *git_op; /* --git: a row of gitop_table */
     const char *remote;  /* --remote NAME: fetch only this remote */
     bool fetch_with_git; /* --fetch-with=git */
     double stall_timeout; /* --stall-timeout: seconds without word from a remote */

@@ -18,10 +18,10 @@
 #include <stdbool.h>
 
 #include "repopool/backend.h"
-#include "repopool/gitinfo.h"
+#include "repopool/gitop_table.h"
 
-struct git_options {
-    enum git_op op;
+struct gitop_options {
+    const struct gitop_entry *op; /* a row of gitop_table */
     const char *remote;     /* fetch only this remote; NULL for all */
     bool fetch_with_git;    /* `git fetch` child instead of libgit2 */
     double stall_timeout;   /* seconds without word from the remote */
@@ -30,6 +30,6 @@ struct git_options {
 
 /* Returns a backend to pass to runner_run, or NULL on failure. It frees
  * itself once closed. git_libgit2_init must have been called. */
-struct backend *git_backend_new(struct runner *r, uv_loop_t *loop, const struct git_options *opt);
+struct backend *gitop_backend_new(struct runner *r, uv_loop_t *loop, const struct gitop_options *opt);
 
 #endif

@@ -14,25 +14,22 @@
 
 #include "repopool/strbuf.h"
 
-/* The built-in operations, as --git names them. */
-enum git_op { GIT_OP_STATUS, GIT_OP_FETCH, GIT_OP_PULL };
-
-#define GIT_STATE_LIST(X)          \
-    X(CLEAN, "clean")              \
-    X(MERGE, "merge")              \
-    X(REBASE, "rebase")            \
-    X(CHERRY_PICK, "cherry-pick")  \
-    X(REVERT, "revert")            \
-    X(BISECT, "bisect")            \
+#define GITINFO_STATE_LIST(X)     \
+    X(CLEAN, "clean")             \
+    X(MERGE, "merge")             \
+    X(REBASE, "rebase")           \
+    X(CHERRY_PICK, "cherry-pick") \
+    X(REVERT, "revert")           \
+    X(BISECT, "bisect")           \
     X(AM, "am")
 
-enum git_repo_state {
-#define GIT_STATE_ENUM(id, name) GIT_STATE_##id,
-    GIT_STATE_LIST(GIT_STATE_ENUM)
-#undef GIT_STATE_ENUM
+enum gitinfo_state {
+#define GITINFO_STATE_ENUM(id, name) GITINFO_STATE_##id,
+    GITINFO_STATE_LIST(GITINFO_STATE_ENUM)
+#undef GITINFO_STATE_ENUM
 };
 
-struct git_info {
+struct gitinfo {
     char branch[256];   /* short name; "" when detached */
     char upstream[256]; /* e.g. "origin/main"; "" when none is configured */
     char head[41];      /* commit id of HEAD; "" when unborn */
@@ -41,23 +38,23 @@ struct git_info {
     bool upstream_gone; /* configured, but its remote-tracking ref is missing */
     unsigned ahead, behind;
     unsigned staged, modified, untracked, conflicted;
-    enum git_repo_state state;
+    enum gitinfo_state state;
 };
 
-const char *git_state_name(enum git_repo_state s);
+const char *gitinfo_state_name(enum gitinfo_state s);
 
 /* "main...origin/main [ahead 1, behind 2]; 1 staged, 2 modified" or
  * "main: clean". Raw branch names: sanitize before display. */
-void git_info_summary(const struct git_info *gi, struct strbuf *out);
+void gitinfo_summary(const struct gitinfo *gi, struct strbuf *out);
 
 /* Appends the JSON "git" object (with its key and a leading comma). */
-void git_info_json(const struct git_info *gi, struct strbuf *out);
+void gitinfo_json(const struct gitinfo *gi, struct strbuf *out);
 
 /*
  * Parses `git status --porcelain=v2 --branch` output into counts and branch
  * data (state is left alone: the porcelain does not say). Returns 0, or -1
  * when the text is not porcelain v2.
  */
-int git_porcelain_v2_parse(const char *text, size_t n, struct git_info *out);
+int gitinfo_parse_porcelain_v2(const char *text, size_t n, struct gitinfo *out);
 
 #endif

@@ -12,7 +12,7 @@
 
 #include "repopool/outbuf.h"
 
-struct git_info;
+struct gitinfo;
 
 enum task_state {
     TASK_QUEUED,
@@ -49,7 +49,7 @@ struct task {
     double ready_at;      /* earliest retry start while waiting */
     char *summary;        /* one line, already sanitized; may be NULL */
     struct outbuf *out;   /* captured output, created on first output */
-    struct git_info *git; /* what a git operation found; NULL otherwise */
+    struct gitinfo *git;  /* what a git operation found; NULL otherwise */
     uint32_t progress_objects, progress_total; /* a fetch's transfer so far */
     uint64_t progress_bytes;
     void *backend_data;   /* the backend's per-attempt state */

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/gitop_table.h"
+
 #define DEFAULT_JOBS 5
 #define DEFAULT_MAX_JOBS 256
 #define MAX_MAX_JOBS 4096
@@ -84,9 +86,17 @@ void cli_print_help(FILE *out)
         "  REPO...               repository paths (duplicates, also via symlinks, run once)\n"
         "  -f, --repos-from=FILE paths one per line ('-' = stdin); blank lines and '#' comments skipped\n"
         "  -s, --scan=DIR        discover repositories under DIR (repeatable); --depth=N levels\n"
-        "                        (default 3); --nested also looks inside repositories\n"
-        "Work (default: --git status)\n"
-        "  -g, --git=OP          built-in libgit2 operation: status | fetch | pull (fetch + fast-forward only)\n"
+        "                        (default 3); --nested also looks inside repositories\n",
+        out);
+    fprintf(out, "Work (default: --git %s)\n", gitop_table[0].name);
+    fputs("  -g, --git=OP          built-in libgit2 operation: ", out);
+    for (size_t i = 0; i < gitop_count; i++) {
+        fprintf(out, "%s%s", i ? " | " : "", gitop_table[i].name);
+        if (gitop_table[i].note)
+            fprintf(out, " (%s)", gitop_table[i].note);
+    }
+    fputs(
+        "\n"
         "      --remote=NAME     fetch only this remote (default: every remote; pull: the upstream's)\n"
         "      --fetch-with=git  fetch with a `git fetch` child (honours ~/.ssh/config) instead of libgit2\n"
         "      --stall-timeout=SEC  stop a fetch that hears nothing from the remote this long (default 60)\n"
@@ -135,6 +145,24 @@ static enum cli_result usage_error(struct strbuf *err, const char *fmt, ...)
     strbuf_vprintf(err, fmt, ap);
     va_end(ap);
     return CLI_USAGE;
+}
+
+/* The names of the git operations (only those that talk to a remote, if
+ * network_only), each after prefix, as "a, b or c" with last_sep before the
+ * last. */
+static void list_git_ops(struct strbuf *out, bool network_only, const char *prefix, const char *last_sep)
+{
+    size_t n = 0, shown = 0;
+    for (size_t i = 0; i < gitop_count; i++)
+        n += !network_only || gitop_table[i].needs_network;
+    for (size_t i = 0; i < gitop_count; i++) {
+        if (network_only && !gitop_table[i].needs_network)
+            continue;
+        if (shown > 0)
+            strbuf_puts(out, shown + 1 == n ? last_sep : ", ");
+        strbuf_printf(out, "%s%s", prefix, gitop_table[i].name);
+        shown++;
+    }
 }
 
 /* Strict unsigned parse: digits only, no sign, no trailing text. */
@@ -240,6 +268,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     cfg->depth = DEFAULT_DEPTH;
     cfg->stall_timeout = DEFAULT_STALL_TIMEOUT;
     cfg->tui = TUI_AUTO;
+    cfg->git_op = &gitop_table[0];
 
     int sep = find_command_separator(argc, argv);
     int opt_argc = sep >= 0 ? sep : argc;
@@ -280,14 +309,14 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             break;
         case 'g':
             git_given = true;
-            if (strcmp(arg, "status") == 0)
-                cfg->git_op = GIT_OP_STATUS;
-            else if (strcmp(arg, "fetch") == 0)
-                cfg->git_op = GIT_OP_FETCH;
-            else if (strcmp(arg, "pull") == 0)
-                cfg->git_op = GIT_OP_PULL;
-            else
-                return usage_error(err, "invalid value '%s' for -g/--git: expected status, fetch or pull", arg);
+            if (!(cfg->git_op = gitop_find(arg))) {
+                struct strbuf names;
+                strbuf_init(&names);
+                list_git_ops(&names, false, "", " or ");
+                usage_error(err, "invalid value '%s' for -g/--git: expected %s", arg, names.data ? names.data : "");
+                strbuf_free(&names);
+                return CLI_USAGE;
+            }
             break;
         case OPT_REMOTE:
             if (!*arg)
@@ -419,8 +448,14 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     if (demo_given && (cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs))
         return usage_error(err, "--demo simulates its own tasks and takes no repositories");
     cfg->work = cfg->ncommand ? WORK_COMMAND : demo_given ? WORK_DEMO : WORK_GIT;
-    if ((cfg->remote || fetch_with_given) && (cfg->work != WORK_GIT || cfg->git_op == GIT_OP_STATUS))
-        return usage_error(err, "--remote and --fetch-with apply to --git fetch and --git pull");
+    if ((cfg->remote || fetch_with_given) && (cfg->work != WORK_GIT || !cfg->git_op->needs_network)) {
+        struct strbuf names;
+        strbuf_init(&names);
+        list_git_ops(&names, true, "--git ", " and ");
+        usage_error(err, "--remote and --fetch-with apply to %s", names.data ? names.data : "");
+        strbuf_free(&names);
+        return CLI_USAGE;
+    }
     if (cfg->json)
         cfg->tui = TUI_OFF;
     return CLI_OK;

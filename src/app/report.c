@@ -341,7 +341,7 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
         json_key_seconds(&rep->buf, "duration", duration);
         json_key_string(&rep->buf, "summary", t->summary);
         if (t->git)
-            git_info_json(t->git, &rep->buf);
+            gitinfo_json(t->git, &rep->buf);
         json_pool(rep, s);
         emit(rep);
         return;

@@ -146,8 +146,7 @@ int run(const struct config *cfg)
     };
 
     struct report rep;
-    static const char *const git_op_names[] = {"status", "fetch", "pull"};
-    const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : git_op_names[cfg->git_op];
+    const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         report_close(&rep);
@@ -184,14 +183,14 @@ int run(const struct config *cfg)
             };
             backend = demo_backend_new(&runner, &loop, &demo);
         } else if (cfg->work == WORK_GIT) {
-            struct git_options git = {
+            struct gitop_options git = {
                 .op = cfg->git_op,
                 .remote = cfg->remote,
                 .fetch_with_git = cfg->fetch_with_git,
                 .stall_timeout = cfg->stall_timeout,
                 .child_timeout = cfg->timeout,
             };
-            backend = git_backend_new(&runner, &loop, &git);
+            backend = gitop_backend_new(&runner, &loop, &git);
         } else {
             struct proc_options proc = {
                 .argv = cfg->command,

@@ -9,16 +9,15 @@
 
 #include "repopool/gitops.h"
 #include "repopool/runner.h"
-#include "repopool/template.h"
 #include "repopool/workers.h"
 
 #define WATCHDOG_TICK_MS 500
 #define INTERRUPT_AFTER_SECONDS 2.0
 
-struct git_job {
+struct gitop_job {
     struct work_item item;
-    struct git_backend *gb;
-    struct git_job *prev, *next; /* live jobs */
+    struct gitop_backend *gb;
+    struct gitop_job *prev, *next; /* live jobs */
     uint32_t id;
     char *path;
     atomic_bool cancel;
@@ -28,23 +27,21 @@ struct git_job {
     /* The thread running it, while it runs; guarded by gb->thread_lock. */
     pthread_t thread;
     bool on_thread;
-    struct git_progress progress;
-    struct git_request req;
-    struct git_outcome out;
+    struct gitop_progress progress;
+    struct gitop_request req;
+    struct gitop_outcome out;
 };
 
-struct git_backend {
+struct gitop_backend {
     struct backend base;
-    struct git_options opt;
+    struct gitop_options opt;
     struct workers workers;
     uv_mutex_t thread_lock;
     uv_timer_t watchdog;
-    struct git_job *live;
+    struct gitop_job *live;
     int open_handles;
     char self[PATH_MAX]; /* this program, for the joblog */
 };
-
-static const char *const op_names[] = {"status", "fetch", "pull"};
 
 static void on_interrupt(int signum)
 {
@@ -54,28 +51,28 @@ static void on_interrupt(int signum)
 
 static void note_heard(void *ctx)
 {
-    struct git_job *job = ctx;
+    struct gitop_job *job = ctx;
     atomic_store(&job->last_heard_ns, uv_hrtime());
     workers_note_progress(&job->gb->workers);
 }
 
 static void job_run(struct work_item *item)
 {
-    struct git_job *job = (struct git_job *)item;
-    struct git_backend *gb = job->gb;
+    struct gitop_job *job = (struct gitop_job *)item;
+    struct gitop_backend *gb = job->gb;
     uv_mutex_lock(&gb->thread_lock);
     job->thread = pthread_self();
     job->on_thread = true;
     uv_mutex_unlock(&gb->thread_lock);
 
-    gitops_run(&job->req, &job->out);
+    gitop_run(&job->req, &job->out);
 
     uv_mutex_lock(&gb->thread_lock);
     job->on_thread = false;
     uv_mutex_unlock(&gb->thread_lock);
 }
 
-static void unlink_job(struct git_backend *gb, struct git_job *job)
+static void unlink_job(struct gitop_backend *gb, struct gitop_job *job)
 {
     if (job->prev)
         job->prev->next = job->next;
@@ -85,17 +82,17 @@ static void unlink_job(struct git_backend *gb, struct git_job *job)
         job->next->prev = job->prev;
 }
 
-static void job_free(struct git_job *job)
+static void job_free(struct gitop_job *job)
 {
-    git_outcome_free(&job->out);
+    gitop_outcome_free(&job->out);
     free(job->path);
     free(job);
 }
 
 static void job_done(struct work_item *item)
 {
-    struct git_job *job = (struct git_job *)item;
-    struct git_backend *gb = job->gb;
+    struct gitop_job *job = (struct gitop_job *)item;
+    struct gitop_backend *gb = job->gb;
     struct runner *r = gb->base.runner;
     struct task *t = sched_task(&r->sched, job->id);
     unlink_job(gb, job);
@@ -140,9 +137,9 @@ static void job_done(struct work_item *item)
 /* Copies live transfer figures into the task records, for the views. */
 static void on_progress(void *ctx)
 {
-    struct git_backend *gb = ctx;
+    struct gitop_backend *gb = ctx;
     struct sched *s = &gb->base.runner->sched;
-    for (struct git_job *job = gb->live; job; job = job->next) {
+    for (struct gitop_job *job = gb->live; job; job = job->next) {
         struct task *t = sched_task(s, job->id);
         t->progress_objects = atomic_load(&job->progress.objects);
         t->progress_total = atomic_load(&job->progress.total_objects);
@@ -151,11 +148,24 @@ static void on_progress(void *ctx)
     runner_changed(gb->base.runner);
 }
 
-static int git_start(struct backend *b, uint32_t id, struct task *t, const char *path,
-                     struct attempt_result *fail)
+/* The operation on path as the options ask for it, without the attempt's
+ * own parts (the cancel flag, progress). */
+static struct gitop_request request_for(const struct gitop_backend *gb, const char *path)
 {
-    struct git_backend *gb = (struct git_backend *)b;
-    struct git_job *job = calloc(1, sizeof(*job));
+    return (struct gitop_request){
+        .op = gb->opt.op,
+        .path = path,
+        .remote = gb->opt.remote,
+        .fetch_with_git = gb->opt.fetch_with_git,
+        .child_timeout = gb->opt.child_timeout,
+    };
+}
+
+static int gitop_start(struct backend *b, uint32_t id, struct task *t, const char *path,
+                       struct attempt_result *fail)
+{
+    struct gitop_backend *gb = (struct gitop_backend *)b;
+    struct gitop_job *job = calloc(1, sizeof(*job));
     char *copy = strdup(path);
     if (!job || !copy) {
         free(job);
@@ -173,18 +183,12 @@ static int git_start(struct backend *b, uint32_t id, struct task *t, const char 
     atomic_init(&job->cancel, false);
     atomic_init(&job->stalled, false);
     atomic_init(&job->last_heard_ns, uv_hrtime());
-    git_outcome_init(&job->out);
-    job->req = (struct git_request){
-        .op = gb->opt.op,
-        .path = job->path,
-        .remote = gb->opt.remote,
-        .fetch_with_git = gb->opt.fetch_with_git,
-        .child_timeout = gb->opt.child_timeout,
-        .cancel = &job->cancel,
-        .progress = &job->progress,
-        .note_progress = note_heard,
-        .ctx = job,
-    };
+    gitop_outcome_init(&job->out);
+    job->req = request_for(gb, job->path);
+    job->req.cancel = &job->cancel;
+    job->req.progress = &job->progress;
+    job->req.note_progress = note_heard;
+    job->req.ctx = job;
     int rc = workers_submit(&gb->workers, &job->item);
     if (rc < 0) {
         job_free(job);
@@ -200,33 +204,33 @@ static int git_start(struct backend *b, uint32_t id, struct task *t, const char 
     return 0;
 }
 
-static struct git_job *find_job(struct git_backend *gb, uint32_t id)
+static struct gitop_job *find_job(struct gitop_backend *gb, uint32_t id)
 {
-    for (struct git_job *job = gb->live; job; job = job->next)
+    for (struct gitop_job *job = gb->live; job; job = job->next)
         if (job->id == id)
             return job;
     return NULL;
 }
 
-static void stop_job(struct git_job *job)
+static void stop_job(struct gitop_job *job)
 {
     if (job->cancel_at == 0)
         job->cancel_at = runner_now(job->gb->base.runner);
     atomic_store(&job->cancel, true);
 }
 
-static void git_cancel(struct backend *b, uint32_t id, struct task *t)
+static void gitop_cancel(struct backend *b, uint32_t id, struct task *t)
 {
     (void)t;
-    struct git_job *job = find_job((struct git_backend *)b, id);
+    struct gitop_job *job = find_job((struct gitop_backend *)b, id);
     if (job)
         stop_job(job);
 }
 
-static void git_kill_all(struct backend *b)
+static void gitop_kill_all(struct backend *b)
 {
-    struct git_backend *gb = (struct git_backend *)b;
-    for (struct git_job *job = gb->live; job; job = job->next) {
+    struct gitop_backend *gb = (struct gitop_backend *)b;
+    for (struct gitop_job *job = gb->live; job; job = job->next) {
         stop_job(job);
         /* No grace: a cancel time long past makes the next tick interrupt. */
         job->cancel_at = -INTERRUPT_AFTER_SECONDS;
@@ -235,14 +239,15 @@ static void git_kill_all(struct backend *b)
 
 static void on_watchdog(uv_timer_t *timer)
 {
-    struct git_backend *gb = timer->data;
+    struct gitop_backend *gb = timer->data;
     double now = runner_now(gb->base.runner);
     uint64_t now_ns = uv_hrtime();
-    for (struct git_job *job = gb->live; job; job = job->next) {
+    for (struct gitop_job *job = gb->live; job; job = job->next) {
         /* Signed: the worker may have heard something after now_ns was
-         * read. Only libgit2 transfers are watched; a `git fetch` child has
-         * its own limits (--timeout) and says nothing while it works. */
-        bool transferring = atomic_load(&job->progress.transferring);
+         * read. Only libgit2 transfers are watched, of operations that talk
+         * to a remote; a `git fetch` child has its own limits (--timeout)
+         * and says nothing while it works. */
+        bool transferring = gb->opt.op->needs_network && atomic_load(&job->progress.transferring);
         double quiet = (double)(int64_t)(now_ns - atomic_load(&job->last_heard_ns)) / 1e9;
         if (transferring && gb->opt.stall_timeout > 0 && quiet > gb->opt.stall_timeout &&
             !atomic_load(&job->cancel)) {
@@ -260,60 +265,45 @@ static void on_watchdog(uv_timer_t *timer)
 
 static void on_closed(uv_handle_t *handle)
 {
-    struct git_backend *gb = handle->data;
+    struct gitop_backend *gb = handle->data;
     if (--gb->open_handles == 0) {
         uv_mutex_destroy(&gb->thread_lock);
         free(gb);
     }
 }
 
-static void git_close(struct backend *b)
+static void gitop_close(struct backend *b)
 {
-    struct git_backend *gb = (struct git_backend *)b;
+    struct gitop_backend *gb = (struct gitop_backend *)b;
     /* Every task has ended, so no job is queued or running. */
     uv_close((uv_handle_t *)&gb->watchdog, on_closed);
     workers_close(&gb->workers, on_closed, gb);
 }
 
 /* The joblog's command: one that does what this task did when pasted into
- * a shell. No git command refuses as a pull here does (a dirty worktree git
- * would carry along), so a pull is replayed by repopool itself. */
-static void git_describe(struct backend *b, const char *path, struct strbuf *out)
+ * a shell, as its operation's row says. */
+static void gitop_describe(struct backend *b, const char *path, struct strbuf *out)
 {
-    struct git_backend *gb = (struct git_backend *)b;
-    if (gb->opt.op == GIT_OP_PULL) {
-        shell_quote(out, gb->self);
-        strbuf_puts(out, gb->opt.fetch_with_git ? " --no-tui --fetch-with=git --git pull " : " --no-tui --git pull ");
-        shell_quote(out, path);
-        return;
-    }
-    strbuf_puts(out, "git -C ");
-    shell_quote(out, path);
-    strbuf_putc(out, ' ');
-    strbuf_puts(out, op_names[gb->opt.op]);
-    if (gb->opt.op == GIT_OP_FETCH && gb->opt.remote) {
-        strbuf_putc(out, ' ');
-        shell_quote(out, gb->opt.remote);
-    } else if (gb->opt.op == GIT_OP_FETCH) {
-        strbuf_puts(out, " --all");
-    }
+    struct gitop_backend *gb = (struct gitop_backend *)b;
+    struct gitop_request req = request_for(gb, path);
+    gb->opt.op->describe(&req, gb->self, out);
 }
 
-static const struct backend_ops git_ops = {
+static const struct backend_ops gitop_backend_ops = {
     .needs_directory = true,
-    .start = git_start,
-    .cancel = git_cancel,
-    .kill_all = git_kill_all,
-    .close = git_close,
-    .describe = git_describe,
+    .start = gitop_start,
+    .cancel = gitop_cancel,
+    .kill_all = gitop_kill_all,
+    .close = gitop_close,
+    .describe = gitop_describe,
 };
 
-struct backend *git_backend_new(struct runner *r, uv_loop_t *loop, const struct git_options *opt)
+struct backend *gitop_backend_new(struct runner *r, uv_loop_t *loop, const struct gitop_options *opt)
 {
-    struct git_backend *gb = calloc(1, sizeof(*gb));
+    struct gitop_backend *gb = calloc(1, sizeof(*gb));
     if (!gb)
         return NULL;
-    gb->base.ops = &git_ops;
+    gb->base.ops = &gitop_backend_ops;
     gb->base.runner = r;
     gb->base.loop = loop;
     gb->opt = *opt;

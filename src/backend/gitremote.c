@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "repopool/strbuf.h"
+
 static int strarray_push(git_strarray *a, const char *s)
 {
     char **p = realloc(a->strings, (a->count + 1) * sizeof(*p));
@@ -164,6 +166,63 @@ int gitremote_open(git_repository *repo, const char *name, git_remote **out, git
     git_buf_dispose(&url);
     free(rewritten);
     git_buf_dispose(&tagopt);
+    git_config_free(cfg);
+    return err;
+}
+
+struct refspec_match {
+    const char *merge;  /* the upstream branch on the remote */
+    git_buf *out;       /* its remote-tracking ref, once found */
+    bool found;
+};
+
+static int match_fetch_refspec(const git_config_entry *entry, void *payload)
+{
+    struct refspec_match *m = payload;
+    git_refspec *spec = NULL;
+    if (m->found || git_refspec_parse(&spec, entry->value, true) < 0)
+        return 0;
+    if (git_refspec_src_matches(spec, m->merge) && git_refspec_transform(m->out, spec, m->merge) == 0)
+        m->found = true;
+    git_refspec_free(spec);
+    return 0;
+}
+
+int gitremote_upstream(git_repository *repo, const char *branch_ref, git_buf *remote_out, git_buf *merge_out,
+                       git_buf *out)
+{
+    git_config *cfg = NULL;
+    git_buf remote = GIT_BUF_INIT, merge = GIT_BUF_INIT;
+    struct strbuf key;
+    strbuf_init(&key);
+    const char *branch = strncmp(branch_ref, "refs/heads/", 11) == 0 ? branch_ref + 11 : branch_ref;
+    int err = git_repository_config_snapshot(&cfg, repo);
+    if (err == 0) {
+        strbuf_printf(&key, "branch.%s.remote", branch);
+        err = git_config_get_string_buf(&remote, cfg, key.data);
+    }
+    if (err == 0) {
+        strbuf_reset(&key);
+        strbuf_printf(&key, "branch.%s.merge", branch);
+        err = git_config_get_string_buf(&merge, cfg, key.data);
+    }
+    if (err == 0 && strcmp(remote.ptr, ".") == 0) {
+        err = git_buf_set(out, merge.ptr, merge.size);
+    } else if (err == 0) {
+        struct refspec_match m = {merge.ptr, out, false};
+        strbuf_reset(&key);
+        strbuf_printf(&key, "remote.%s.fetch", remote.ptr);
+        /* No regular expression: the multivar is read as it is. */
+        git_config_get_multivar_foreach(cfg, key.data, NULL, match_fetch_refspec, &m);
+        err = m.found ? 0 : GIT_ENOTFOUND;
+    }
+    if (err == 0 && remote_out)
+        err = git_buf_set(remote_out, remote.ptr, remote.size);
+    if (err == 0 && merge_out)
+        err = git_buf_set(merge_out, merge.ptr, merge.size);
+    strbuf_free(&key);
+    git_buf_dispose(&remote);
+    git_buf_dispose(&merge);
     git_config_free(cfg);
     return err;
 }

@@ -8,17 +8,17 @@
 #include "repopool/textline.h"
 
 static const char *const state_names[] = {
-#define GIT_STATE_NAME(id, name) name,
-    GIT_STATE_LIST(GIT_STATE_NAME)
-#undef GIT_STATE_NAME
+#define GITINFO_STATE_NAME(id, name) name,
+    GITINFO_STATE_LIST(GITINFO_STATE_NAME)
+#undef GITINFO_STATE_NAME
 };
 
-const char *git_state_name(enum git_repo_state s)
+const char *gitinfo_state_name(enum gitinfo_state s)
 {
     return (unsigned)s < sizeof(state_names) / sizeof(state_names[0]) ? state_names[s] : "clean";
 }
 
-void git_info_summary(const struct git_info *gi, struct strbuf *out)
+void gitinfo_summary(const struct gitinfo *gi, struct strbuf *out)
 {
     if (gi->detached)
         strbuf_printf(out, "HEAD detached at %.7s", gi->head);
@@ -38,8 +38,8 @@ void git_info_summary(const struct git_info *gi, struct strbuf *out)
         else if (gi->behind)
             strbuf_printf(out, " [behind %u]", gi->behind);
     }
-    if (gi->state != GIT_STATE_CLEAN)
-        strbuf_printf(out, "; %s in progress", git_state_name(gi->state));
+    if (gi->state != GITINFO_STATE_CLEAN)
+        strbuf_printf(out, "; %s in progress", gitinfo_state_name(gi->state));
     const struct {
         unsigned n;
         const char *what;
@@ -62,7 +62,7 @@ void git_info_summary(const struct git_info *gi, struct strbuf *out)
         strbuf_puts(out, "; clean");
 }
 
-void git_info_json(const struct git_info *gi, struct strbuf *out)
+void gitinfo_json(const struct gitinfo *gi, struct strbuf *out)
 {
     strbuf_puts(out, ",\"git\":{");
     json_key_string_or_null(out, "branch", gi->detached ? NULL : gi->branch);
@@ -73,7 +73,7 @@ void git_info_json(const struct git_info *gi, struct strbuf *out)
     json_key_int(out, "modified", gi->modified);
     json_key_int(out, "untracked", gi->untracked);
     json_key_int(out, "conflicted", gi->conflicted);
-    json_key_string(out, "state", git_state_name(gi->state));
+    json_key_string(out, "state", gitinfo_state_name(gi->state));
     json_key_bool(out, "detached", gi->detached);
     json_key_bool(out, "unborn", gi->unborn);
     json_key_string_or_null(out, "head", gi->head);
@@ -95,7 +95,7 @@ static void copy_field(char *dst, size_t cap, const char *src, size_t n)
 }
 
 /* Counts one changed entry from its two-letter XY field. */
-static void count_xy(struct git_info *gi, const char *xy)
+static void count_xy(struct gitinfo *gi, const char *xy)
 {
     if (xy[0] != '.')
         gi->staged++;
@@ -103,9 +103,9 @@ static void count_xy(struct git_info *gi, const char *xy)
         gi->modified++;
 }
 
-int git_porcelain_v2_parse(const char *text, size_t n, struct git_info *out)
+int gitinfo_parse_porcelain_v2(const char *text, size_t n, struct gitinfo *out)
 {
-    enum git_repo_state state = out->state;
+    enum gitinfo_state state = out->state;
     memset(out, 0, sizeof(*out));
     out->state = state;
     bool saw_head = false;

@@ -8,7 +8,7 @@
  *   staged and one to modified, so max(staged, modified) + conflicted +
  *   untracked never exceeds the number of lines;
  * - branch, upstream and head stay NUL-terminated inside their arrays;
- * - git_info_summary does not crash, and git_info_json gives an object that
+ * - gitinfo_summary does not crash, and gitinfo_json gives an object that
  *   parses as strict JSON.
  */
 #include <string.h>
@@ -31,13 +31,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size > 0 && data[size - 1] != '\n')
         lines++;
 
-    struct git_info gi;
+    struct gitinfo gi;
     memset(&gi, 0xa5, sizeof(gi)); /* garbage the parser must overwrite */
-    enum git_repo_state state = GIT_STATE_CLEAN;
+    enum gitinfo_state state = GITINFO_STATE_CLEAN;
     if (size > 0)
-        state = (enum git_repo_state)(data[0] % (GIT_STATE_AM + 1));
+        state = (enum gitinfo_state)(data[0] % (GITINFO_STATE_AM + 1));
     gi.state = state;
-    int rc = git_porcelain_v2_parse(text, size, &gi);
+    int rc = gitinfo_parse_porcelain_v2(text, size, &gi);
     FUZZ_CHECK(rc == 0 || rc == -1);
     FUZZ_CHECK(gi.state == state);
     unsigned most = gi.staged > gi.modified ? gi.staged : gi.modified;
@@ -51,11 +51,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
      * way, so the views run on both. */
     struct strbuf sb;
     strbuf_init(&sb);
-    git_info_summary(&gi, &sb);
+    gitinfo_summary(&gi, &sb);
     FUZZ_CHECK(!strbuf_failed(&sb));
     strbuf_reset(&sb);
     strbuf_puts(&sb, "{\"event\":\"end\"");
-    git_info_json(&gi, &sb);
+    gitinfo_json(&gi, &sb);
     strbuf_putc(&sb, '}');
     FUZZ_CHECK(!strbuf_failed(&sb));
     FUZZ_CHECK(fz_json_document(sb.data, sb.len));
