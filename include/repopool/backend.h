@@ -21,8 +21,9 @@
 struct runner;
 struct backend;
 
-/* What one attempt came to. summary is raw text (the runner sanitizes it)
- * and only has to live until runner_attempt_done returns. */
+/* What one attempt came to. Everything it points at is the backend's and
+ * only has to live until runner_attempt_done returns: the runner copies
+ * what the task keeps (summary sanitized, output, git info). */
 struct attempt_result {
     enum task_state status; /* TASK_OK, TASK_FAILED or TASK_SKIPPED */
     enum rp_class cls;
@@ -30,6 +31,9 @@ struct attempt_result {
     int term_signal;        /* 0 unless killed by a signal */
     const char *summary;
     size_t summary_len;
+    const char *output;     /* printed at the end, as a whole; may be NULL */
+    size_t output_len;
+    const struct gitinfo *git; /* what a git operation found; NULL: nothing */
 };
 
 struct backend_ops {

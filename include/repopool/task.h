@@ -57,6 +57,10 @@ struct task {
 
 const char *task_state_name(enum task_state s);
 
+/* Frees what the task's attempts left (summary, output, git info); the
+ * runner owns them, from runner_attempt_done until the scheduler is freed. */
+void task_clear_result(struct task *t);
+
 static inline int task_is_final(const struct task *t)
 {
     return t->state >= TASK_OK;

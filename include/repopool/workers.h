@@ -37,7 +37,7 @@ struct workers {
     struct work_item *done_head, *done_tail; /* run, waiting for the loop */
     bool progress_noted;
     uv_thread_t *threads;
-    size_t nthreads;
+    size_t nthreads, threads_cap;
     size_t idle; /* threads waiting with no item promised to them */
     bool stopping;
     /* Called on the loop thread after a worker noted progress. */

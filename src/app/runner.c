@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "repopool/gitinfo.h"
 #include "repopool/sanitize.h"
 
 /* After a second interrupt, give killed tasks this long to report back. */
@@ -190,6 +191,19 @@ static void finish_summary(struct runner *r, struct task *t, const struct attemp
     strbuf_free(&sb);
 }
 
+/* The task shows what its last attempt found, nothing older. */
+static void keep_git_info(struct task *t, const struct gitinfo *git)
+{
+    if (git && !t->git)
+        t->git = malloc(sizeof(*t->git));
+    if (git && t->git) {
+        *t->git = *git;
+    } else {
+        free(t->git);
+        t->git = NULL;
+    }
+}
+
 void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_result *res)
 {
     struct task *t = sched_task(&r->sched, id);
@@ -197,6 +211,9 @@ void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_res
     t->exit_code = res->exit_code;
     t->term_signal = res->term_signal;
     finish_summary(r, t, res);
+    keep_git_info(t, res->git);
+    if (res->output_len)
+        runner_capture(r, t, res->output, res->output_len);
 
     double after = 0;
     enum sched_end end = sched_finish(&r->sched, id, res->status, res->cls, now, &after);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "repopool/gitops.h"
+#include "repopool/list.h"
 #include "repopool/runner.h"
 #include "repopool/workers.h"
 
@@ -17,7 +18,8 @@
 struct gitop_job {
     struct work_item item;
     struct gitop_backend *gb;
-    struct gitop_job *prev, *next; /* live jobs */
+    struct task *task;
+    struct list_link live; /* in gb->live until its end is reported */
     uint32_t id;
     char *path;
     atomic_bool cancel;
@@ -38,7 +40,7 @@ struct gitop_backend {
     struct workers workers;
     uv_mutex_t thread_lock;
     uv_timer_t watchdog;
-    struct gitop_job *live;
+    struct list live;
     int open_handles;
     char self[PATH_MAX]; /* this program, for the joblog */
 };
@@ -72,16 +74,6 @@ static void job_run(struct work_item *item)
     uv_mutex_unlock(&gb->thread_lock);
 }
 
-static void unlink_job(struct gitop_backend *gb, struct gitop_job *job)
-{
-    if (job->prev)
-        job->prev->next = job->next;
-    else
-        gb->live = job->next;
-    if (job->next)
-        job->next->prev = job->prev;
-}
-
 static void job_free(struct gitop_job *job)
 {
     gitop_outcome_free(&job->out);
@@ -93,33 +85,23 @@ static void job_done(struct work_item *item)
 {
     struct gitop_job *job = (struct gitop_job *)item;
     struct gitop_backend *gb = job->gb;
-    struct runner *r = gb->base.runner;
-    struct task *t = sched_task(&r->sched, job->id);
-    unlink_job(gb, job);
+    list_remove(&job->live);
+    job->task->backend_data = NULL;
 
     /* What the remote or a git child printed becomes the task's output. */
     size_t n = job->out.output.len;
     char *text = n ? malloc(n) : NULL;
-    if (text) {
+    if (text)
         n = outbuf_copy(&job->out.output, text, n);
-        runner_capture(r, t, text, n);
-        free(text);
-    }
-    /* The task shows what its last attempt found, nothing older. */
-    if (job->out.has_info && !t->git)
-        t->git = malloc(sizeof(*t->git));
-    if (job->out.has_info && t->git) {
-        *t->git = job->out.info;
-    } else {
-        free(t->git);
-        t->git = NULL;
-    }
     struct attempt_result res = {
         .status = job->out.status,
         .cls = job->out.cls,
         .exit_code = -1,
         .summary = job->out.summary.data,
         .summary_len = job->out.summary.len,
+        .output = text,
+        .output_len = text ? n : 0,
+        .git = job->out.has_info ? &job->out.info : NULL,
     };
     char stalled[96];
     if (atomic_load(&job->stalled)) {
@@ -130,7 +112,8 @@ static void job_done(struct work_item *item)
         res.summary = stalled;
         res.summary_len = (size_t)len;
     }
-    runner_attempt_done(r, job->id, &res);
+    runner_attempt_done(gb->base.runner, job->id, &res);
+    free(text);
     job_free(job);
 }
 
@@ -138,9 +121,9 @@ static void job_done(struct work_item *item)
 static void on_progress(void *ctx)
 {
     struct gitop_backend *gb = ctx;
-    struct sched *s = &gb->base.runner->sched;
-    for (struct gitop_job *job = gb->live; job; job = job->next) {
-        struct task *t = sched_task(s, job->id);
+    LIST_FOR_EACH_SAFE(&gb->live, it, next) {
+        struct gitop_job *job = LIST_ENTRY(it, struct gitop_job, live);
+        struct task *t = job->task;
         t->progress_objects = atomic_load(&job->progress.objects);
         t->progress_total = atomic_load(&job->progress.total_objects);
         t->progress_bytes = atomic_load(&job->progress.bytes);
@@ -171,13 +154,13 @@ static int gitop_start(struct backend *b, uint32_t id, struct task *t, const cha
         free(job);
         free(copy);
         *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1,
-                                        .summary = "out of memory", .summary_len = 13};
+                                        .summary = "out of memory", .summary_len = strlen("out of memory")};
         return UV_ENOMEM;
     }
-    (void)t;
     job->item.run = job_run;
     job->item.done = job_done;
     job->gb = gb;
+    job->task = t;
     job->id = id;
     job->path = copy;
     atomic_init(&job->cancel, false);
@@ -197,19 +180,11 @@ static int gitop_start(struct backend *b, uint32_t id, struct task *t, const cha
                                         .summary_len = strlen("cannot start a worker thread")};
         return rc;
     }
-    job->next = gb->live;
-    if (gb->live)
-        gb->live->prev = job;
-    gb->live = job;
+    /* Its end comes through the loop's async callback, never before this
+     * returns. */
+    list_push(&gb->live, &job->live);
+    t->backend_data = job;
     return 0;
-}
-
-static struct gitop_job *find_job(struct gitop_backend *gb, uint32_t id)
-{
-    for (struct gitop_job *job = gb->live; job; job = job->next)
-        if (job->id == id)
-            return job;
-    return NULL;
 }
 
 static void stop_job(struct gitop_job *job)
@@ -221,16 +196,17 @@ static void stop_job(struct gitop_job *job)
 
 static void gitop_cancel(struct backend *b, uint32_t id, struct task *t)
 {
-    (void)t;
-    struct gitop_job *job = find_job((struct gitop_backend *)b, id);
-    if (job)
-        stop_job(job);
+    (void)b;
+    (void)id;
+    if (t->backend_data)
+        stop_job(t->backend_data);
 }
 
 static void gitop_kill_all(struct backend *b)
 {
     struct gitop_backend *gb = (struct gitop_backend *)b;
-    for (struct gitop_job *job = gb->live; job; job = job->next) {
+    LIST_FOR_EACH_SAFE(&gb->live, it, next) {
+        struct gitop_job *job = LIST_ENTRY(it, struct gitop_job, live);
         stop_job(job);
         /* No grace: a cancel time long past makes the next tick interrupt. */
         job->cancel_at = -INTERRUPT_AFTER_SECONDS;
@@ -242,7 +218,8 @@ static void on_watchdog(uv_timer_t *timer)
     struct gitop_backend *gb = timer->data;
     double now = runner_now(gb->base.runner);
     uint64_t now_ns = uv_hrtime();
-    for (struct gitop_job *job = gb->live; job; job = job->next) {
+    LIST_FOR_EACH_SAFE(&gb->live, it, next) {
+        struct gitop_job *job = LIST_ENTRY(it, struct gitop_job, live);
         /* Signed: the worker may have heard something after now_ns was
          * read. Only libgit2 transfers are watched, of operations that talk
          * to a remote; a `git fetch` child has its own limits (--timeout)
@@ -307,6 +284,7 @@ struct backend *gitop_backend_new(struct runner *r, uv_loop_t *loop, const struc
     gb->base.runner = r;
     gb->base.loop = loop;
     gb->opt = *opt;
+    list_init(&gb->live);
     size_t self_len = sizeof(gb->self);
     if (uv_exepath(gb->self, &self_len) < 0)
         snprintf(gb->self, sizeof(gb->self), "repopool");

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/array.h"
 #include "repopool/credential.h"
 #include "repopool/gitremote.h"
 #include "repopool/quietfetch.h"
@@ -81,14 +82,8 @@ static int on_update_tips(const char *refname, const git_oid *a, const git_oid *
 {
     struct fetch_ctx *fc = payload;
     fc->updated_refs++;
-    if (fc->nmoved == fc->moved_cap) {
-        size_t cap = fc->moved_cap ? fc->moved_cap * 2 : 16;
-        struct moved_ref *p = realloc(fc->moved, cap * sizeof(*p));
-        if (!p)
-            return -1;
-        fc->moved = p;
-        fc->moved_cap = cap;
-    }
+    if (!array_reserve((void **)&fc->moved, &fc->moved_cap, fc->nmoved + 1, sizeof(*fc->moved)))
+        return -1;
     char *name = strdup(refname);
     if (!name)
         return -1;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/array.h"
 #include "repopool/gitremote.h"
 #include "repopool/template.h"
 
@@ -184,15 +185,9 @@ static void argv_push(struct argv_builder *b, const char *arg)
 {
     if (b->failed)
         return;
-    if (b->n + 2 > b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 16;
-        char **p = realloc(b->argv, cap * sizeof(*p));
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->argv = p;
-        b->cap = cap;
+    if (!array_reserve((void **)&b->argv, &b->cap, b->n + 2, sizeof(*b->argv))) {
+        b->failed = true;
+        return;
     }
     if (!(b->argv[b->n] = strdup(arg))) {
         b->failed = true;

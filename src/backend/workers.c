@@ -2,6 +2,8 @@
 
 #include <stdlib.h>
 
+#include "repopool/array.h"
+
 /* Appends item to a singly linked queue; the caller holds the lock. */
 static void queue_push(struct work_item **head, struct work_item **tail, struct work_item *item)
 {
@@ -86,10 +88,10 @@ int workers_submit(struct workers *w, struct work_item *item)
     if (w->idle > 0) {
         w->idle--;
     } else {
-        uv_thread_t *p = realloc(w->threads, (w->nthreads + 1) * sizeof(*p));
-        int rc = p ? 0 : UV_ENOMEM;
-        if (p) {
-            w->threads = p;
+        int rc = array_reserve((void **)&w->threads, &w->threads_cap, w->nthreads + 1, sizeof(*w->threads))
+                     ? 0
+                     : UV_ENOMEM;
+        if (rc == 0) {
             /* The default 8 MiB each adds up over a few hundred threads;
              * libgit2 with zlib and TLS is comfortable in 4 MiB. */
             uv_thread_options_t opt = {.flags = UV_THREAD_HAS_STACK_SIZE, .stack_size = 4u << 20};

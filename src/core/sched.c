@@ -94,16 +94,23 @@ int sched_init(struct sched *s, const struct sched_config *cfg)
     return 0;
 }
 
+void task_clear_result(struct task *t)
+{
+    free(t->summary);
+    t->summary = NULL;
+    free(t->git);
+    t->git = NULL;
+    if (t->out) {
+        outbuf_free(t->out);
+        free(t->out);
+        t->out = NULL;
+    }
+}
+
 void sched_free(struct sched *s)
 {
-    for (size_t i = 0; i < s->ntasks; i++) {
-        free(s->tasks[i].summary);
-        free(s->tasks[i].git);
-        if (s->tasks[i].out) {
-            outbuf_free(s->tasks[i].out);
-            free(s->tasks[i].out);
-        }
-    }
+    for (size_t i = 0; i < s->ntasks; i++)
+        task_clear_result(&s->tasks[i]);
     free(s->tasks);
     free(s->repos);
     free(s->returning.items);
