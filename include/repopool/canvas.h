@@ -67,7 +67,7 @@ void canvas_fill(struct canvas *c, int x, int y, int n, uint32_t cp, enum ui_att
 void canvas_paint(struct canvas *c, int x, int y, int n, enum ui_attr attr);
 
 /* Display width of UTF-8 text. */
-int text_width(const char *text);
+int canvas_text_width(const char *text);
 /* The canvas as UTF-8 lines (trailing spaces trimmed), for tests. */
 void canvas_dump(const struct canvas *c, struct strbuf *out);
 

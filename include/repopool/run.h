@@ -9,6 +9,6 @@
 
 #include "repopool/cli.h"
 
-int run(const struct config *cfg);
+int run_repopool(const struct config *cfg);
 
 #endif

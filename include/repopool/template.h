@@ -26,6 +26,6 @@ void template_expand(struct strbuf *out, const char *arg, const char *path);
  * is read by bash, ksh, zsh and POSIX.1-2024 sh, not by dash; a word
  * without such bytes is plain POSIX quoting that any sh reads.
  */
-void shell_quote(struct strbuf *out, const char *s);
+void template_shell_quote(struct strbuf *out, const char *s);
 
 #endif

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
         status = 2;
         break;
     default:
-        status = run(&cfg);
+        status = run_repopool(&cfg);
         break;
     }
     config_free(&cfg);

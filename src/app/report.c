@@ -287,7 +287,7 @@ static void write_line(struct report *rep, const struct task *t, const char *pat
  * The Command column as the backend described it. Never sanitized: that
  * would edit quoted text (a carriage return would drop what precedes it,
  * opening quote included) and change what a pasted line runs. The
- * description is built with shell_quote(), which already keeps it on one
+ * description is built with template_shell_quote(), which already keeps it on one
  * line; should a control byte get in anyway, the column says so instead of
  * splitting the log or showing a different command.
  */

@@ -123,7 +123,7 @@ static void raise_fd_limit(void)
     }
 }
 
-int run(const struct config *cfg)
+int run_repopool(const struct config *cfg)
 {
     struct strbuf err;
     strbuf_init(&err);

@@ -431,11 +431,11 @@ void gitop_fetch_describe(const struct gitop_request *req, const char *self, str
 {
     (void)self;
     strbuf_puts(out, "git -C ");
-    shell_quote(out, req->path);
+    template_shell_quote(out, req->path);
     strbuf_puts(out, " fetch");
     if (req->remote) {
         strbuf_putc(out, ' ');
-        shell_quote(out, req->remote);
+        template_shell_quote(out, req->remote);
     } else {
         strbuf_puts(out, " --all");
     }

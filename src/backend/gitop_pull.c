@@ -371,7 +371,7 @@ done:
  * carry along), so a pull is replayed by repopool itself. */
 void gitop_pull_describe(const struct gitop_request *req, const char *self, struct strbuf *out)
 {
-    shell_quote(out, self);
+    template_shell_quote(out, self);
     strbuf_puts(out, req->fetch_with_git ? " --no-tui --fetch-with=git --git pull " : " --no-tui --git pull ");
-    shell_quote(out, req->path);
+    template_shell_quote(out, req->path);
 }

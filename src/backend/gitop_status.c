@@ -333,6 +333,6 @@ void gitop_status_describe(const struct gitop_request *req, const char *self, st
 {
     (void)self;
     strbuf_puts(out, "git -C ");
-    shell_quote(out, req->path);
+    template_shell_quote(out, req->path);
     strbuf_puts(out, " status");
 }

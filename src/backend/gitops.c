@@ -124,7 +124,7 @@ static int open_repo(const struct gitop_request *req, git_repository **repo, str
     } else if (err == GIT_EOWNER) {
         struct strbuf quoted;
         strbuf_init(&quoted);
-        shell_quote(&quoted, req->path);
+        template_shell_quote(&quoted, req->path);
         gitop_set_outcome(out, TASK_FAILED, RP_CLASS_OWNER,
                           "dubious ownership: the repository is owned by someone else; to trust it, run: "
                           "git config --global --add safe.directory %s",

@@ -379,7 +379,7 @@ static void proc_describe(struct backend *b, const char *path, struct strbuf *ou
 {
     struct proc_backend *pb = (struct proc_backend *)b;
     strbuf_puts(out, "cd ");
-    shell_quote(out, path);
+    template_shell_quote(out, path);
     strbuf_puts(out, " &&");
     if (pb->opt.shell)
         strbuf_puts(out, " sh -c");
@@ -391,7 +391,7 @@ static void proc_describe(struct backend *b, const char *path, struct strbuf *ou
         else
             template_expand(&arg, pb->opt.argv[i], path);
         strbuf_putc(out, ' ');
-        shell_quote(out, arg.data ? arg.data : "");
+        template_shell_quote(out, arg.data ? arg.data : "");
         strbuf_free(&arg);
     }
 }

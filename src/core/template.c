@@ -35,7 +35,7 @@ static size_t next_char(const unsigned char *s, size_t n, bool *escape)
     return len;
 }
 
-void shell_quote(struct strbuf *out, const char *str)
+void template_shell_quote(struct strbuf *out, const char *str)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *s = (const unsigned char *)str;

@@ -117,7 +117,7 @@ void canvas_paint(struct canvas *c, int x, int y, int n, enum ui_attr attr)
         canvas_at(c, i, y)->attr = (uint8_t)attr;
 }
 
-int text_width(const char *text)
+int canvas_text_width(const char *text)
 {
     int w = 0;
     const char *p = text;

@@ -17,7 +17,7 @@
  * an ellipsis: for paths, the end is the part that tells them apart. */
 void ui_text_keep_end(struct canvas *c, int x, int y, int width, const char *text, enum ui_attr attr)
 {
-    int w = text_width(text);
+    int w = canvas_text_width(text);
     if (w <= width) {
         canvas_text(c, x, y, width, text, attr);
         return;
@@ -30,7 +30,7 @@ void ui_text_keep_end(struct canvas *c, int x, int y, int width, const char *tex
             len = 1;
         char one[5] = {0};
         memcpy(one, p, len);
-        w -= text_width(one);
+        w -= canvas_text_width(one);
         p += len;
     }
     canvas_text(c, x, y, 1, "\xe2\x80\xa6", UI_DIM);
@@ -105,7 +105,7 @@ static int render_timing(struct canvas *c, int y, const struct runner *r, double
     else
         duration_text(eta, sizeof(eta), left, DURATION_SHORT);
     snprintf(text, sizeof(text), "%s  %.1f/s  ETA %s", elapsed, stats_throughput(finished, now), eta);
-    int x = c->w - text_width(text);
+    int x = c->w - canvas_text_width(text);
     if (x < 0)
         x = 0;
     canvas_text(c, x, y, c->w - x, text, UI_DIM);

@@ -50,7 +50,7 @@ static void render_log(struct canvas *c, struct ui_view *v, struct runner *r, do
         snprintf(why, sizeof(why), "(output dropped: repopool keeps at most %s of output in all;", limit);
         /* One line when it fits, else two. */
         int used = canvas_text(c, 0, first, c->w, why, UI_DIM);
-        if (text_width(why) + 1 + text_width(oldest) <= c->w) {
+        if (canvas_text_width(why) + 1 + canvas_text_width(oldest) <= c->w) {
             canvas_text(c, used + 1, first, c->w - used - 1, oldest, UI_DIM);
         } else {
             first++;

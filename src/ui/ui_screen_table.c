@@ -74,7 +74,7 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     if (t->attempt) {
         char dur[32];
         duration_text(dur, sizeof(dur), ui_task_duration(t, now), DURATION_SHORT);
-        canvas_text(c, x + col->time - text_width(dur), y, col->time, dur, UI_NORMAL);
+        canvas_text(c, x + col->time - canvas_text_width(dur), y, col->time, dur, UI_NORMAL);
     }
     x += col->time + 1;
 

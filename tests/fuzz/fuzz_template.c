@@ -8,7 +8,7 @@
  * - otherwise the expansion is ARG cut at each "{}" (found left to right, not
  *   overlapping) with exactly one copy of PATH per cut: same pieces, same
  *   order, length len(ARG) - 2k + k*len(PATH);
- * - shell_quote(s) is one shell word that a strict unquoter (below) turns
+ * - template_shell_quote(s) is one shell word that a strict unquoter (below) turns
  *   back into s, with nothing a shell would expand or split on left outside
  *   quotes; expansion and quoting append, keeping what was there;
  * - the word is one clean line: no control byte, and sanitize_line() leaves
@@ -38,7 +38,7 @@ static int hex_value(char c)
         return c - '0';
     if (c >= 'a' && c <= 'f')
         return c - 'a' + 10;
-    return -1; /* shell_quote writes lower case only */
+    return -1; /* template_shell_quote writes lower case only */
 }
 
 /*
@@ -97,7 +97,7 @@ static void check_quote(const char *s)
     struct strbuf q;
     strbuf_init(&q);
     strbuf_puts(&q, prefix);
-    shell_quote(&q, s);
+    template_shell_quote(&q, s);
     FUZZ_CHECK(!strbuf_failed(&q));
     FUZZ_CHECK(memcmp(q.data, prefix, sizeof(prefix) - 1) == 0);
     const char *word = q.data + sizeof(prefix) - 1;

@@ -222,7 +222,7 @@ static void wide_characters_take_two_cells(void **state)
     /* The next column starts where it does on the plain row. */
     assert_string_equal(fx_line(f, 3) + 3, "\xe4\xb8\xad\xe6\x96\x87\xe4\xbb\x93\xe5\xba\x93"
                                             "               fetch");
-    assert_int_equal(text_width(names[0]), 11);
+    assert_int_equal(canvas_text_width(names[0]), 11);
     fx_free(f);
 }
 
@@ -309,7 +309,7 @@ static void long_paths_keep_their_end(void **state)
     assert_int_equal(strncmp(title, "queued  \xe2\x80\xa6", 11), 0);
     const char *end = "ledger-reconciliation-worker";
     assert_string_equal(title + strlen(title) - strlen(end), end);
-    assert_int_equal(text_width(title), 40);
+    assert_int_equal(canvas_text_width(title), 40);
     fx_free(f);
 }
 

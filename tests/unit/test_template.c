@@ -75,13 +75,13 @@ static void path_text_is_copied_literally(void **state)
     }
 }
 
-/* ---- shell_quote: what a user pastes back from a log must mean the same ---- */
+/* ---- template_shell_quote: what a user pastes back from a log must mean the same ---- */
 
 static char *quote(const char *s)
 {
     struct strbuf sb;
     strbuf_init(&sb);
-    shell_quote(&sb, s);
+    template_shell_quote(&sb, s);
     return strbuf_detach(&sb);
 }
 
