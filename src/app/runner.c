@@ -10,6 +10,7 @@
 
 #include "repopool/gitinfo.h"
 #include "repopool/sanitize.h"
+#include "repopool/xalloc.h"
 
 /* After a second interrupt, give killed tasks this long to report back. */
 #define HARD_EXIT_MS 1000
@@ -63,9 +64,7 @@ void runner_free(struct runner *r)
 void runner_capture(struct runner *r, struct task *t, const char *data, size_t n)
 {
     if (!t->out) {
-        t->out = malloc(sizeof(*t->out));
-        if (!t->out)
-            return;
+        t->out = xmalloc(sizeof(*t->out));
         outbuf_init(t->out, r->output_limit);
     }
     size_t before = t->out->cap;
@@ -194,9 +193,9 @@ static void finish_summary(struct runner *r, struct task *t, const struct attemp
 /* The task shows what its last attempt found, nothing older. */
 static void keep_git_info(struct task *t, const struct gitinfo *git)
 {
-    if (git && !t->git)
-        t->git = malloc(sizeof(*t->git));
-    if (git && t->git) {
+    if (git) {
+        if (!t->git)
+            t->git = xmalloc(sizeof(*t->git));
         *t->git = *git;
     } else {
         free(t->git);

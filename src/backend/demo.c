@@ -6,6 +6,7 @@
 #include "repopool/list.h"
 #include "repopool/rng.h"
 #include "repopool/runner.h"
+#include "repopool/xalloc.h"
 
 /* A failing attempt hears back after this share of its duration: a server
  * refuses faster than it serves. */
@@ -82,9 +83,7 @@ static struct demo_job *demo_job_get(struct demo_backend *db)
         db->free_jobs = job->next_free;
         return job;
     }
-    job = calloc(1, sizeof(*job));
-    if (!job)
-        return NULL;
+    job = xcalloc(1, sizeof(*job));
     uv_timer_init(db->base.loop, &job->timer);
     job->timer.data = job;
     job->db = db;
@@ -97,12 +96,8 @@ static int demo_start(struct backend *b, uint32_t id, struct task *t, const char
 {
     struct demo_backend *db = (struct demo_backend *)b;
     (void)path;
+    (void)fail; /* a timer cannot fail to start */
     struct demo_job *job = demo_job_get(db);
-    if (!job) {
-        *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1,
-                                        .summary = "out of memory", .summary_len = strlen("out of memory")};
-        return UV_ENOMEM;
-    }
     job->id = id;
     job->task = t;
     /* Whole milliseconds: libuv timers have millisecond resolution. */

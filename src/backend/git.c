@@ -11,6 +11,7 @@
 #include "repopool/list.h"
 #include "repopool/runner.h"
 #include "repopool/workers.h"
+#include "repopool/xalloc.h"
 
 #define WATCHDOG_TICK_MS 500
 #define INTERRUPT_AFTER_SECONDS 2.0
@@ -148,15 +149,8 @@ static int gitop_start(struct backend *b, uint32_t id, struct task *t, const cha
                        struct attempt_result *fail)
 {
     struct gitop_backend *gb = (struct gitop_backend *)b;
-    struct gitop_job *job = calloc(1, sizeof(*job));
-    char *copy = strdup(path);
-    if (!job || !copy) {
-        free(job);
-        free(copy);
-        *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1,
-                                        .summary = "out of memory", .summary_len = strlen("out of memory")};
-        return UV_ENOMEM;
-    }
+    struct gitop_job *job = xcalloc(1, sizeof(*job));
+    char *copy = xstrdup(path);
     job->item.run = job_run;
     job->item.done = job_done;
     job->gb = gb;

@@ -1,6 +1,7 @@
 #include "repopool/proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "repopool/list.h"
 #include "repopool/runner.h"
 #include "repopool/template.h"
+#include "repopool/xalloc.h"
 
 struct proc_job {
     uv_poll_t exit_watch; /* the child's pidfd: readable once it exited */
@@ -227,104 +229,120 @@ static void spawn_failure(struct attempt_result *fail, int err, const char *file
     fail->summary_len = text->len;
 }
 
+/* The command of one task: the template with the path put in, or
+ * sh -c SCRIPT. */
+static char **command_argv(const struct proc_backend *pb, const char *path)
+{
+    size_t argc = pb->opt.shell ? 3 : pb->opt.argc;
+    char **argv = xcalloc(argc + 1, sizeof(*argv));
+    if (pb->opt.shell) {
+        argv[0] = xstrdup("/bin/sh");
+        argv[1] = xstrdup("-c");
+        argv[2] = xstrdup(pb->opt.argv[0]);
+        return argv;
+    }
+    for (size_t i = 0; i < argc; i++) {
+        struct strbuf arg;
+        strbuf_init(&arg);
+        template_expand(&arg, pb->opt.argv[i], path);
+        if (strbuf_failed(&arg))
+            xalloc_die();
+        argv[i] = strbuf_detach(&arg);
+    }
+    return argv;
+}
+
+static void free_argv(char **argv)
+{
+    for (size_t i = 0; argv[i]; i++)
+        free(argv[i]);
+    free(argv);
+}
+
 static int proc_start(struct backend *b, uint32_t id, struct task *t, const char *path,
                       struct attempt_result *fail)
 {
     struct proc_backend *pb = (struct proc_backend *)b;
-    struct strbuf *fail_text = &pb->fail_text;
-    (void)t;
-    strbuf_reset(fail_text);
-
-    /* Build argv: the template with the path substituted, or sh -c SCRIPT. */
-    size_t argc = pb->opt.shell ? 3 : pb->opt.argc;
-    char **argv = calloc(argc + 1, sizeof(*argv));
+    strbuf_reset(&pb->fail_text);
+    char **argv = command_argv(pb, path);
     struct strbuf env_repo;
     strbuf_init(&env_repo);
-    strbuf_puts(&env_repo, "REPOPOOL_REPO=");
-    strbuf_puts(&env_repo, path);
-    int rc = argv ? 0 : UV_ENOMEM;
-    if (argv && pb->opt.shell) {
-        argv[0] = "/bin/sh";
-        argv[1] = "-c";
-        argv[2] = pb->opt.argv[0];
-    } else if (argv) {
-        for (size_t i = 0; i < argc && rc == 0; i++) {
-            struct strbuf arg;
-            strbuf_init(&arg);
-            template_expand(&arg, pb->opt.argv[i], path);
-            argv[i] = strbuf_failed(&arg) ? NULL : strbuf_detach(&arg);
-            if (!argv[i])
-                rc = UV_ENOMEM;
-        }
-    }
+    strbuf_printf(&env_repo, "REPOPOOL_REPO=%s", path);
     if (strbuf_failed(&env_repo))
-        rc = UV_ENOMEM;
+        xalloc_die();
 
-    int fds[2] = {-1, -1};
-    if (rc == 0)
-        rc = uv_pipe(fds, 0, 0); /* both ends close-on-exec */
-
-    struct proc_job *job = NULL;
-    if (rc == 0) {
-        job = calloc(1, sizeof(*job));
-        if (!job)
-            rc = UV_ENOMEM;
+    /* Every descriptor the attempt needs, before anything runs: a start
+     * that fails for want of one must leave nothing behind, as it may be
+     * tried again. reserve keeps a slot for the pidfd. */
+    int fds[2] = {-1, -1}, reserve = -1;
+    int rc = uv_pipe(fds, 0, 0); /* both ends close-on-exec */
+    if (rc < 0)
+        goto fail;
+    if (!pb->use_sigchld && (reserve = fcntl(fds[0], F_DUPFD_CLOEXEC, 0)) < 0) {
+        rc = -errno;
+        goto fail;
     }
-    if (rc == 0) {
-        job->pb = pb;
-        job->id = id;
-        job->exit_watch.data = job->out.data = job->timer.data = job;
-        pb->jobs++;
-        pb->env[pb->repo_slot] = env_repo.data;
-        pid_t pid = -1;
-        /* posix_spawn, not uv_spawn: libuv 1.44 forks, copying the page
-         * tables of the whole task table on every spawn. */
-        rc = -spawn_session(argv, pb->env, path, -1, fds[1], &pid);
-        pb->env[pb->repo_slot] = NULL;
-        close(fds[1]);
-        job->pidfd = rc == 0 && !pb->use_sigchld ? pidfd_open(pid, 0) : -1;
-        if (rc == 0 && job->pidfd < 0 && !pb->use_sigchld) {
+
+    pid_t pid = -1;
+    pb->env[pb->repo_slot] = env_repo.data;
+    /* posix_spawn, not uv_spawn: libuv 1.44 forks, copying the page
+     * tables of the whole task table on every spawn. */
+    rc = -spawn_session(argv, pb->env, path, -1, fds[1], &pid);
+    pb->env[pb->repo_slot] = NULL;
+    close(fds[1]);
+    fds[1] = -1;
+    if (rc < 0) {
+        spawn_failure(fail, rc, argv[0], &pb->fail_text);
+        goto out;
+    }
+    int pidfd = -1;
+    if (!pb->use_sigchld) {
+        close(reserve);
+        reserve = -1;
+        if ((pidfd = pidfd_open(pid, 0)) < 0) {
             /* No way to hear of its exit: stop it, reap it, report. */
             rc = -errno;
             kill(-pid, SIGKILL);
             waitpid(pid, NULL, 0);
+            goto fail;
         }
-        if (rc < 0) {
-            close(fds[0]);
-            free(job);
-            pb->jobs--;
-            spawn_failure(fail, rc, argv[0], fail_text);
-        } else {
-            job->pid = pid;
-            job->open_handles = 2;
-            if (!pb->use_sigchld) {
-                uv_poll_init(b->loop, &job->exit_watch, job->pidfd);
-                uv_poll_start(&job->exit_watch, UV_READABLE, on_child_exit);
-                job->open_handles++;
-            }
-            uv_pipe_init(b->loop, &job->out, 0);
-            uv_pipe_open(&job->out, fds[0]);
-            uv_timer_init(b->loop, &job->timer);
-            uv_read_start((uv_stream_t *)&job->out, on_alloc, on_read);
-            job->task = t;
-            t->backend_data = job;
-            list_push(&pb->live, &job->live);
-        }
-    } else {
-        if (fds[0] >= 0) {
-            close(fds[0]);
-            close(fds[1]);
-        }
-        *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1};
-        strbuf_printf(fail_text, "cannot start: %s", uv_strerror(rc));
-        fail->summary = fail_text->data;
-        fail->summary_len = fail_text->len;
     }
 
-    if (argv && !pb->opt.shell)
-        for (size_t i = 0; i < argc; i++)
-            free(argv[i]);
-    free(argv);
+    struct proc_job *job = xcalloc(1, sizeof(*job));
+    job->pb = pb;
+    job->id = id;
+    job->pid = pid;
+    job->pidfd = pidfd;
+    job->task = t;
+    job->exit_watch.data = job->out.data = job->timer.data = job;
+    job->open_handles = 2;
+    pb->jobs++;
+    if (!pb->use_sigchld) {
+        uv_poll_init(b->loop, &job->exit_watch, job->pidfd);
+        uv_poll_start(&job->exit_watch, UV_READABLE, on_child_exit);
+        job->open_handles++;
+    }
+    uv_pipe_init(b->loop, &job->out, 0);
+    uv_pipe_open(&job->out, fds[0]);
+    uv_timer_init(b->loop, &job->timer);
+    uv_read_start((uv_stream_t *)&job->out, on_alloc, on_read);
+    t->backend_data = job;
+    list_push(&pb->live, &job->live);
+    fds[0] = -1;
+    goto out;
+
+fail:
+    *fail = (struct attempt_result){.status = TASK_FAILED, .cls = RP_CLASS_INTERNAL, .exit_code = -1};
+    strbuf_printf(&pb->fail_text, "cannot start: %s", uv_strerror(rc));
+    fail->summary = pb->fail_text.data;
+    fail->summary_len = pb->fail_text.len;
+out:
+    for (int i = 0; i < 2; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    if (reserve >= 0)
+        close(reserve);
+    free_argv(argv);
     strbuf_free(&env_repo);
     return rc;
 }
