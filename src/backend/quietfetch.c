@@ -63,9 +63,9 @@ static int quiet_read(git_smart_subtransport_stream *s, char *buffer, size_t siz
 static int quiet_write(git_smart_subtransport_stream *s, const char *buffer, size_t len)
 {
     struct quiet_stream *qs = (struct quiet_stream *)s;
-    bool first = !qs->first_write_done;
+    bool first = !qs->first_write_done && buffer;
     qs->first_write_done = true;
-    long pkt = pkt_length(buffer, len);
+    long pkt = first ? pkt_length(buffer, len) : -1;
     /* Only a first "want" line that asks for the side band, and does not
      * yet say no-progress, gets the capability before its newline. */
     if (!first || pkt < 10 || memcmp(buffer + 4, "want ", 5) != 0 || buffer[pkt - 1] != '\n' ||
