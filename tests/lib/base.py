@@ -299,19 +299,21 @@ class TestCase(unittest.TestCase):
     # --- repopool ---
 
     def repopool(self, args, cwd=None, timeout=RUN_TIMEOUT, env=None, json_events=True,
-                 stdin=None, input=None, prefix=(), new_session=False):
+                 stdin=None, input=None, stdout=subprocess.PIPE, prefix=(), preexec_fn=None,
+                 new_session=False):
         """Runs repopool (under prefix, e.g. valgrind) to its end and
         returns its Result. json_events: adds --json when args lack it and
         parses the events. stdin: a descriptor or file (else /dev/null);
-        input: bytes written to it instead. new_session: in a session of
-        its own, so no terminal is there for it to open."""
+        input: bytes written to it instead. stdout: where its output goes
+        instead of the Result. new_session: in a session of its own, so no
+        terminal is there for it to open."""
         args = list(args)
         if json_events and "--json" not in args:
             args = ["--json"] + args
         p = subprocess.Popen(list(prefix) + [REPOPOOL] + args, cwd=cwd, env=env or self.env,
                              stdin=subprocess.PIPE if input is not None else
                              stdin if stdin is not None else subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             stdout=stdout, stderr=subprocess.PIPE, preexec_fn=preexec_fn,
                              start_new_session=new_session)
         try:
             out, err = p.communicate(input=input, timeout=timeout)
@@ -324,6 +326,7 @@ class TestCase(unittest.TestCase):
             self.fail("repopool %s did not end within %ss\n%s" % (
                 args[:20], timeout, err.decode("utf-8", "replace")[-3000:]))
         check_no_sanitizer_report(self, err)
+        out = out or b""
         events = parse_events(out) if json_events else []
         return Result(args, p.returncode, out, err, events)
 
