@@ -345,12 +345,17 @@ class TestCase(unittest.TestCase):
 
 
 class DaemonTestCase(TestCase):
-    """Tests with a real git daemon serving self.base (start_daemon())."""
+    """Tests with a real git daemon serving self.base: start_daemon(), or
+    in setUp when daemon_at_setup."""
+
+    daemon_at_setup = False
 
     def setUp(self):
         super().setUp()
         self.base = self.path("served")
         self.daemon = None
+        if self.daemon_at_setup:
+            self.start_daemon()
 
     def start_daemon(self, extra=()):
         self.daemon = GitDaemon(self, self.base, extra)
@@ -377,3 +382,28 @@ class DaemonTestCase(TestCase):
     def clone_via(self, url, dest):
         self.git("clone", "-q", url, dest)
         return dest
+
+    def tracking(self, local, branch="main"):
+        """Where local's remote-tracking branch of origin points."""
+        return self.rev(local, "refs/remotes/origin/" + branch)
+
+    def add_relay(self, relay):
+        """relay, stopped at cleanup."""
+        self.addCleanup(relay.stop)
+        return relay
+
+    def run_over(self, args, repos, timeout=120):
+        """One headless run of repopool with args over repos, which must end
+        one task each; returns the Result and {repo: end event}. The timeout
+        only guards against a hang: a healthy run takes seconds."""
+        res = self.repopool(["--no-tui"] + list(args) + list(repos), timeout=timeout)
+        ends = res.end_by_repo()
+        self.assertEqual(sorted(ends), sorted(repos), res.describe())
+        self.assertEqual(len(res.ends()), len(repos), "one end event per task\n" + res.describe())
+        return res, ends
+
+    def assert_all_ok(self, res, ends):
+        bad = {r: (e["status"], e["class"], e.get("summary")) for r, e in ends.items()
+               if (e["status"], e["class"]) != ("ok", "none")}
+        self.assertEqual(bad, {}, res.describe())
+        self.assert_exit(res, 0)

@@ -61,6 +61,16 @@ class Running:
         """Whether a line of output so far holds needle."""
         return any(needle in line for line in list(self.out))
 
+    def wait_line(self, needle, timeout=EVENT_TIMEOUT):
+        """Waits for a line of output holding needle; returns whether one
+        came before the output ended or the timeout (an anti-hang guard)."""
+        deadline = time.monotonic() + timeout
+        while not self.saw(needle):
+            if not self.readers[0].is_alive() or time.monotonic() > deadline:
+                return self.saw(needle)
+            time.sleep(0.05)
+        return True
+
     def wait(self, timeout=RUN_TIMEOUT):
         """Waits for the exit (raises subprocess.TimeoutExpired) and for
         the readers to take everything; returns the status."""
