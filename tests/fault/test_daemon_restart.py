@@ -151,11 +151,9 @@ class DaemonRestart(TestCase):
 
         problems = []
         for local, bare in fleet:
-            server = self.heads(bare)
-            got = self.heads(local, "refs/remotes/origin/")
-            got.pop("HEAD", None)
-            if got != server:
-                problems.append("%s: remote-tracking refs %s, server heads %s" % (local, got, server))
+            arrival = self.arrival_problem(local, bare)
+            if arrival:
+                problems.append(arrival)
             i = int(os.path.basename(local)[1:])
             if self.tag(local, "v%d" % i) != self.tag(bare, "v%d" % i):
                 problems.append("%s: tag v%d did not arrive" % (local, i))

@@ -30,7 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from lib.base import TestCase  # noqa: E402
 from lib.config import REPOPOOL  # noqa: E402
-from lib.events import check_no_sanitizer_report, parse_events  # noqa: E402
+from lib.events import Result, check_no_sanitizer_report, parse_events  # noqa: E402
 from lib.procs import vm_hwm_kib  # noqa: E402
 
 MIB = 1 << 20
@@ -39,11 +39,12 @@ GUARD_TIMEOUT = 120             # only stops a hang
 LIMIT_TEXT = "no newline in its first 1 GiB, not a list of paths"
 
 
-class Measured:
-    def __init__(self, returncode, stdout, stderr, hwm_kib, maxrss_kib, seconds):
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
+class Measured(Result):
+    """A run with repopool's peak RSS (VmHWM polled, ru_maxrss) and how long
+    it took."""
+
+    def __init__(self, args, returncode, stdout, stderr, hwm_kib, maxrss_kib, seconds):
+        super().__init__(args, returncode, stdout, stderr, [])
         self.hwm_kib = hwm_kib
         self.maxrss_kib = maxrss_kib
         self.seconds = seconds
@@ -92,7 +93,7 @@ class InputTestCase(TestCase):
                 p.stdin.close()
             except OSError:
                 pass
-        res = Measured(p.returncode, self.read(out_path), self.read(err_path), hwm, usage.ru_maxrss, seconds)
+        res = Measured(args, p.returncode, self.read(out_path), self.read(err_path), hwm, usage.ru_maxrss, seconds)
         if killed_why is not None:
             self.fail("repopool %s killed: %s\n%s" % (args[:6], killed_why, res.describe()))
         check_no_sanitizer_report(self, res.stderr)

@@ -3,11 +3,8 @@
 connections over its limit: every failure is transient, and --retries
 brings everything.
 
-Each test works in its own temporary directory with its own HOME
-(GIT_CONFIG_NOSYSTEM=1), picks free ports and stops every process it
-started, so meson may run this file next to the others. The binary is named
-by the REPOPOOL environment variable. Timeouts only guard against hangs; no
-assertion depends on how fast anything is.
+The binary is named by the REPOPOOL environment variable; each test has
+the sandbox of tests/lib/base.py.
 """
 
 import os
@@ -55,9 +52,7 @@ class DroppedConnections(DaemonTestCase):
                 self.push_commit(work, "main")
 
         def arrived(local, bare):
-            got = self.heads(local, "refs/remotes/origin/")
-            got.pop("HEAD", None)
-            return got == self.heads(bare)
+            return self.origin_heads(local) == self.heads(bare)
 
         advance()
         res = self.repopool(["--git", "fetch", "-j", "8"] + [l for l, _, _ in fleet])

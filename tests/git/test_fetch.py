@@ -5,11 +5,8 @@ and with git children, from the named remote only; an unreachable remote
 is a transient failure, a refused ssh login an auth one, an unknown remote
 a usage one.
 
-Each test works in its own temporary directory with its own HOME
-(GIT_CONFIG_NOSYSTEM=1), picks free ports and stops every process it
-started, so meson may run this file next to the others. The binary is named
-by the REPOPOOL environment variable. Timeouts only guard against hangs; no
-assertion depends on how fast anything is.
+The binary is named by the REPOPOOL environment variable; each test has
+the sandbox of tests/lib/base.py.
 """
 
 import os
@@ -42,13 +39,7 @@ class Fetch(DaemonTestCase):
         return fleet
 
     def assert_arrived(self, fleet):
-        problems = []
-        for local, bare in fleet:
-            server = self.heads(bare)
-            got = self.heads(local, "refs/remotes/origin/")
-            got.pop("HEAD", None)
-            if got != server:
-                problems.append("%s: remote-tracking refs %s, server heads %s" % (local, got, server))
+        problems = [p for p in (self.arrival_problem(local, bare) for local, bare in fleet) if p]
         self.assertFalse(problems, "\n".join(problems))
 
     def test_many_repositories_arrive(self):
@@ -131,9 +122,7 @@ class Fetch(DaemonTestCase):
                 self.push_commit(work_b)
         res = self.repopool(["--git", "fetch", local])
         self.assert_exit(res, 0)
-        got = self.heads(local, "refs/remotes/origin/")
-        got.pop("HEAD", None)
-        self.assertEqual(got, self.heads(bare_a))
+        self.assertEqual(self.origin_heads(local), self.heads(bare_a))
 
     def test_git_child_auth_failure_is_auth(self):
         """--fetch-with=git: an ssh login refused is an auth failure, not a

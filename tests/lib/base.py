@@ -279,6 +279,21 @@ class TestCase(unittest.TestCase):
             res[ref[len(prefix):]] = oid
         return res
 
+    def origin_heads(self, repo):
+        """{branch: commit} of repo's remote-tracking refs of origin
+        (without origin/HEAD)."""
+        got = self.heads(repo, "refs/remotes/origin/")
+        got.pop("HEAD", None)
+        return got
+
+    def arrival_problem(self, local, bare):
+        """Why local's remote-tracking refs are not the branches of bare,
+        where it fetches from; None when they are."""
+        server, got = self.heads(bare), self.origin_heads(local)
+        if got == server:
+            return None
+        return "%s: remote-tracking refs %s, server heads %s" % (local, got, server)
+
     def fast_import(self, repo, ref, blobs, parent=None, message="big"):
         """A commit on ref holding blobs ({name: bytes}), written with
         fast-import and compression off, so big random blobs are cheap to make."""

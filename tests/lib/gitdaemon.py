@@ -6,8 +6,7 @@ import socket
 import subprocess
 import time
 
-from .config import GONE_TIMEOUT
-from .procs import wait_group_gone
+from .procs import kill_leader, wait_group_gone
 
 
 def free_port():
@@ -94,11 +93,7 @@ class GitDaemon:
         of the group still alive after a while (none, normally)."""
         if self.proc is None:
             return []
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait(timeout=GONE_TIMEOUT)
+        kill_leader(self.proc)
         left = wait_group_gone(self.proc.pid)
         self.proc = None
         return left

@@ -92,6 +92,16 @@ def kill_group(pgid):
             pass
 
 
+def kill_leader(proc, timeout=GONE_TIMEOUT):
+    """SIGKILL to the process group a subprocess.Popen leads (started with
+    start_new_session), and waits for it."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    proc.wait(timeout=timeout)
+
+
 def processes_with(marker, with_state=False):
     """(pid, comm) of every live process whose environment holds marker
     (a whole KEY=VALUE entry); (pid, comm, state) with_state."""

@@ -9,7 +9,6 @@ tests/ on the path), this module is that process's relay.
 """
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import threading
 import time
 
 from .config import GONE_TIMEOUT, TESTS_DIR
+from .procs import kill_leader
 
 
 class _Connection:
@@ -399,11 +399,7 @@ class KillableRelay:
         Then every line it wrote has been read."""
         if self.proc is None:
             return
-        try:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.proc.wait(timeout=GONE_TIMEOUT)
+        kill_leader(self.proc)
         if self.reader:
             self.reader.join(timeout=GONE_TIMEOUT)
             self.reader = None
