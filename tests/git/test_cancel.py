@@ -7,11 +7,8 @@ answers is still interrupted, and --stall-timeout ends its fetch; a fetch
 over the partial objects an interrupted `git fetch` leaves completes the
 history.
 
-Each test works in its own temporary directory with its own HOME
-(GIT_CONFIG_NOSYSTEM=1), picks free ports and stops every process it
-started, so meson may run this file next to the others. The binary is named
-by the REPOPOOL environment variable. Timeouts only guard against hangs; no
-assertion depends on how fast anything is.
+The binary is named by the REPOPOOL environment variable; each test has
+the sandbox of tests/lib/base.py.
 """
 
 import os

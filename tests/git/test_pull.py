@@ -5,11 +5,8 @@ fast-forwards a clean repository that is behind to what a fresh checkout
 of the server gives. (tests/git/test_pull_parity_*.py compare it with `git
 pull --ff-only` case by case.)
 
-Each test works in its own temporary directory with its own HOME
-(GIT_CONFIG_NOSYSTEM=1), picks free ports and stops every process it
-started, so meson may run this file next to the others. The binary is named
-by the REPOPOOL environment variable. Timeouts only guard against hangs; no
-assertion depends on how fast anything is.
+The binary is named by the REPOPOOL environment variable; each test has
+the sandbox of tests/lib/base.py.
 """
 
 import os

@@ -6,11 +6,8 @@ git itself is the oracle: status must agree with
 `git status --porcelain=v2 --branch` on many kinds of repository, take no
 lock and write nothing.
 
-Each test works in its own temporary directory with its own HOME
-(GIT_CONFIG_NOSYSTEM=1), picks free ports and stops every process it
-started, so meson may run this file next to the others. The binary is named
-by the REPOPOOL environment variable. Timeouts only guard against hangs; no
-assertion depends on how fast anything is.
+The binary is named by the REPOPOOL environment variable; each test has
+the sandbox of tests/lib/base.py.
 """
 
 import hashlib
