@@ -3,19 +3,18 @@
 
 Each test starts its own tmux server (a private socket), runs an interactive
 bash in a 100x30 pane and types the repopool command into it, as a user
-would: repopool is the shell's foreground job. Before each prompt the shell
-records the last command's status and the terminal's modes in files, so the
-test knows when repopool has exited, with which status, and whether the
-terminal was given back as it was.
-The test presses keys with send-keys and reads the screen with capture-pane.
-pipe-pane copies every byte the pane's programs write to the terminal into
-a file, so the tests can also look at the raw stream.
+would (lib.dashboard.DashboardTestCase): repopool is the shell's foreground
+job, and the test knows when it has exited, with which status, and whether
+the terminal was given back as it was. The test presses keys with
+send-keys and reads the screen with capture-pane; pipe-pane copies every
+byte the pane's programs write to the terminal into a file, so the tests
+can also look at the raw stream.
 
 Nothing waits a fixed time: every wait polls the pane until what the test
 expects shows up, with a generous deadline that only guards against a hang.
 No assertion depends on how fast anything is.
 
-Every process a test starts carries a marker in its environment; tearDown
+Every process a test starts carries a marker in its environment; cleanup
 kills the tmux server and then makes sure none of them is left, so meson
 may run this file next to the other suites.
 
@@ -25,71 +24,18 @@ The binary is named by the REPOPOOL environment variable.
 import os
 import re
 import shlex
-import shutil
-import signal
-import subprocess
-import tempfile
+import sys
 import time
 import unittest
-import uuid
 
-REPOPOOL = os.path.abspath(os.environ["REPOPOOL"]) if os.environ.get("REPOPOOL") else shutil.which("repopool")
-HERE = os.path.dirname(os.path.abspath(__file__))
-UI_HEADER = os.path.join(HERE, "..", "..", "include", "repopool", "ui.h")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-# Anti-hang limits, never timing assertions.
-WAIT = 45
-EXIT_WAIT = 60
-POLL = 0.05
+from lib.config import SOURCE_DIR  # noqa: E402
+from lib.dashboard import (  # noqa: E402
+    EXIT_WAIT, HEIGHT, POLL, PROMPT, SUMMARY_RE, WIDTH, DashboardTestCase, header, table_rows)
+from lib.procs import processes_with  # noqa: E402
 
-WIDTH, HEIGHT = 100, 30
-PROMPT = "PROMPT$ "
-
-HEADER_RE = re.compile(
-    r"^running (?P<running>\d+)  queued (?P<queued>\d+)  done (?P<done>\d+)  failed (?P<failed>\d+)  "
-    r"(?:skipped (?P<skipped>\d+)  )?(?:cancelled (?P<cancelled>\d+)  )?"
-    r"cap (?P<cap>\d+)(?P<paused> paused)?")
-TIMING_RE = re.compile(r"(?P<elapsed>(?=\d)(?:\d+h)?(?:\d+m)?(?:\d+(?:\.\d+)?s)?)  \d+(?:\.\d+)?/s  ETA (?P<eta>\S+)")
-ROW_RE = re.compile(r"^(?P<mark>[RQOFSC])  (?P<name>\S+)")
-SUMMARY_RE = re.compile(r"^repopool: (\d+) tasks in ")
-
-
-def header(screen):
-    """The header's counts as ints (None when absent), or None when the
-    first line is not the dashboard's header."""
-    lines = screen.split("\n")
-    m = HEADER_RE.match(lines[0]) if lines else None
-    if not m:
-        return None
-    h = {k: (int(v) if v and v.strip().isdigit() else v) for k, v in m.groupdict().items()}
-    h["paused"] = bool(m.group("paused"))
-    # Elapsed time, throughput and ETA: "1.2s  3.4/s  ETA 5.6s", near the
-    # header.
-    t = TIMING_RE.search("\n".join(lines[:2]))
-    h["elapsed"] = seconds(t.group("elapsed")) if t else None
-    h["eta"] = t.group("eta") if t else None
-    for k in ("skipped", "cancelled"):
-        h[k] = h[k] or 0
-    return h
-
-
-def seconds(text):
-    """ "1.2s", "12s", "1m02s", "1h02m" as seconds."""
-    total = 0.0
-    for value, unit in re.findall(r"(\d+(?:\.\d+)?)([hms])", text):
-        total += float(value) * {"h": 3600, "m": 60, "s": 1}[unit]
-    return total
-
-
-def table_rows(screen):
-    """(mark, name) of every table row on the screen."""
-    lines = screen.split("\n")
-    rows = []
-    for line in lines[3:-1]:
-        m = ROW_RE.match(line)
-        if m:
-            rows.append((m.group("mark"), m.group("name")))
-    return rows
+UI_HEADER = os.path.join(SOURCE_DIR, "include", "repopool", "ui.h")
 
 
 def ui_actions():
@@ -175,297 +121,8 @@ def cells_text(cells):
     return "".join(ch for ch, _ in cells)
 
 
-# --- processes started by a test ---
 
-def processes_with(marker, with_state=False):
-    """(pid, comm) of every live process whose environment holds marker."""
-    needle = marker.encode()
-    found = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/environ" % name, "rb") as f:
-                env = f.read()
-            if needle not in env:
-                continue
-            with open("/proc/%s/stat" % name, "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # The state follows the parenthesised command name; skip zombies.
-        close = stat.rindex(b")")
-        if stat[close + 2:close + 3] == b"Z":
-            continue
-        comm = stat[stat.index(b"(") + 1:close].decode("utf-8", "replace")
-        found.append((int(name), comm))
-        if with_state:
-            found[-1] += (stat[close + 2:close + 3].decode(),)
-    return found
-
-
-class Dashboard(unittest.TestCase):
-    """One private tmux server with one pane per test."""
-
-    width, height = WIDTH, HEIGHT
-
-    def setUp(self):
-        self.dir = tempfile.mkdtemp(prefix="repopool-e2e-")
-        self.tag = "REPOPOOL_E2E_TAG=" + uuid.uuid4().hex
-        self.run_tag = "REPOPOOL_E2E_RUN=" + uuid.uuid4().hex
-        self.socket = "repopool-e2e-%d-%s" % (os.getpid(), uuid.uuid4().hex[:12])
-        self.raw_path = os.path.join(self.dir, "raw")
-        self.prompts_path = os.path.join(self.dir, ".prompts")
-        self.baseline = 0
-        self.last_screen = ""
-        env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": self.dir,
-            "LANG": "C.UTF-8",
-            "SHELL": "/bin/sh",
-            "HISTFILE": "/dev/null",
-            "PS1": PROMPT,
-            # Before each prompt the shell records the last command's status
-            # and the terminal's modes: how the test knows a command ended.
-            "PROMPT_COMMAND": 's=$?; stty -g > .stty.tmp; mv .stty.tmp .stty; echo "$s" >> .prompts',
-            "REPOPOOL": REPOPOOL,
-        }
-        for keep in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"):
-            if keep in os.environ:
-                env[keep] = os.environ[keep]
-        k, v = self.tag.split("=", 1)
-        env[k] = v
-        self.env = env
-        self.addCleanup(self.cleanup)
-        self.tmux("new-session", "-d", "-s", "e2e", "-x", str(self.width), "-y", str(self.height),
-                  "-c", self.dir, "bash --norc --noprofile -i")
-        # tmux leaves its socket behind when the server is killed.
-        self.socket_path = self.display("#{socket_path}")
-        # Keep the pane's size ours, whatever clients come and go.
-        self.tmux("set-option", "-g", "window-size", "manual")
-        self.tmux("pipe-pane", "-t", "e2e", "-o", "cat >> " + shlex.quote(self.raw_path))
-        self.wait_until(lambda: self.prompts(), "the shell's first prompt")
-        self.wait_screen(lambda s: PROMPT.rstrip() in s, "the shell prompt")
-
-    def cleanup(self):
-        subprocess.run(["tmux", "-L", self.socket, "kill-server"], env=self.env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # The server's end hangs up on the pane: repopool must stop its
-        # tasks. Give everything time to go, then make sure it has.
-        deadline = time.monotonic() + 20
-        while processes_with(self.tag) and time.monotonic() < deadline:
-            time.sleep(POLL)
-        left = processes_with(self.tag)
-        for pid, _comm in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-        shutil.rmtree(self.dir, ignore_errors=True)
-        if getattr(self, "socket_path", None):
-            try:
-                os.unlink(self.socket_path)
-            except OSError:
-                pass
-        if left:
-            self.fail("processes left behind after the tmux server ended: %r" % (left,))
-
-    # --- tmux ---
-
-    def tmux(self, *args, check=True):
-        p = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", "-u"] + list(args),
-                           env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=WAIT)
-        if check and p.returncode != 0:
-            self.fail("tmux %s failed: %s" % (" ".join(args), p.stderr.decode("utf-8", "replace")))
-        return p.stdout.decode("utf-8", "replace")
-
-    def capture(self, escapes=False):
-        args = ["capture-pane", "-p", "-t", "e2e"]
-        if escapes:
-            args.append("-e")
-        text = self.tmux(*args)
-        return text[:-1] if text.endswith("\n") else text
-
-    def screen(self, escapes=False):
-        """The pane as a whole frame: a redraw can reach tmux in more than
-        one write, so capture until two captures a moment apart agree (the
-        clocks tick once a second, far slower than this)."""
-        text = self.capture(escapes)
-        for _ in range(20):
-            time.sleep(0.02)
-            again = self.capture(escapes)
-            if again == text:
-                break
-            text = again
-        if not escapes:
-            self.last_screen = text
-        return text
-
-    def display(self, fmt):
-        return self.tmux("display-message", "-p", "-t", "e2e", fmt).strip()
-
-    def keys(self, *names):
-        """Named keys: Enter, Escape, C-c, C-z, ..."""
-        self.tmux("send-keys", "-t", "e2e", *names)
-
-    def type(self, text):
-        """Literal text, one key per character."""
-        self.tmux("send-keys", "-t", "e2e", "-l", "--", text)
-
-    def resize(self, w, h):
-        self.tmux("resize-window", "-t", "e2e", "-x", str(w), "-y", str(h))
-
-    # --- waiting ---
-
-    def wait_until(self, cond, what, timeout=WAIT):
-        deadline = time.monotonic() + timeout
-        while True:
-            value = cond()
-            if value:
-                return value
-            if time.monotonic() > deadline:
-                self.fail("timed out waiting for %s; %s" % (what, self.describe()))
-            time.sleep(POLL)
-
-    def wait_screen(self, pred, what, timeout=WAIT):
-        """Polls the pane until pred(screen) is true; returns that screen."""
-        box = {}
-
-        def check():
-            s = self.screen()
-            if pred(s):
-                box["s"] = s
-                return True
-            return False
-
-        self.wait_until(check, what, timeout)
-        return box["s"]
-
-    def wait_header(self, pred, what, timeout=WAIT):
-        """Polls until the header parses and pred(header) is true; returns
-        (header, screen)."""
-        box = {}
-
-        def check():
-            s = self.screen()
-            h = header(s)
-            if h is not None and pred(h):
-                box["r"] = (h, s)
-                return True
-            return False
-
-        self.wait_until(check, what, timeout)
-        return box["r"]
-
-    def describe(self):
-        """What the pane and the run's files show, for a failure message."""
-        parts = ["the pane shows:\n" + self.screen()]
-        for name in (".prompts", "stderr"):
-            path = os.path.join(self.dir, name)
-            if os.path.exists(path):
-                with open(path, "rb") as f:
-                    parts.append("%s: %r" % (name, f.read()[-2000:]))
-        parts.append("processes (pid, name, state): %r" % (processes_with(self.tag, with_state=True),))
-        return "\n".join(parts)
-
-    def alternate_on(self):
-        return self.display("#{alternate_on}") == "1"
-
-    # --- running repopool ---
-
-    def prompts(self):
-        """The statuses the shell recorded, one per prompt so far."""
-        try:
-            with open(self.prompts_path) as f:
-                return f.read().split()
-        except FileNotFoundError:
-            return []
-
-    def shell(self, line):
-        """Types a command line into the pane's shell; wait_exit waits for
-        the prompt that follows it."""
-        self.baseline = len(self.prompts())
-        self.type(line)
-        self.keys("Enter")
-
-    def start(self, *args, env=None):
-        """Types the repopool command into the pane's shell, as a user
-        would, so repopool is the shell's foreground job (Ctrl-Z stops it,
-        fg resumes it). The command line itself is in a file the shell
-        sources, so no argument has to survive being typed."""
-        variables = dict(env or {})
-        run_key, run_value = self.run_tag.split("=", 1)
-        variables[run_key] = run_value
-        line = "%s %s %s 2> stderr\n" % (
-            " ".join("%s=%s" % (k, shlex.quote(v)) for k, v in variables.items()),
-            shlex.quote(REPOPOOL), " ".join(shlex.quote(a) for a in args))
-        with open(os.path.join(self.dir, "cmd"), "w") as f:
-            f.write(line)
-        with open(os.path.join(self.dir, ".stty")) as f:
-            self.stty_before = f.read()
-        self.shell(". ./cmd")
-
-    def wait_dashboard(self):
-        """Waits for the dashboard's header on the alternate screen."""
-        h, s = self.wait_header(lambda h: True, "the dashboard's header")
-        self.wait_until(self.alternate_on, "the alternate screen")
-        return h, s
-
-    def wait_exit(self):
-        """Waits for the shell's prompt after the command typed last;
-        returns repopool's exit status and checks what every exit must
-        leave behind."""
-        self.wait_until(lambda: len(self.prompts()) > self.baseline, "repopool to exit", EXIT_WAIT)
-        status = int(self.prompts()[self.baseline])
-        with open(os.path.join(self.dir, ".stty")) as f:
-            stty_after = f.read()
-        with open(os.path.join(self.dir, "stderr"), "rb") as f:
-            err = f.read()
-        for marker in (b"runtime error:", b"Sanitizer", b"internal error"):
-            self.assertNotIn(marker, err, err.decode("utf-8", "replace"))
-        # Neither repopool nor any of its tasks is left (a task killed
-        # with its process group may take a moment to be gone).
-        deadline = time.monotonic() + 20
-        while processes_with(self.run_tag) and time.monotonic() < deadline:
-            time.sleep(POLL)
-        self.assertEqual(processes_with(self.run_tag, with_state=True), [],
-                         "processes left after repopool exited")
-        # The terminal is given back as it was found.
-        self.assertEqual(self.stty_before, stty_after, "terminal modes differ after repopool exited")
-        self.wait_screen(lambda s: s.rstrip().endswith(PROMPT.rstrip()), "the shell prompt after the run")
-        self.assertFalse(self.alternate_on(), "the pane is still on the alternate screen")
-        self.assertEqual(self.display("#{cursor_flag}"), "1", "the cursor was left hidden")
-        self.stderr = err
-        return status
-
-    def summary_line(self, screen=None):
-        screen = self.screen() if screen is None else screen
-        for line in screen.split("\n"):
-            if SUMMARY_RE.match(line):
-                return line
-        return None
-
-    def raw(self):
-        with open(self.raw_path, "rb") as f:
-            return f.read()
-
-    def repos(self, *names):
-        paths = []
-        for n in names:
-            p = os.path.join(self.dir, "repos", n)
-            os.makedirs(p)
-            paths.append(p)
-        return paths
-
-    def quit(self, expect_confirm):
-        self.type("q")
-        if expect_confirm:
-            self.wait_screen(lambda s: re.search(r"Quit and cancel \d+ running and \d+ queued tasks\? y/n", s),
-                             "the quit question")
-            self.type("y")
-
-
-class TestCap(Dashboard):
+class TestCap(DashboardTestCase):
     def test_plus_and_minus_change_the_cap_and_running_follows(self):
         paths = self.repos("r1", "r2", "r3", "r4", "r5", "r6")
         self.start("-j", "1", *paths, "--", "sleep", "300")
@@ -504,7 +161,7 @@ class TestCap(Dashboard):
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 6 tasks in .*6 cancelled", screen)
 
 
-class TestPause(Dashboard):
+class TestPause(DashboardTestCase):
     def test_p_pauses_and_resumes(self):
         self.start("--demo", "40", "--demo-mean", "0.4", "--seed", "11", "-j", "3")
         self.wait_dashboard()
@@ -548,7 +205,7 @@ class TestPause(Dashboard):
         self.assertEqual(self.wait_exit(), 1)
 
 
-class TestCancel(Dashboard):
+class TestCancel(DashboardTestCase):
     def test_c_cancels_the_selected_task(self):
         paths = self.repos("alpha", "bravo", "charlie", "delta")
         self.start("-j", "2", *paths, "--", "sleep", "300")
@@ -581,7 +238,7 @@ class TestCancel(Dashboard):
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 4 tasks in .*4 cancelled")
 
 
-class TestLogView(Dashboard):
+class TestLogView(DashboardTestCase):
     def test_enter_shows_the_output_and_esc_goes_back(self):
         paths = self.repos("talker")
         self.start("--shell", *paths, "--",
@@ -612,7 +269,7 @@ class TestLogView(Dashboard):
         self.assertEqual(self.wait_exit(), 1)
 
 
-class TestResize(Dashboard):
+class TestResize(DashboardTestCase):
     def test_resize_relays_out_too_small_and_back(self):
         paths = self.repos("one", "two", "three")
         self.start("-j", "3", *paths, "--", "sleep", "300")
@@ -659,7 +316,7 @@ class TestResize(Dashboard):
         return lines[2].find(" OP ") + 1
 
 
-class TestQuit(Dashboard):
+class TestQuit(DashboardTestCase):
     def test_q_after_the_run_restores_the_terminal(self):
         self.start("--demo", "12", "--demo-mean", "0.2", "--seed", "5", "-j", "4")
         self.wait_dashboard()
@@ -695,7 +352,7 @@ class TestQuit(Dashboard):
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 3 tasks in .*3 cancelled")
 
 
-class TestHelpAndTimeline(Dashboard):
+class TestHelpAndTimeline(DashboardTestCase):
     def test_help_lists_every_key(self):
         self.start("--demo", "30", "--demo-mean", "2", "--seed", "2", "-j", "3")
         self.wait_dashboard()
@@ -747,9 +404,9 @@ PAYLOAD = (b"title\x1b]0;PWNED\x07 clear\x1b[2J move\x1b[10;10HHIDDEN-BY-CR\r"
            b"after-cr alt\x1b[?1049l end\n")
 
 
-class TestHostileOutput(Dashboard):
+class TestHostileOutput(DashboardTestCase):
     def test_task_output_cannot_drive_the_terminal(self):
-        payload = os.path.join(self.dir, "payload")
+        payload = os.path.join(self.tmp, "payload")
         with open(payload, "wb") as f:
             f.write(b"an innocent first line\n" + PAYLOAD)
         paths = self.repos("evil-running", "evil-failing")
@@ -810,7 +467,7 @@ class TestHostileOutput(Dashboard):
         self.assertNotIn("\x1b", s)
 
 
-class TestInterrupt(Dashboard):
+class TestInterrupt(DashboardTestCase):
     def test_ctrl_c_stops_everything_and_exits_130(self):
         paths = self.repos("int1", "int2", "int3", "int4")
         self.start("-j", "2", *paths, "--", "sleep", "300")
@@ -838,7 +495,7 @@ class TestInterrupt(Dashboard):
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 3 tasks in .*3 cancelled")
 
 
-class TestHangup(Dashboard):
+class TestHangup(DashboardTestCase):
     def test_terminal_going_away_leaves_nothing_behind(self):
         paths = self.repos("h1", "h2", "h3")
         self.start("-j", "2", *paths, "--", "sleep", "300")
@@ -854,7 +511,7 @@ class TestHangup(Dashboard):
                          "repopool or its tasks outlived the terminal")
 
 
-class TestNoColor(Dashboard):
+class TestNoColor(DashboardTestCase):
     def test_no_color_keeps_marks_and_works(self):
         paths = self.repos("nc1", "nc2", "nc3", "nc4")
         self.start("-j", "2", *paths, "--", "sleep", "300", env={"NO_COLOR": "1"})
@@ -891,7 +548,7 @@ class TestNoColor(Dashboard):
         self.assertEqual(self.wait_exit(), 1)
 
 
-class TestColor(Dashboard):
+class TestColor(DashboardTestCase):
     def test_colours_reach_the_terminal(self):
         # With a colour terminal (tmux's "screen": 8 colours) and no
         # NO_COLOR, states have colours and the selected row stands out
@@ -921,7 +578,7 @@ class TestColor(Dashboard):
         self.assertEqual(self.wait_exit(), 1)
 
 
-class TestExitWhenDone(Dashboard):
+class TestExitWhenDone(DashboardTestCase):
     def test_exit_when_done_closes_by_itself(self):
         self.start("--demo", "10", "--demo-mean", "0.3", "--seed", "9", "-j", "2", "--exit-when-done")
         # No key at all.
@@ -952,7 +609,7 @@ class TestExitWhenDone(Dashboard):
         self.assertFalse(any(re.match(r"^ok +\d", line) for line in lines), screen)
 
 
-class TestSuspend(Dashboard):
+class TestSuspend(DashboardTestCase):
     def test_ctrl_z_then_fg_resumes(self):
         self.start("--demo", "30", "--demo-mean", "0.3", "--seed", "21", "-j", "2")
         h, s = self.wait_header(lambda h: h["done"] >= 1, "a task done")

@@ -25,20 +25,21 @@ import fcntl
 import os
 import pty
 import select
-import shutil
 import signal
 import struct
 import sys
-import tempfile
 import termios
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
-import test_dashboard as td  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-REPOPOOL = td.REPOPOOL
+from lib.base import TestCase  # noqa: E402
+from lib.config import REPOPOOL, built_with  # noqa: E402
+from lib.dashboard import PROMPT, DashboardTestCase  # noqa: E402
+from lib.events import check_no_sanitizer_report  # noqa: E402
+from lib.procs import comm_of, ppid_of, processes_with, vm_hwm_kib  # noqa: E402
+
 MIB = 1024 * 1024
 
 # The dashboard's own cap (ui.h) costs about 35 MiB at most; the process
@@ -54,20 +55,15 @@ WAIT = 120
 POLL = 0.05
 
 
-def sanitized():
-    """True when the binary was built with ASan (RSS means nothing then)."""
-    with open(REPOPOOL, "rb") as f:
-        return b"__asan_init" in f.read()
-
-
-SANITIZED = sanitized()
+# Built with ASan, RSS means nothing.
+SANITIZED = built_with(b"__asan_init")
 
 
 def set_size(fd, rows, cols):
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
 
-class HugeTerminal(unittest.TestCase):
+class HugeTerminal(TestCase):
     """repopool on a pseudo-terminal of any size, as its controlling
     terminal (a size change sends it SIGWINCH)."""
 
@@ -75,18 +71,18 @@ class HugeTerminal(unittest.TestCase):
         """Runs repopool on a rows x cols pseudo-terminal; steps are
         functions of (fd, pid, output) called once the dashboard is up.
         Returns (exit status, peak RSS in bytes, output bytes)."""
-        self.dir = tempfile.mkdtemp(prefix="repopool-mem-")
-        self.addCleanup(shutil.rmtree, self.dir, True)
-        child_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.dir,
+        child_env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.tmp,
                      "LANG": "C.UTF-8", "TERM": "xterm-256color"}
         for keep in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TMPDIR"):
             if keep in os.environ:
                 child_env[keep] = os.environ[keep]
+        key, value = self.marker.split("=", 1)
+        child_env[key] = value
         child_env.update(env or {})
         pid, fd = pty.fork()
         if pid == 0:
             try:
-                os.chdir(self.dir)
+                os.chdir(self.tmp)
                 os.execve(REPOPOOL, [REPOPOOL] + list(args), child_env)
             finally:
                 os._exit(127)
@@ -137,8 +133,7 @@ class HugeTerminal(unittest.TestCase):
             if not chunk:
                 break
             out.extend(chunk)
-        for marker in (b"runtime error:", b"Sanitizer", b"internal error"):
-            self.assertNotIn(marker, bytes(out), bytes(out[-2000:]))
+        check_no_sanitizer_report(self, bytes(out))
         return status, rss, bytes(out)
 
     def check_rss(self, rss, bound, what):
@@ -177,7 +172,7 @@ class HugeTerminal(unittest.TestCase):
             return step
 
         def wait_done(fd, pid, out, pump):
-            path = os.path.join(self.dir, joblog)
+            path = os.path.join(self.tmp, joblog)
             deadline = time.monotonic() + WAIT
             while time.monotonic() < deadline:
                 try:
@@ -203,25 +198,10 @@ class HugeTerminal(unittest.TestCase):
 
 def vm_hwm(pid):
     """The kernel's high-water mark of a process's RSS, in bytes."""
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return 0
+    return (vm_hwm_kib(pid) or 0) * 1024
 
 
-def parent_comm(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            stat = f.read()
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        with open("/proc/%d/comm" % ppid) as f:
-            return f.read().strip()
-    except (OSError, ValueError, IndexError):
-        return None
-
-
-class LargerThanTheCap(td.Dashboard):
+class LargerThanTheCap(DashboardTestCase):
     """In tmux, a pane larger than what the dashboard draws."""
 
     width, height = 1200, 450
@@ -254,30 +234,30 @@ class LargerThanTheCap(td.Dashboard):
         # The terminal's scroll region is the whole pane again: 3,000 lines
         # fill all 450 rows, the newest at the bottom.
         self.shell("seq 1 3000")
-        s = self.wait_screen(lambda s: s.rstrip().endswith("3000\n" + td.PROMPT.rstrip()), "seq's output")
+        s = self.wait_screen(lambda s: s.rstrip().endswith("3000\n" + PROMPT.rstrip()), "seq's output")
         lines = s.rstrip("\n").split("\n")
         self.assertEqual(len(lines), 450, s[-300:])
         self.assertEqual(lines[0], "2552")
 
 
-class OutputBudget(td.Dashboard):
+class OutputBudget(DashboardTestCase):
     """2,000 tasks print 100 KB each under the dashboard."""
 
     def test_kept_output_stays_within_the_budget(self):
         tasks = 2000
-        root = os.path.join(self.dir, "repos")
-        with open(os.path.join(self.dir, "list"), "w") as f:
+        root = os.path.join(self.tmp, "repos")
+        with open(os.path.join(self.tmp, "list"), "w") as f:
             for i in range(tasks):
                 p = os.path.join(root, "r%04d" % i)
                 os.makedirs(p)
                 f.write(p + "\n")
-        joblog = os.path.join(self.dir, "joblog")
+        joblog = os.path.join(self.tmp, "joblog")
         self.start("-j", "8", "-f", "list", "--joblog", "joblog", "--shell", "--",
                    "head -c 100000 /dev/urandom | base64")
         self.wait_dashboard()
         # repopool itself, not one of its children between fork and exec.
-        pids = [pid for pid, comm in td.processes_with(self.run_tag)
-                if comm == "repopool" and parent_comm(pid) != "repopool"]
+        pids = [pid for pid, comm in processes_with(self.run_tag)
+                if comm == "repopool" and comm_of(ppid_of(pid)) != "repopool"]
         self.assertEqual(len(pids), 1, pids)
         pid = pids[0]
 

@@ -21,17 +21,18 @@ hang.
 
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from faultlib import (  # noqa: E402
-    EVENT_TIMEOUT, FaultTestCase, Tmux, group_members, is_alive, wait_group_gone)
+from lib.base import TestCase  # noqa: E402
+from lib.config import EVENT_TIMEOUT, TESTS_DIR  # noqa: E402
+from lib.procs import is_alive  # noqa: E402
+from lib.tmux import Tmux  # noqa: E402
 
-MAXRSS_C = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "maxrss.c")
+MAXRSS_C = os.path.join(TESTS_DIR, "bench", "maxrss.c")
 
 # What a generous reading of "small" allows on top of a run of `true`: the
 # kept output is 64 KiB, the read buffer 64 KiB.
@@ -39,28 +40,17 @@ RSS_HEADROOM_KIB = 16 * 1024
 HUNDRED_MB = 100 * 1000 * 1000
 
 
-class Abuse(FaultTestCase):
+class Abuse(TestCase):
     def repo(self, name="r"):
         p = self.path(self.unique(name))
         os.makedirs(p)
         return p
 
-    def kill_group_later(self, pgid_file):
-        def kill():
-            try:
-                pgid = self.read_int(pgid_file)
-            except (OSError, ValueError):
-                return
-            if group_members(pgid):
-                os.killpg(pgid, signal.SIGKILL)
-            wait_group_gone(pgid)
-        self.addCleanup(kill)
-
     # --- a grandchild holding the output open ---
 
     def test_grandchild_holding_the_output(self):
         r = self.repo()
-        self.kill_group_later(os.path.join(r, ".pgid"))
+        self.kill_groups_later([os.path.join(r, ".pgid")])
         # The grandchild sleeps far longer than any deadline here.
         script = "echo $$ > .pgid; sleep 100000 & echo $! > .bg; echo started"
         res = self.repopool(["--json", r, "--", "sh", "-c", script], timeout=EVENT_TIMEOUT)
@@ -74,7 +64,7 @@ class Abuse(FaultTestCase):
     def test_grandchild_holding_the_output_headless_lines(self):
         rs = [self.repo() for _ in range(3)]
         for r in rs:
-            self.kill_group_later(os.path.join(r, ".pgid"))
+            self.kill_groups_later([os.path.join(r, ".pgid")])
         script = "echo $$ > .pgid; sleep 100000 & echo $! > .bg; echo started"
         res = self.repopool(["-j", "3"] + rs + ["--", "sh", "-c", script], timeout=EVENT_TIMEOUT,
                             json_events=False)
@@ -87,7 +77,7 @@ class Abuse(FaultTestCase):
 
     def test_grandchild_flooding_the_output(self):
         r = self.repo()
-        self.kill_group_later(os.path.join(r, ".pgid"))
+        self.kill_groups_later([os.path.join(r, ".pgid")])
         script = "echo $$ > .pgid; yes flood & echo $! > .bg; echo started"
         res = self.repopool(["--json", r, "--", "sh", "-c", script], timeout=EVENT_TIMEOUT)
         self.assert_exit(res, 0)

@@ -24,15 +24,16 @@ guard against a hang.
 import os
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from faultlib import (  # noqa: E402
-    EVENT_TIMEOUT, REPOPOOL, RUN_TIMEOUT, TRANSIENT, Daemon, FaultTestCase, Relay,
-    Result, check_no_sanitizer_report, free_port, parse_events)
+from lib.base import TestCase  # noqa: E402
+from lib.config import EVENT_TIMEOUT, RUN_TIMEOUT, TRANSIENT  # noqa: E402
+from lib.gitdaemon import GitDaemon, free_port  # noqa: E402
+from lib.relays import KillableRelay  # noqa: E402
+from lib.running import Running  # noqa: E402
 
 N_REPOS = 30
 BLOBS = 2
@@ -41,12 +42,12 @@ RATE = 512 * 1024             # bytes per second per connection through the rela
 IN_FLIGHT_AT_KILL = 3         # transfers past their first 256 KiB when the server dies
 
 
-class DaemonRestart(FaultTestCase):
+class DaemonRestart(TestCase):
     def setUp(self):
         super().setUp()
         self.base = self.path("served")
         os.mkdir(self.base)
-        self.daemon = Daemon(self, self.base)
+        self.daemon = GitDaemon(self, self.base)
         self.addCleanup(self.daemon.kill)
         self.relay = None
 
@@ -73,17 +74,9 @@ class DaemonRestart(FaultTestCase):
 
     def start_relay(self):
         # A new relay object: the old one's lines tell what the kill cut.
-        self.relay = Relay(self, self.relay_port, self.daemon.port, RATE)
+        self.relay = KillableRelay(self, self.relay_port, self.daemon.port, RATE)
         self.assertTrue(self.relay.start(), "the relay could not listen on port %d" % self.relay_port)
         self.addCleanup(self.relay.kill)
-
-    @staticmethod
-    def reap(p):
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        p.stdout.close()
-        p.stderr.close()
 
     def test_server_killed_mid_fetch_and_restarted(self):
         self.scenario(N_REPOS, [])
@@ -98,7 +91,7 @@ class DaemonRestart(FaultTestCase):
         return p.stdout.decode().strip() if p.returncode == 0 else None
 
     def scenario(self, n_repos, extra_args):
-        self.assertTrue(self.daemon.start(), "git daemon would not start:\n" + self.daemon.log())
+        self.assertTrue(self.daemon.start(check=False), "git daemon would not start:\n" + self.daemon.log())
         daemon_port = self.daemon.port
         self.relay_port = free_port()
         self.start_relay()
@@ -107,15 +100,7 @@ class DaemonRestart(FaultTestCase):
         before = {l: (self.rev(l, "HEAD"), self.git("status", "--porcelain", cwd=l)) for l in locals_}
 
         args = ["--git", "fetch", "-j", "8", "--retries", "10", "--json"] + extra_args + locals_
-        p = subprocess.Popen([REPOPOOL] + args, env=self.env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(self.reap, p)
-        chunks = []
-        reader = threading.Thread(target=lambda: chunks.extend(p.stdout), daemon=True)
-        reader.start()
-        err_chunks = []
-        err_reader = threading.Thread(target=lambda: err_chunks.extend(p.stderr), daemon=True)
-        err_reader.start()
+        p = Running(self, args)
 
         # Several transfers are under way: kill the server in their middle.
         self.wait_until(lambda: len(self.relay.in_flight()) >= IN_FLIGHT_AT_KILL or p.poll() is not None,
@@ -128,25 +113,21 @@ class DaemonRestart(FaultTestCase):
         self.assertEqual(left, [], "the daemon's group survived SIGKILL")
         cut = self.relay.in_flight()
         self.assertTrue(cut, "no transfer was in flight when the server died")
-        ends_at_kill = sum(1 for c in chunks if b'"event":"end"' in c)
+        ends_at_kill = sum(1 for c in list(p.out) if b'"event":"end"' in c)
 
         # A moment later the server comes back on the same ports. Meanwhile
         # new connections are refused, and tasks that saw a failure wait to
         # retry.
         time.sleep(1.0)
-        self.assertTrue(self.daemon.start(port=daemon_port),
+        self.assertTrue(self.daemon.start(port=daemon_port, check=False),
                         "git daemon would not start again on port %d:\n%s" % (daemon_port, self.daemon.log()))
         self.start_relay()
 
         try:
-            rc = p.wait(timeout=RUN_TIMEOUT)
+            p.wait(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.fail("repopool did not end after the server came back")
-        reader.join(timeout=30)
-        err_reader.join(timeout=30)
-        out, err = b"".join(chunks), b"".join(err_chunks)
-        check_no_sanitizer_report(self, err)
-        res = Result(args, rc, out, err, parse_events(out))
+        res = p.result()
         self.assert_exit(res, 0)
         summary = self.check_events(res, total=n_repos)
         self.assertEqual(summary["ok"], n_repos, res.describe())
@@ -170,11 +151,9 @@ class DaemonRestart(FaultTestCase):
 
         problems = []
         for local, bare in fleet:
-            server = self.heads(bare)
-            got = self.heads(local, "refs/remotes/origin/")
-            got.pop("HEAD", None)
-            if got != server:
-                problems.append("%s: remote-tracking refs %s, server heads %s" % (local, got, server))
+            arrival = self.arrival_problem(local, bare)
+            if arrival:
+                problems.append(arrival)
             i = int(os.path.basename(local)[1:])
             if self.tag(local, "v%d" % i) != self.tag(bare, "v%d" % i):
                 problems.append("%s: tag v%d did not arrive" % (local, i))

@@ -26,9 +26,12 @@ import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from faultlib import REPOPOOL, FaultTestCase, check_no_sanitizer_report, parse_events  # noqa: E402
+from lib.base import TestCase  # noqa: E402
+from lib.config import REPOPOOL  # noqa: E402
+from lib.events import Result, check_no_sanitizer_report, parse_events  # noqa: E402
+from lib.procs import vm_hwm_kib  # noqa: E402
 
 MIB = 1 << 20
 RSS_LIMIT_KIB = 64 * 1024       # peak RSS allowed to repopool reading a list
@@ -36,23 +39,12 @@ GUARD_TIMEOUT = 120             # only stops a hang
 LIMIT_TEXT = "no newline in its first 1 GiB, not a list of paths"
 
 
-def vm_hwm_kib(pid):
-    """The RSS high-water mark of a live process, in KiB, or None."""
-    try:
-        with open("/proc/%d/status" % pid, "rb") as f:
-            for line in f:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1])
-    except (OSError, ValueError):
-        pass
-    return None
+class Measured(Result):
+    """A run with repopool's peak RSS (VmHWM polled, ru_maxrss) and how long
+    it took."""
 
-
-class Measured:
-    def __init__(self, returncode, stdout, stderr, hwm_kib, maxrss_kib, seconds):
-        self.returncode = returncode
-        self.stdout = stdout
-        self.stderr = stderr
+    def __init__(self, args, returncode, stdout, stderr, hwm_kib, maxrss_kib, seconds):
+        super().__init__(args, returncode, stdout, stderr, [])
         self.hwm_kib = hwm_kib
         self.maxrss_kib = maxrss_kib
         self.seconds = seconds
@@ -63,7 +55,7 @@ class Measured:
             self.stdout[-3000:].decode("utf-8", "replace"), self.stderr[-3000:].decode("utf-8", "replace"))
 
 
-class InputTestCase(FaultTestCase):
+class InputTestCase(TestCase):
     def run_measured(self, args, stdin=subprocess.DEVNULL, feed=None, cwd=None, prefix=()):
         """Runs repopool to its end, polling its peak RSS; feed(pipe), when
         given, writes its standard input from a thread. A run whose RSS
@@ -101,7 +93,7 @@ class InputTestCase(FaultTestCase):
                 p.stdin.close()
             except OSError:
                 pass
-        res = Measured(p.returncode, self.read(out_path), self.read(err_path), hwm, usage.ru_maxrss, seconds)
+        res = Measured(args, p.returncode, self.read(out_path), self.read(err_path), hwm, usage.ru_maxrss, seconds)
         if killed_why is not None:
             self.fail("repopool %s killed: %s\n%s" % (args[:6], killed_why, res.describe()))
         check_no_sanitizer_report(self, res.stderr)
@@ -115,12 +107,7 @@ class InputTestCase(FaultTestCase):
         self.assertLess(res.maxrss_kib, RSS_LIMIT_KIB, res.describe())
 
     def good_dirs(self, n, name="good"):
-        dirs = []
-        for i in range(n):
-            p = self.path(name, "d%03d" % i)
-            os.makedirs(p)
-            dirs.append(p)
-        return dirs
+        return self.mkdirs(*("d%03d" % i for i in range(n)), under=name)
 
 
 class EndlessLines(InputTestCase):

@@ -23,13 +23,15 @@ import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from faultlib import (  # noqa: E402
-    EVENT_TIMEOUT, REPOPOOL, RUN_TIMEOUT, FaultTestCase, check_no_sanitizer_report, parse_events)
+from lib.base import TestCase  # noqa: E402
+from lib.config import EVENT_TIMEOUT, REPOPOOL, RUN_TIMEOUT  # noqa: E402
+from lib.events import check_no_sanitizer_report, parse_events  # noqa: E402
+from lib.procs import ppid_of, reap  # noqa: E402
 
 
-class Rate(FaultTestCase):
+class Rate(TestCase):
     def test_out_of_range_rates_are_usage_errors(self):
         for rate in ("1e-17", "0", "-1", "2e6", "inf", "nan"):
             with self.subTest(rate=rate):
@@ -60,9 +62,7 @@ class Rate(FaultTestCase):
             os.kill(proc.pid, signal.SIGTERM)
             out, err = proc.communicate(timeout=EVENT_TIMEOUT)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            reap(proc)
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (usage.ru_utime + usage.ru_stime) - (usage_before.ru_utime + usage_before.ru_stime)
         self.assertEqual(proc.returncode, 143, err.decode(errors="replace"))
@@ -77,7 +77,7 @@ class Rate(FaultTestCase):
         self.assertLess(cpu, 0.5, "repopool used %.2fs of CPU while waiting for a rate token" % cpu)
 
 
-class Burst(FaultTestCase):
+class Burst(TestCase):
     def test_signal_heard_in_a_burst_of_instant_tasks(self):
         n = 3000000
         proc = subprocess.Popen([REPOPOOL, "--json", "--demo", str(n), "--demo-mean", "0", "-j", "64"],
@@ -90,9 +90,7 @@ class Burst(FaultTestCase):
             os.kill(proc.pid, signal.SIGTERM)
             out, err = proc.communicate(timeout=RUN_TIMEOUT)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            reap(proc)
         self.assertEqual(proc.returncode, 143, err.decode(errors="replace"))
         check_no_sanitizer_report(self, err)
         tail = out[out.rfind(b"\n", 0, len(out) - 1) + 1:]
@@ -105,28 +103,21 @@ class Burst(FaultTestCase):
         self.assertGreater(summary["cancelled"], 0, summary)
 
 
-class Resources(FaultTestCase):
+class Resources(TestCase):
     """Starts that fail for want of descriptors or processes lose nothing:
     the task goes back to the head of the queue and the pool is held lower
     until a task ends."""
 
     def dirs(self, n, mode=None):
-        out = []
-        for i in range(n):
-            d = self.path("r%03d" % i)
-            os.makedirs(d)
-            if mode is not None:
+        out = self.mkdirs(*("r%03d" % i for i in range(n)))
+        if mode is not None:
+            for d in out:
                 os.chmod(d, mode)
-            out.append(d)
         return out
 
     def run_limited(self, args, preexec, prefix=()):
-        proc = subprocess.Popen(list(prefix) + [REPOPOOL] + args, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, env=self.env, cwd=self.path(),
-                                preexec_fn=preexec)
-        out, err = proc.communicate(timeout=RUN_TIMEOUT)
-        check_no_sanitizer_report(self, err)
-        return proc.returncode, parse_events(out), err.decode(errors="replace")
+        res = self.repopool(args, cwd=self.path(), prefix=prefix, preexec_fn=preexec)
+        return res.returncode, res.events, res.stderr.decode(errors="replace")
 
     def check_all_ok(self, status, events, err, n, why):
         ends = [e for e in events if e["event"] == "end"]
@@ -168,13 +159,9 @@ class Resources(FaultTestCase):
         self.check_all_ok(status, events, err, n, "resource temporarily unavailable")
 
 
-class InterruptedLines(FaultTestCase):
+class InterruptedLines(TestCase):
     def test_queued_tasks_cancelled_in_one_line(self):
-        dirs = []
-        for i in range(134):
-            d = self.path("d%03d" % i)
-            os.makedirs(d)
-            dirs.append(d)
+        dirs = self.mkdirs(*("d%03d" % i for i in range(134)))
         proc = subprocess.Popen([REPOPOOL, "--no-tui", "-j", "2"] + dirs + ["--", "sleep", "30"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=self.path(),
                                 env=self.env)
@@ -184,9 +171,7 @@ class InterruptedLines(FaultTestCase):
             os.kill(proc.pid, signal.SIGINT)
             out, err = proc.communicate(timeout=RUN_TIMEOUT)
         finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
+            reap(proc)
         self.assertEqual(proc.returncode, 130, err.decode(errors="replace"))
         lines = out.decode().splitlines()
         # The two that ran, one line for the 132 that never started, and
@@ -206,11 +191,9 @@ class InterruptedLines(FaultTestCase):
             try:
                 with open("/proc/%s/cmdline" % pid, "rb") as f:
                     cmd = f.read().split(b"\0")
-                with open("/proc/%s/stat" % pid) as f:
-                    parent = int(f.read().rsplit(")", 1)[1].split()[1])
             except OSError:
                 continue
-            if cmd[:2] == [b"sleep", b"30"] and parent == ppid:
+            if cmd[:2] == [b"sleep", b"30"] and ppid_of(int(pid)) == ppid:
                 found.append(int(pid))
         return found
 

@@ -27,9 +27,9 @@ import shutil
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from faultlib import FaultTestCase  # noqa: E402
+from lib.base import TestCase  # noqa: E402
 
 PATH_MAX = 4096
 SEED = 20240611
@@ -51,7 +51,7 @@ N_NEAR_LONG = 10            # just under PATH_MAX, naming nothing
 N_BLANK = 400
 
 
-class RepoList(FaultTestCase):
+class RepoList(TestCase):
     def test_ten_thousand_lines_a_fifth_bad(self):
         rng = random.Random(SEED)
         root = os.geteuid() == 0

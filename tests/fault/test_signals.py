@@ -26,14 +26,16 @@ import shlex
 import signal
 import subprocess
 import sys
-import threading
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from faultlib import (  # noqa: E402
-    EVENT_TIMEOUT, REPOPOOL, RUN_TIMEOUT, FaultTestCase, Result, check_no_sanitizer_report,
-    Tmux, group_members, is_alive, parse_events, pgid_of, wait_groups_gone)
+from lib.base import TestCase  # noqa: E402
+from lib.config import EVENT_TIMEOUT, REPOPOOL, RUN_TIMEOUT  # noqa: E402
+from lib.events import check_no_sanitizer_report  # noqa: E402
+from lib.procs import is_alive, kill_group, pgid_of, reap, wait_groups_gone  # noqa: E402
+from lib.running import Running  # noqa: E402
+from lib.tmux import Tmux  # noqa: E402
 
 SIGNALS = [(signal.SIGINT, "INT"), (signal.SIGTERM, "TERM"), (signal.SIGHUP, "HUP")]
 
@@ -47,15 +49,9 @@ N_TASKS = 4
 CAP = 3
 
 
-class SignalBase(FaultTestCase):
+class SignalBase(TestCase):
     def make_repos(self):
-        repos = []
-        base = self.unique("repos")
-        for i in range(N_TASKS):
-            p = self.path(base, "r%d" % i)
-            os.makedirs(p)
-            repos.append(p)
-        return repos
+        return self.mkdirs(*("r%d" % i for i in range(N_TASKS)), under=self.unique("repos"))
 
     def running_tasks(self, repos, unless=None):
         """Waits until the first CAP tasks (FIFO) have written their ids;
@@ -79,11 +75,7 @@ class SignalBase(FaultTestCase):
     @staticmethod
     def kill_groups(ids):
         for pgid, _bg in ids:
-            if group_members(pgid):
-                try:
-                    os.killpg(pgid, signal.SIGKILL)
-                except OSError:
-                    pass
+            kill_group(pgid)
 
     def assert_groups_gone(self, ids):
         self.assertEqual(wait_groups_gone([pgid for pgid, _bg in ids]), {},
@@ -98,34 +90,25 @@ class Headless(SignalBase):
         args = (["--json"] if json_mode else ["--no-tui"]) + ["-j", str(CAP)] + repos + \
             ["--", "sh", "-c", task]
         # stdin is a pipe kept open: repopool must not wait on it.
-        p = subprocess.Popen([REPOPOOL] + args, env=self.env, stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(self.reap, p)
-        out, err = [], []
-        readers = [threading.Thread(target=lambda f=f, into=into: into.extend(f), daemon=True)
-                   for f, into in ((p.stdout, out), (p.stderr, err))]
-        for t in readers:
-            t.start()
+        p = Running(self, args, stdin=subprocess.PIPE)
+        out = p.out
         ids = self.running_tasks(repos, unless=lambda: p.poll() is not None and
-                                 "repopool exited with %s: %r" % (p.returncode, b"".join(out)[-2000:]))
+                                 "repopool exited with %s: %r" % (p.poll(), p.stdout()[-2000:]))
         os.kill(p.pid, signum)
         if second:
             # Signals of one kind do not queue: the second is sent once the
             # first has been acted on (the queued task ended cancelled).
             queued = '"repo":"%s"' % repos[-1]
-            self.wait_until(lambda: any(b'"event":"end"' in l and queued.encode() in l for l in out),
+            self.wait_until(lambda: any(b'"event":"end"' in l and queued.encode() in l for l in list(out)),
                             "the queued task to end after the first signal",
-                            unless=lambda: p.poll() is not None and "repopool exited with %s" % p.returncode)
+                            unless=lambda: p.poll() is not None and "repopool exited with %s" % p.poll())
             os.kill(p.pid, signum)
         try:
-            rc = p.wait(timeout=RUN_TIMEOUT)
+            p.wait(timeout=RUN_TIMEOUT)
         except subprocess.TimeoutExpired:
             self.fail("repopool did not end after SIG%s" % name)
-        for t in readers:
-            t.join(timeout=30)
-        stdout, stderr = b"".join(out), b"".join(err)
-        check_no_sanitizer_report(self, stderr)
-        res = Result(args, rc, stdout, stderr, parse_events(stdout) if json_mode else [])
+        res = p.result(json_events=json_mode)
+        stdout = res.stdout
         self.assert_exit(res, 128 + signum)
         self.assert_groups_gone(ids)
         if json_mode:
@@ -150,16 +133,8 @@ class Headless(SignalBase):
                 N_TASKS - CAP, "" if N_TASKS - CAP == 1 else "s"), res.describe())
             self.assertRegex(lines[-1], r"^repopool: %d tasks in [0-9.]+s: 0 ok, %d cancelled; "
                              r"peak %d running; interrupted by SIG%s$" % (N_TASKS, N_TASKS, CAP, name))
-        p.stdin.close()
+        p.proc.stdin.close()
         return res
-
-    @staticmethod
-    def reap(p):
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        for f in (p.stdin, p.stdout, p.stderr):
-            f.close()
 
     def test_lines(self):
         for signum, name in SIGNALS:
@@ -257,12 +232,11 @@ class ReaderGoesAway(SignalBase):
         args = mode + ["-j", str(CAP)] + repos + ["--", "sh", "-c", script]
         p = subprocess.Popen([REPOPOOL] + args, env=self.env, stdin=subprocess.DEVNULL,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        self.addCleanup(self.reap, p)
+        self.addCleanup(reap, p)
         self.running_tasks(repos, unless=lambda: p.poll() is not None and
                            "repopool exited with %s" % p.returncode)
         pgid_files = [os.path.join(r, ".pgid") for r in repos if r != quick]
-        self.addCleanup(lambda: self.kill_groups([(self.read_int(f), None) for f in pgid_files
-                                                  if os.path.exists(f) and os.path.getsize(f) > 0]))
+        self.kill_groups_later(pgid_files)
         p.stdout.close()   # the reader goes away
         self.write(go, "")
         try:
@@ -280,15 +254,6 @@ class ReaderGoesAway(SignalBase):
         self.assertIsNotNone(rc, "repopool did not end after its reader went away")
         self.assertEqual(left, {},
                          "repopool ended (status %s, stderr %r) leaving its tasks running" % (rc, err[-500:]))
-
-    @staticmethod
-    def reap(p):
-        if p.poll() is None:
-            p.kill()
-            p.wait()
-        for f in (p.stdout, p.stderr):
-            if not f.closed:
-                f.close()
 
     def test_json_reader_goes_away(self):
         self.reader_goes_away(["--json"])

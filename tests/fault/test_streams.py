@@ -30,11 +30,12 @@ import subprocess
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from faultlib import (  # noqa: E402
-    EVENT_TIMEOUT, REPOPOOL, RUN_TIMEOUT, FaultTestCase, check_no_sanitizer_report,
-    parse_events, wait_groups_gone)
+from lib.base import TestCase  # noqa: E402
+from lib.config import EVENT_TIMEOUT, REPOPOOL, RUN_TIMEOUT  # noqa: E402
+from lib.events import check_no_sanitizer_report, parse_events  # noqa: E402
+from lib.procs import reap, wait_groups_gone  # noqa: E402
 
 N_DIRS = 4
 CANNOT = b"repopool: cannot write"
@@ -57,32 +58,17 @@ def limit_file_size(limit):
     return preexec
 
 
-class StreamsBase(FaultTestCase):
+class StreamsBase(TestCase):
     def make_dirs(self, n=N_DIRS):
-        base = self.path(self.unique("dirs"))
-        dirs = []
-        for i in range(n):
-            p = os.path.join(base, "d%02d" % i)
-            os.makedirs(p)
-            dirs.append(p)
-        return dirs
+        return self.mkdirs(*("d%02d" % i for i in range(n)), under=self.unique("dirs"))
 
     def assert_all_ran(self, dirs, what):
         missing = [d for d in dirs if not os.path.exists(os.path.join(d, "ran"))]
         self.assertEqual(missing, [], "tasks that did not run: %s" % what)
 
     def run_repopool(self, args, stdout=subprocess.PIPE, preexec_fn=None):
-        p = subprocess.Popen([REPOPOOL] + list(args), env=self.env, cwd=self.tmp,
-                             stdin=subprocess.DEVNULL, stdout=stdout, stderr=subprocess.PIPE,
-                             preexec_fn=preexec_fn)
-        try:
-            out, err = p.communicate(timeout=RUN_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.communicate()
-            self.fail("repopool %r did not end" % (args[:10],))
-        check_no_sanitizer_report(self, err)
-        return p.returncode, out or b"", err
+        res = self.repopool(args, cwd=self.tmp, json_events=False, stdout=stdout, preexec_fn=preexec_fn)
+        return res.returncode, res.stdout, res.stderr
 
     def cannot_lines(self, err):
         return [l for l in err.split(b"\n") if l.startswith(CANNOT)]
@@ -266,20 +252,8 @@ class WriteFailures(StreamsBase):
                                  env=self.env, cwd=self.tmp, stdin=subprocess.DEVNULL,
                                  stdout=full, stderr=subprocess.PIPE)
         pgid_files = [os.path.join(d, ".pgid") for d in dirs]
-
-        def cleanup():
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            p.stderr.close()
-            pgids = [self.read_int(f) for f in pgid_files
-                     if os.path.exists(f) and os.path.getsize(f) > 0]
-            for g in pgids:
-                try:
-                    os.killpg(g, signal.SIGKILL)
-                except OSError:
-                    pass
-        self.addCleanup(cleanup)
+        self.kill_groups_later(pgid_files)
+        self.addCleanup(reap, p)
         self.wait_files(pgid_files, unless=lambda: p.poll() is not None and
                         "repopool exited with %s" % p.returncode)
         p.send_signal(signal.SIGINT)

@@ -32,29 +32,20 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
-import threading
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from faultlib import (  # noqa: E402
-    EVENT_TIMEOUT, REPOPOOL, RUN_TIMEOUT, FaultTestCase, Result, Tmux, parse_events,
-    wait_group_gone)
+from lib.base import TestCase  # noqa: E402
+from lib.config import EVENT_TIMEOUT, RUN_TIMEOUT, built_with  # noqa: E402
+from lib.procs import wait_group_gone  # noqa: E402
+from lib.running import Running  # noqa: E402
+from lib.tmux import Tmux  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SUPPRESSIONS = os.path.join(HERE, "valgrind.supp")
 VALGRIND = shutil.which("valgrind")
-
-
-def sanitizer_build():
-    try:
-        with open(REPOPOOL, "rb") as f:
-            data = f.read()
-        return b"__asan_init" in data or b"__ubsan_handle" in data
-    except OSError:
-        return False
 
 
 NO_PIDFD = ("this valgrind does not implement pidfd_open (syscall 434; valgrind 3.19 warns "
@@ -63,8 +54,8 @@ NO_PIDFD = ("this valgrind does not implement pidfd_open (syscall 434; valgrind 
 
 
 @unittest.skipUnless(VALGRIND, "valgrind is not installed")
-@unittest.skipIf(sanitizer_build(), "a sanitizer build: valgrind cannot run it")
-class Memcheck(FaultTestCase):
+@unittest.skipIf(built_with(b"__asan_init", b"__ubsan_handle"), "a sanitizer build: valgrind cannot run it")
+class Memcheck(TestCase):
     _commands_run = None
 
     def commands_run(self):
@@ -125,12 +116,7 @@ class Memcheck(FaultTestCase):
         return res
 
     def dirs(self, *names):
-        out = []
-        for n in names:
-            p = self.path(self.unique("d"), n)
-            os.makedirs(p)
-            out.append(p)
-        return out
+        return self.mkdirs(*names, under=self.unique("d"))
 
     # --- runs ---
 
@@ -191,32 +177,18 @@ class Memcheck(FaultTestCase):
         """Runs repopool --json under valgrind, waits for started(events),
         sends SIGINT; checks exit 130 and a clean memcheck."""
         prefix, log = self.valgrind_prefix(what)
-        p = subprocess.Popen(prefix + [REPOPOOL] + args, env=self.env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        out, err = [], []
-        readers = [threading.Thread(target=lambda f=f, into=into: into.extend(f), daemon=True)
-                   for f, into in ((p.stdout, out), (p.stderr, err))]
-        for t in readers:
-            t.start()
-        try:
-            def events():
-                text = b"".join(out)
-                return [json.loads(l) for l in text.split(b"\n")[:-1]]
-            self.wait_until(lambda: started(events()), what + ": tasks running", EVENT_TIMEOUT,
-                            unless=lambda: (p.poll() is not None and "repopool exited with %s" % p.returncode) or
-                            (any(e["event"] == "end" for e in events()) and
-                             "a task ended before the interrupt: %r" % events()[-3:]))
-            p.send_signal(signal.SIGINT)
-            rc = p.wait(timeout=RUN_TIMEOUT)
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-            for t in readers:
-                t.join(timeout=30)
-            p.stdout.close()
-            p.stderr.close()
-        res = Result(args, rc, b"".join(out), b"".join(err), parse_events(b"".join(out)))
+        p = Running(self, args, prefix=prefix)
+
+        def events():
+            text = p.stdout()
+            return [json.loads(l) for l in text.split(b"\n")[:-1]]
+        self.wait_until(lambda: started(events()), what + ": tasks running", EVENT_TIMEOUT,
+                        unless=lambda: (p.poll() is not None and "repopool exited with %s" % p.poll()) or
+                        (any(e["event"] == "end" for e in events()) and
+                         "a task ended before the interrupt: %r" % events()[-3:]))
+        p.send_signal(signal.SIGINT)
+        rc = p.wait(timeout=RUN_TIMEOUT)
+        res = p.result()
         self.assertNotEqual(rc, 99, self.read(log)[-12000:])
         self.assert_exit(res, 130)
         self.check_events(res, total=expect_total)

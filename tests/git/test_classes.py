@@ -16,26 +16,19 @@ import subprocess
 import sys
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from gitlib import GitDaemon, GitTestCase, TRANSIENT, tree_snapshot  # noqa: E402
+from lib.base import DaemonTestCase  # noqa: E402
+from lib.config import TRANSIENT  # noqa: E402
+from lib.snapshots import tree_snapshot  # noqa: E402
 
 
-class Classes(GitTestCase):
-    def setUp(self):
-        super().setUp()
-        self.base = self.path("served")
-        self.daemon = GitDaemon(self, self.base)
-        self.addCleanup(self.daemon.stop)
-        self.daemon.start()
+class Classes(DaemonTestCase):
+    daemon_at_setup = True
 
     def clone_of(self, name):
-        bare = self.init(os.path.join(self.base, name), bare=True)
-        work = self.new_repo(self.path("pushers", name), {"a.txt": "a\n"})
-        self.git("remote", "add", "origin", bare, cwd=work)
-        self.git("push", "-q", "origin", "main", cwd=work)
-        local = self.path("clones", name)
-        self.git("clone", "-q", self.daemon.url(name), local)
+        _bare, work = self.served_repo(name, {"a.txt": "a\n"})
+        local = self.clone_via(self.daemon.url(name), self.path("clones", name))
         return work, local
 
     def test_missing_remote_repository_is_not_retried(self):

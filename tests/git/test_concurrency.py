@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
-"""Tests of how many libgit2 operations repopool really runs at once, and of
-its stall watchdog, through the real binary, real repositories, a real
-`git daemon` and TCP relays in front of it that count connections, answer
-late, or hold the pack back while sending keepalives or progress.
+"""Tests of how many libgit2 operations repopool really runs at once,
+through the real binary, real repositories, a real `git daemon` and a TCP
+relay in front of it that answers each connection late and counts
+connections.
 
 The cap is checked where it matters, on the wire: a relay that answers each
 connection after a delay sees as many connections at once as repopool has
-fetches in flight. The watchdog is checked against a relay that holds the
-pack data back for seconds while the connection stays alive (or silent).
-Each test works in its own temporary directory with its own HOME
+fetches in flight; tasks that block (a FIFO for a config) hold only their
+own slots. Each test works in its own temporary directory with its own HOME
 (GIT_CONFIG_NOSYSTEM=1), picks free ports and stops every process it
 started. The binary is named by the REPOPOOL environment variable. Delays
 only shape what the server does; every assertion is about counts and
@@ -21,69 +20,16 @@ import sys
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from gitlib import (  # noqa: E402
-    KEEPALIVE_PKT, PROGRESS_PKT, DelayingRelay, GitDaemon, GitTestCase, PackHoldingRelay)
+from lib.base import DaemonTestCase, TestCase  # noqa: E402
+from lib.relays import DelayingRelay  # noqa: E402
 
 # Only guards against a hang; a healthy run of any test here takes seconds.
 GUARD_TIMEOUT = 120
 
 
-class DaemonCase(GitTestCase):
-    """A real git daemon serving self.base, and repositories on it."""
-
-    def setUp(self):
-        super().setUp()
-        self.base = self.path("served")
-        self.daemon = GitDaemon(self, self.base)
-        self.addCleanup(self.daemon.stop)
-        self.daemon.start()
-
-    def served_repo(self, name, files=None):
-        """A bare repository on the daemon, and a working clone to push from."""
-        bare = self.init(os.path.join(self.base, name), bare=True)
-        work = self.new_repo(self.path("pushers", name), files)
-        self.git("remote", "add", "origin", bare, cwd=work)
-        self.git("push", "-q", "origin", "main", cwd=work)
-        return bare, work
-
-    def push_commit(self, work):
-        head = self.commit(work, {self.unique("f") + ".txt": self.unique("content")})
-        self.git("push", "-q", "origin", "main", cwd=work)
-        return head
-
-    def run_git(self, args, repos):
-        res = self.repopool(["--no-tui"] + list(args) + list(repos), timeout=GUARD_TIMEOUT)
-        ends = res.end_by_repo()
-        self.assertEqual(sorted(ends), sorted(repos), res.describe())
-        self.assertEqual(len(res.ends()), len(repos), "one end event per task\n" + res.describe())
-        return res, ends
-
-    def assert_all_ok(self, res, ends):
-        bad = {r: (e["status"], e["class"], e.get("summary")) for r, e in ends.items()
-               if (e["status"], e["class"]) != ("ok", "none")}
-        self.assertEqual(bad, {}, res.describe())
-        self.assert_exit(res, 0)
-
-    def tracking(self, local):
-        return self.rev(local, "refs/remotes/origin/main")
-
-    def add_relay(self, relay):
-        self.addCleanup(relay.stop)
-        return relay
-
-    def wait_relay_idle(self, relay):
-        """The relay's threads close a connection a moment after the client
-        did; counts start afresh only once all are closed."""
-        deadline = time.monotonic() + 30
-        while relay.counts()["current"] and time.monotonic() < deadline:
-            time.sleep(0.02)
-        self.assertEqual(relay.counts()["current"], 0, "relay connections never closed")
-        relay.reset_counts()
-
-
-class WorkerThreads(DaemonCase):
+class WorkerThreads(DaemonTestCase):
     """A burst of N fetches runs on N threads at once, up to the cap.
 
     Each connection is answered 2 s late, so fetches that really run
@@ -93,6 +39,8 @@ class WorkerThreads(DaemonCase):
     than the JSON summary's peak_running, and with --timeout the tasks
     queued behind the slow ones time out without ever connecting.
     """
+
+    daemon_at_setup = True
 
     N = 8
     DELAY = 2.0
@@ -121,7 +69,7 @@ class WorkerThreads(DaemonCase):
         self.wait_relay_idle(self.relay)
         self.relay.delay = self.DELAY
         try:
-            res, ends = self.run_git(["--git", "fetch", "-j", str(jobs)] + list(extra), locals_)
+            res, ends = self.run_over(["--git", "fetch", "-j", str(jobs)] + list(extra), locals_)
         finally:
             self.relay.delay = 0
         self.assert_all_ok(res, ends)
@@ -164,8 +112,17 @@ class WorkerThreads(DaemonCase):
         self.assertEqual(res.retries(), [])
         self.assert_peak(res, 8)
 
+    def wait_relay_idle(self, relay):
+        """The relay's threads close a connection a moment after the client
+        did; counts start afresh only once all are closed."""
+        deadline = time.monotonic() + 30
+        while relay.counts()["current"] and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(relay.counts()["current"], 0, "relay connections never closed")
+        relay.reset_counts()
 
-class BlockedWorker(GitTestCase):
+
+class BlockedWorker(TestCase):
     """Repositories whose .git/config is a FIFO: opening it blocks until a
     writer comes, which never does. --timeout must end those tasks, and the
     others must not wait behind them. The blocked ones come first in the
@@ -199,113 +156,6 @@ class BlockedWorker(GitTestCase):
         self.assertEqual(bad, {}, res.describe())
         self.assertEqual((res.summary()["ok"], res.summary()["failed"]), (n_healthy, n_fifo),
                          res.describe())
-
-
-class StallWatchdog(DaemonCase):
-    """--stall-timeout stops a fetch that hears nothing from the remote; a
-    server that is slow to send the pack but keeps the connection alive
-    with keepalives or progress is not stalled.
-
-    libgit2 1.5 fetches over git:// with protocol v0: the ref advertisement,
-    the client's wants, haves and "done", the server's NAK (or ACK), then
-    the pack in side-band packets. The relay forwards all of that unchanged
-    and holds back the first band-1 packet (the pack data) and everything
-    after it for 8 s, sending what the case asks for meanwhile. upload-pack
-    itself sends the same empty band-1 keepalive while pack-objects is
-    still counting.
-    """
-
-    HOLD = 8.0
-
-    def setUp(self):
-        super().setUp()
-        self.bare, self.work = self.served_repo("s.git")
-
-    def fetch_through(self, relay, stall_timeout):
-        local = self.path("repos", self.unique("s"))
-        self.git("clone", "-q", self.daemon.url("s.git"), local)
-        self.git("remote", "set-url", "origin", relay.url("s.git"), cwd=local)
-        before = self.tracking(local)
-        head = self.push_commit(self.work)
-        res, ends = self.run_git(["--git", "fetch", "--stall-timeout", str(stall_timeout)], [local])
-        return local, before, head, res, ends[local]
-
-    def assert_survived(self, relay, stall_timeout, interval):
-        local, before, head, res, e = self.fetch_through(relay, stall_timeout)
-        self.assertEqual((e["status"], e["class"]), ("ok", "none"), res.describe())
-        self.assertNotIn("stalled", e.get("summary") or "")
-        self.assert_exit(res, 0)
-        self.assertEqual(self.tracking(local), head, "the new commit was not fetched")
-        self.assertNotEqual(before, head)
-        # The relay did hold the pack back for its whole time, talking.
-        self.assertEqual((relay.holds, relay.holds_done), (1, 1))
-        self.assertEqual(relay.injected, int(round(self.HOLD / interval)))
-
-    def test_keepalives_are_life(self):
-        relay = self.add_relay(PackHoldingRelay(self.daemon.port, hold=self.HOLD,
-                                                inject=KEEPALIVE_PKT, interval=1.0))
-        self.assert_survived(relay, 4, 1.0)
-
-    def test_progress_is_life(self):
-        relay = self.add_relay(PackHoldingRelay(self.daemon.port, hold=self.HOLD,
-                                                inject=PROGRESS_PKT, interval=0.5))
-        self.assert_survived(relay, 3, 0.5)
-
-    def test_silence_is_a_stall(self):
-        relay = self.add_relay(PackHoldingRelay(self.daemon.port, hold=self.HOLD, inject=None))
-        local, before, head, res, e = self.fetch_through(relay, 3)
-        self.assert_exit(res, 1)
-        self.assertEqual((e["status"], e["class"]), ("failed", "timeout"), res.describe())
-        self.assertIn("stalled", e.get("summary") or "", res.describe())
-        self.assertEqual(relay.holds, 1, "the relay never reached the pack")
-        self.assertEqual(self.tracking(local), before, "a stalled fetch moved the ref")
-
-
-class NoFalseStalls(DaemonCase):
-    """200 fetches that flow must never be called stalled, even with a short
-    watchdog: the silence is measured from the last thing heard, not from
-    when the task was queued, and a callback racing the watchdog's clock is
-    not a long silence.
-
-    Why 2 s and not 1: git daemon listens with a backlog of 5, so a burst of
-    8 connections now and then overflows it; the kernel drops the
-    handshake's last ACK and the connection completes only on the 1 s
-    retransmit. That is real silence from the remote (observed: one fetch
-    in a few hundred took 1.05 s, each time with /proc/net/netstat's
-    ListenOverflows one higher, and --stall-timeout 1 then stopped it), so
-    the watchdog must be longer than one retransmit. The race this guards
-    against reads a silence of years, whatever the limit.
-    """
-
-    N = 200
-
-    def test_many_fetches(self):
-        files = {"d%d/f%03d.txt" % (i % 10, i): ("line %d\n" % i) * 40 for i in range(150)}
-        bare, work = self.served_repo("many.git", files)
-        head = self.push_commit(work)
-        template = self.init(self.path("template"))
-        self.git("remote", "add", "origin", self.daemon.url("many.git"), cwd=template)
-        repos = []
-        for i in range(self.N):
-            dest = self.path("repos", "m%03d" % i)
-            shutil.copytree(template, dest, symlinks=True)
-            repos.append(dest)
-        res, ends = self.run_git(["--git", "fetch", "-j", "8", "--stall-timeout", "2"], repos)
-        stalled = [r for r, e in ends.items() if "stalled" in (e.get("summary") or "")]
-        self.assertEqual(stalled, [], res.describe())
-        self.assert_all_ok(res, ends)
-        self.assertEqual(res.summary()["ok"], self.N)
-        missing = [r for r in repos if self.read_tracking(r) != head]
-        self.assertEqual(missing, [], "fetched, but origin/main is not the server's head")
-
-    def read_tracking(self, repo):
-        """refs/remotes/origin/main without a git process per repository."""
-        gitdir = os.path.join(repo, ".git")
-        try:
-            with open(os.path.join(gitdir, "refs", "remotes", "origin", "main")) as f:
-                return f.read().strip()
-        except FileNotFoundError:
-            return self.tracking(repo)
 
 
 if __name__ == "__main__":

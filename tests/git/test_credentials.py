@@ -25,9 +25,9 @@ import threading
 import time
 import unittest
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from gitlib import REPOPOOL, GitTestCase, Result, parse_events  # noqa: E402
+from lib.base import TestCase  # noqa: E402
 
 USER = "alice"
 PASSWORD = "s3cret"
@@ -178,7 +178,7 @@ class SmartHttpServer:
         self.thread.join(timeout=30)
 
 
-class CredentialTest(GitTestCase):
+class CredentialTest(TestCase):
 
     def setUp(self):
         super().setUp()
@@ -288,18 +288,8 @@ class CredentialTest(GitTestCase):
     def fetch_detached(self, extra, env):
         """Like fetch(), but with no controlling terminal, so a prompt on
         /dev/tty cannot block the suite, and with stdin on /dev/null."""
-        args = ["--json", "--git", "fetch"] + list(extra) + [self.local]
-        p = subprocess.Popen([REPOPOOL] + args, env=env, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             start_new_session=True)
-        try:
-            out, err = p.communicate(timeout=PROMPT_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, 9)
-            out, err = p.communicate()
-            raise AssertionError("repopool %s did not end within %ss (a prompt?)\n%s\n%s" % (
-                args, PROMPT_TIMEOUT, err.decode("utf-8", "replace"), self.server.describe()))
-        return Result(args, p, out, err, parse_events(out))
+        return self.repopool(["--json", "--git", "fetch"] + list(extra) + [self.local],
+                             timeout=PROMPT_TIMEOUT, env=env, new_session=True)
 
 
 if __name__ == "__main__":

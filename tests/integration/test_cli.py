@@ -9,384 +9,45 @@ depends on how fast anything is.
 The binary is named by the REPOPOOL environment variable.
 """
 
-import json
-import math
 import os
-import queue
-import shutil
 import signal
 import subprocess
-import tempfile
-import threading
-import time
+import sys
 import unittest
 
-REPOPOOL = os.environ.get("REPOPOOL", "repopool")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-# Generous limits that only guard against hanging.
-RUN_TIMEOUT = 60
-EVENT_TIMEOUT = 30
-
-STATUSES = {"ok", "failed", "skipped", "cancelled"}
-CLASSES = {
-    "none", "usage", "not-a-repo", "owner", "auth", "network", "refused", "timeout",
-    "dirty", "diverged", "detached", "no-upstream", "locked", "exit", "signal", "internal",
-}
-CAP_BY = {"key", "signal", "option", "auto"}
+from lib.base import TestCase  # noqa: E402
+from lib.config import RUN_TIMEOUT, STATUSES  # noqa: E402
+from lib.events import EventChecker, parse_events  # noqa: E402
+from lib.procs import wait_group_gone  # noqa: E402
+from lib.running import Running  # noqa: E402
 
 
-def is_int(v):
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-def is_number(v):
-    return (isinstance(v, (int, float)) and not isinstance(v, bool)) and math.isfinite(v)
-
-
-def run(args, stdin=subprocess.DEVNULL, input=None, cwd=None, timeout=RUN_TIMEOUT):
-    """Runs repopool to its end; returns the CompletedProcess (bytes)."""
-    if input is not None:
-        stdin = None
-    p = subprocess.run([REPOPOOL] + list(args), stdin=stdin, input=input, cwd=cwd,
-                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    check_no_sanitizer_report(p.stderr)
-    return p
-
-
-def check_no_sanitizer_report(stderr):
-    """Under -Db_sanitize, a report on stderr fails the test whatever the
-    exit status was."""
-    for marker in (b"runtime error:", b"Sanitizer", b"internal error"):
-        assert marker not in stderr, stderr.decode("utf-8", "replace")
-
-
-def parse_events(stdout):
-    events = []
-    for line in stdout.split(b"\n")[:-1]:
-        obj = json.loads(line.decode("utf-8"))
-        assert isinstance(obj, dict), line
-        events.append(obj)
-    assert stdout == b"" or stdout.endswith(b"\n"), "output does not end with a newline"
-    return events
-
-
-def group_has_live_member(pgid):
-    """True while a process that is not a zombie belongs to group pgid."""
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name, "rb") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2:].split()
-        if len(fields) >= 3 and int(fields[2]) == pgid and fields[0] not in (b"Z", b"X"):
-            return True
-    return False
-
-
-def wait_group_gone(pgid, limit=10.0):
-    """Polls until no live process is left in group pgid; returns whether
-    that happened before the limit (which only guards against hanging)."""
-    deadline = time.monotonic() + limit
-    while group_has_live_member(pgid):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-class EventChecker:
-    """Checks a JSON Lines event stream against DESIGN.md and follows the
-    pool's state through it."""
-
-    def __init__(self, test, events, total=None, op=None, cap_lowered=False):
-        self.test = test
-        self.events = events
-        self.total = total
-        self.op = op
-        self.cap_lowered = cap_lowered
-
-    def check(self):
-        t = self.test
-        ev = self.events
-        t.assertGreaterEqual(len(ev), 2, "too few events")
-        first = ev[0]
-        t.assertEqual(first["event"], "cap", "the first event is the initial cap")
-        t.assertEqual(first["by"], "option")
-        t.assertEqual(ev[-1]["event"], "summary", "the last event is the summary")
-        t.assertEqual([e["event"] for e in ev].count("summary"), 1)
-
-        last_t = 0.0
-        cap = None
-        running_ids = set()
-        started = {}      # id -> attempts started
-        ended = {}        # id -> end event
-        waiting_retry = set()
-        queued = None
-        peak = 0
-        for e in ev:
-            kind = e.get("event")
-            t.assertIn(kind, {"cap", "start", "end", "retry", "summary"}, e)
-            t.assertTrue(is_number(e.get("t")), e)
-            t.assertGreaterEqual(e["t"], last_t, "time goes backwards at %r" % e)
-            last_t = e["t"]
-            if kind == "cap":
-                t.assertTrue(is_int(e.get("cap")) and e["cap"] >= 0, e)
-                t.assertIn(e.get("by"), CAP_BY, e)
-                cap = e["cap"]
-                continue
-            if kind == "summary":
-                self.check_summary(e, ended, peak)
-                continue
-            t.assertTrue(is_int(e.get("id")) and e["id"] >= 1, e)
-            i = e["id"]
-            t.assertNotIn(i, ended, "event after the end of task %d: %r" % (i, e))
-            if kind == "retry":
-                t.assertTrue(is_int(e.get("attempt")) and e["attempt"] >= 2, e)
-                t.assertTrue(is_number(e.get("after")) and e["after"] >= 0, e)
-                t.assertIn(i, running_ids, "retry of a task that did not run: %r" % e)
-                t.assertEqual(e["attempt"], started[i] + 1, e)
-                running_ids.discard(i)
-                waiting_retry.add(i)
-                queued += 1
-                continue
-            # start and end share these fields
-            t.assertIsInstance(e.get("repo"), str, e)
-            t.assertIsInstance(e.get("op"), str, e)
-            if self.op:
-                t.assertEqual(e["op"], self.op, e)
-            t.assertTrue(is_int(e.get("attempt")) and e["attempt"] >= 0, e)
-            for key in ("running", "queued", "cap"):
-                t.assertTrue(is_int(e.get(key)) and e[key] >= 0, "%s in %r" % (key, e))
-            t.assertEqual(e["cap"], cap, "cap differs from the last cap event: %r" % e)
-            if kind == "start":
-                t.assertNotIn(i, running_ids, "task %d started twice at once" % i)
-                t.assertEqual(e["attempt"], started.get(i, 0) + 1, e)
-                if queued is None:
-                    queued = e["queued"] + 1
-                started[i] = e["attempt"]
-                running_ids.add(i)
-                waiting_retry.discard(i)
-                queued -= 1
-                # A start never takes the pool past its cap.
-                t.assertLessEqual(e["running"], e["cap"], e)
-            else:
-                t.assertIn(e.get("status"), STATUSES, e)
-                t.assertIn(e.get("class"), CLASSES, e)
-                t.assertTrue(e.get("exit") is None or is_int(e["exit"]), e)
-                t.assertTrue(is_number(e.get("duration")) and e["duration"] >= 0, e)
-                t.assertIsInstance(e.get("summary"), str, e)
-                t.assertNotIn("\n", e["summary"])
-                t.assertEqual(e["attempt"], started.get(i, 0), e)
-                if e["status"] == "ok":
-                    t.assertEqual(e["class"], "none", e)
-                    t.assertEqual(e["exit"], 0, e)
-                elif e["status"] == "failed":
-                    t.assertNotEqual(e["class"], "none", e)
-                if i in running_ids:
-                    running_ids.discard(i)
-                else:
-                    # Ended without running: cancelled in the queue, or while
-                    # it waited for a retry.
-                    t.assertEqual(e["status"], "cancelled", e)
-                    if queued is None:
-                        queued = e["queued"] + 1
-                    queued -= 1
-                ended[i] = e
-            t.assertEqual(e["running"], len(running_ids), "running is off at %r" % e)
-            t.assertEqual(e["queued"], queued, "queued is off at %r" % e)
-            if not self.cap_lowered:
-                t.assertLessEqual(e["running"], e["cap"], e)
-            peak = max(peak, e["running"])
-
-        t.assertEqual(running_ids, set(), "tasks still running at the end")
-        ids = sorted(ended)
-        if self.total is not None:
-            t.assertEqual(ids, list(range(1, self.total + 1)), "every task ends exactly once")
-        self.ended = ended
-        self.started = started
-        return self
-
-    def check_summary(self, e, ended, peak):
-        t = self.test
-        for key in ("total", "ok", "failed", "skipped", "cancelled", "peak_running"):
-            t.assertTrue(is_int(e.get(key)) and e[key] >= 0, "%s in %r" % (key, e))
-        t.assertTrue(is_number(e.get("elapsed")) and e["elapsed"] >= 0, e)
-        if self.total is not None:
-            t.assertEqual(e["total"], self.total)
-        t.assertEqual(e["total"], len(ended), "summary total vs. end events")
-        for status in STATUSES:
-            n = sum(1 for x in ended.values() if x["status"] == status)
-            t.assertEqual(e[status], n, "summary %s count" % status)
-        t.assertEqual(e["total"], e["ok"] + e["failed"] + e["skipped"] + e["cancelled"])
-        t.assertEqual(e["peak_running"], peak, "peak_running vs. the events")
-
-    def ends(self):
-        return [e for e in self.events if e["event"] == "end"]
-
-    def end_by_repo(self):
-        return {e["repo"]: e for e in self.ends()}
-
-
-class Live:
-    """A repopool process whose JSON events are read as they arrive."""
-
-    def __init__(self, test, args, cwd=None):
-        self.test = test
-        self.proc = subprocess.Popen([REPOPOOL] + list(args), stdin=subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd)
-        self.lines = queue.Queue()
-        self.events = []
-        self.raw = []
-        self.reader = threading.Thread(target=self._read, daemon=True)
-        self.reader.start()
-        self.err = b""
-        test.addCleanup(self.cleanup)
-
-    def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line)
-        self.lines.put(None)
-
-    def next_event(self, timeout=EVENT_TIMEOUT):
-        """The next event, or None at the end of output."""
-        line = self.lines.get(timeout=timeout)
-        if line is None:
-            self.lines.put(None)
-            return None
-        self.raw.append(line)
-        e = json.loads(line.decode("utf-8"))
-        self.events.append(e)
-        return e
-
-    def wait_for(self, pred, what, timeout=EVENT_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.test.fail("no event %s in time; saw %r" % (what, self.events[-5:]))
-            try:
-                e = self.next_event(timeout=left)
-            except queue.Empty:
-                continue
-            if e is None:
-                self.test.fail("output ended before an event %s; saw %r" % (what, self.events[-5:]))
-            if pred(e):
-                return e
-
-    def no_event_for(self, seconds):
-        """True when no event arrives for a while (used only to show that
-        something does not happen; a slow machine cannot make it fail)."""
-        try:
-            line = self.lines.get(timeout=seconds)
-        except queue.Empty:
-            return True
-        self.lines.put(line)
-        return False
-
-    def output_lines(self, timeout=RUN_TIMEOUT):
-        """Every line of output to its end, for runs without --json."""
-        lines = []
-        while True:
-            line = self.lines.get(timeout=timeout)
-            if line is None:
-                self.lines.put(None)
-                return lines
-            lines.append(line)
-
-    def signal(self, signum):
-        self.proc.send_signal(signum)
-
-    def finish(self, timeout=RUN_TIMEOUT):
-        """Waits for the exit; reads the remaining events; returns the status."""
-        status = self.proc.wait(timeout=timeout)
-        while self.next_event(timeout=timeout) is not None:
-            pass
-        self.err = self.proc.stderr.read()
-        check_no_sanitizer_report(self.err)
-        return status
-
-    def cleanup(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc.stdout.close()
-        self.proc.stderr.close()
-
-
-class Base(unittest.TestCase):
-    def setUp(self):
-        self.tmp = os.path.realpath(tempfile.mkdtemp(prefix="repopool-cli-"))
-        self.pgid_files = []
-        self.addCleanup(self.cleanup_tmp)
-
-    def cleanup_tmp(self):
-        # Kill whatever a failed test left running, then remove the tree.
-        for path in self.pgid_files:
-            try:
-                with open(path) as f:
-                    pgid = int(f.read().strip())
-                if group_has_live_member(pgid):
-                    os.killpg(pgid, signal.SIGKILL)
-            except (OSError, ValueError):
-                pass
-        for root, dirs, _ in os.walk(self.tmp):
-            for d in dirs:
-                path = os.path.join(root, d)
-                try:
-                    if not os.path.islink(path):
-                        os.chmod(path, 0o755)
-                except OSError:
-                    pass
-        os.chmod(self.tmp, 0o755)
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def mkdirs(self, *names):
-        paths = []
-        for name in names:
-            p = os.path.join(self.tmp, name)
-            os.mkdir(p)
-            paths.append(p)
-        return paths
-
-    def write(self, path, text):
-        with open(path, "w") as f:
-            f.write(text)
-
-    def read(self, path):
-        with open(path, "rb") as f:
-            return f.read()
-
-    def assert_exit(self, proc, status):
-        self.assertEqual(proc.returncode, status,
-                         "exit %d, expected %d; stderr: %r" % (proc.returncode, status, proc.stderr))
+class Base(TestCase):
+    def run_cli(self, args, **kw):
+        """Runs repopool to its end; its Result, events not parsed."""
+        return self.repopool(args, json_events=False, **kw)
 
     def json_run(self, args, status, total=None, op=None, **kw):
-        p = run(["--json"] + list(args), **kw)
+        p = self.run_cli(["--json"] + list(args), **kw)
         self.assert_exit(p, status)
         self.assertNotIn(b"\x1b", p.stdout)
         return EventChecker(self, parse_events(p.stdout), total=total, op=op).check()
 
     def pgid_file(self, repo):
+        """Where a task in repo writes its process group id; whatever
+        still runs in that group is killed at cleanup."""
         path = os.path.join(repo, ".pgid")
-        self.pgid_files.append(path)
+        self.kill_groups_later([path])
         return path
-
-    def wait_files(self, paths, timeout=EVENT_TIMEOUT):
-        deadline = time.monotonic() + timeout
-        while not all(os.path.exists(p) and os.path.getsize(p) > 0 for p in paths):
-            if time.monotonic() > deadline:
-                self.fail("files not written in time: %r" % paths)
-            time.sleep(0.02)
 
     def assert_groups_gone(self, pgid_paths):
         for path in pgid_paths:
             if not os.path.exists(path):
                 continue
             pgid = int(self.read(path).strip())
-            self.assertTrue(wait_group_gone(pgid), "a process of group %d survived" % pgid)
+            self.assertFalse(wait_group_gone(pgid), "a process of group %d survived" % pgid)
 
 
 class TestJsonEvents(Base):
@@ -439,7 +100,7 @@ class TestJsonEvents(Base):
         self.assertFalse([e for e in c.events if e["event"] == "retry"])
 
     def test_demo_capacity_retries(self):
-        p = run(["--json", "--demo", "20", "--demo-capacity", "2", "-j", "5", "--demo-mean", "0.05",
+        p = self.run_cli(["--json", "--demo", "20", "--demo-capacity", "2", "-j", "5", "--demo-mean", "0.05",
                  "--seed", "3", "--retries", "4"])
         self.assertIn(p.returncode, (0, 1), p.stderr)
         c = EventChecker(self, parse_events(p.stdout), total=20, op="demo").check()
@@ -462,24 +123,24 @@ class TestJsonEvents(Base):
 
 class TestSignals(Base):
     def test_usr1_raises_and_usr2_lowers_the_cap(self):
-        live = Live(self, ["--json", "--demo", "6", "--demo-mean", "1000", "--seed", "1", "-j", "1"])
+        live = Running(self, ["--json", "--demo", "6", "--demo-mean", "1000", "--seed", "1", "-j", "1"])
         e = live.wait_for(lambda e: e["event"] == "cap", "cap")
         self.assertEqual((e["cap"], e["by"]), (1, "option"))
         live.wait_for(lambda e: e["event"] == "start", "start")
         for wanted in (2, 3):
-            live.signal(signal.SIGUSR1)
+            live.send_signal(signal.SIGUSR1)
             e = live.wait_for(lambda e: e["event"] == "cap", "cap after SIGUSR1")
             self.assertEqual((e["cap"], e["by"]), (wanted, "signal"))
             e = live.wait_for(lambda e: e["event"] == "start", "start after SIGUSR1")
             self.assertEqual(e["running"], wanted)
             self.assertEqual(e["cap"], wanted)
         self.assertEqual(e["running"], 3, "after two SIGUSR1, three run at once")
-        live.signal(signal.SIGUSR2)
+        live.send_signal(signal.SIGUSR2)
         e = live.wait_for(lambda e: e["event"] == "cap", "cap after SIGUSR2")
         self.assertEqual((e["cap"], e["by"]), (2, "signal"))
-        live.signal(signal.SIGINT)
+        live.send_signal(signal.SIGINT)
         status = live.finish()
-        self.assertEqual(status, 130, live.err)
+        self.assertEqual(status, 130, live.stderr())
         c = EventChecker(self, live.events, total=6, op="demo", cap_lowered=True).check()
         ends = c.ends()
         # Lowering the cap stops nothing: the three keep running until the
@@ -490,29 +151,29 @@ class TestSignals(Base):
 
     def test_jobs_zero_starts_paused(self):
         dirs = self.mkdirs("a", "b")
-        live = Live(self, ["--json", "-j", "0"] + dirs + ["--", "true"])
+        live = Running(self, ["--json", "-j", "0"] + dirs + ["--", "true"])
         e = live.wait_for(lambda e: e["event"] == "cap", "cap")
         self.assertEqual((e["cap"], e["by"]), (0, "option"))
         self.assertTrue(live.no_event_for(1.0), "nothing starts while paused")
         self.assertIsNone(live.proc.poll(), "a paused run waits")
-        live.signal(signal.SIGUSR1)
+        live.send_signal(signal.SIGUSR1)
         e = live.wait_for(lambda e: e["event"] == "cap", "cap after SIGUSR1")
         self.assertEqual((e["cap"], e["by"]), (1, "signal"))
         status = live.finish()
-        self.assertEqual(status, 0, live.err)
+        self.assertEqual(status, 0, live.stderr())
         c = EventChecker(self, live.events, total=2, op="command").check()
         self.assertEqual(c.events[-1]["peak_running"], 1)
 
     def test_usr1_stops_at_max_jobs(self):
-        live = Live(self, ["--json", "--demo", "3", "--demo-mean", "1000", "--seed", "1",
+        live = Running(self, ["--json", "--demo", "3", "--demo-mean", "1000", "--seed", "1",
                            "-j", "2", "--max-jobs", "2"])
         live.wait_for(lambda e: e["event"] == "start" and e["running"] == 2, "two running")
-        live.signal(signal.SIGUSR1)  # at the ceiling: no change, no event
-        live.signal(signal.SIGUSR2)
+        live.send_signal(signal.SIGUSR1)  # at the ceiling: no change, no event
+        live.send_signal(signal.SIGUSR2)
         e = live.wait_for(lambda e: e["event"] == "cap", "cap after SIGUSR2")
         self.assertEqual((e["cap"], e["by"]), (1, "signal"))
-        live.signal(signal.SIGTERM)
-        self.assertEqual(live.finish(), 143, live.err)
+        live.send_signal(signal.SIGTERM)
+        self.assertEqual(live.finish(), 143, live.stderr())
         c = EventChecker(self, live.events, total=3, op="demo", cap_lowered=True).check()
         caps = [e["cap"] for e in c.events if e["event"] == "cap"]
         self.assertLessEqual(max(caps), 2, "the cap never passes --max-jobs")
@@ -520,10 +181,10 @@ class TestSignals(Base):
 
     def test_interrupt_while_paused(self):
         dirs = self.mkdirs("a", "b")
-        live = Live(self, ["--json", "-j", "0"] + dirs + ["--", "true"])
+        live = Running(self, ["--json", "-j", "0"] + dirs + ["--", "true"])
         live.wait_for(lambda e: e["event"] == "cap", "cap")
-        live.signal(signal.SIGINT)
-        self.assertEqual(live.finish(), 130, live.err)
+        live.send_signal(signal.SIGINT)
+        self.assertEqual(live.finish(), 130, live.stderr())
         c = EventChecker(self, live.events, total=2, op="command").check()
         self.assertEqual([e["attempt"] for e in c.ends()], [0, 0])
         self.assertEqual(sorted(e["status"] for e in c.ends()), ["cancelled"] * 2)
@@ -533,11 +194,11 @@ class TestSignals(Base):
         pgids = [self.pgid_file(d) for d in dirs]
         args = (["--json"] if json_mode else []) + ["-j", "2"] + dirs + \
             ["--", "sh", "-c", "echo $$ > .pgid; exec sleep 120"]
-        live = Live(self, args)
+        live = Running(self, args)
         if json_mode:
             live.wait_for(lambda e: e["event"] == "start" and e["running"] == 2, "two running")
         self.wait_files(pgids[:2])
-        live.signal(signum)
+        live.send_signal(signum)
         status = live.finish() if json_mode else live.proc.wait(timeout=RUN_TIMEOUT)
         self.assertEqual(status, expected_status)
         self.assert_groups_gone(pgids)
@@ -571,17 +232,17 @@ class TestSignals(Base):
     def test_second_sigint_kills_at_once(self):
         dirs = self.mkdirs("a", "b", "c")
         pgids = [self.pgid_file(d) for d in dirs]
-        live = Live(self, ["--json", "-j", "2"] + dirs +
+        live = Running(self, ["--json", "-j", "2"] + dirs +
                     ["--", "sh", "-c", "trap '' TERM; echo $$ > .pgid; sleep 120"])
         live.wait_for(lambda e: e["event"] == "start" and e["running"] == 2, "two running")
         self.wait_files(pgids[:2])
-        live.signal(signal.SIGINT)
+        live.send_signal(signal.SIGINT)
         # The queued task is cancelled at once: the first SIGINT was seen.
         e = live.wait_for(lambda e: e["event"] == "end", "end of the queued task")
         self.assertEqual((e["id"], e["status"]), (3, "cancelled"))
-        live.signal(signal.SIGINT)
+        live.send_signal(signal.SIGINT)
         status = live.finish()
-        self.assertEqual(status, 130, live.err)
+        self.assertEqual(status, 130, live.stderr())
         c = EventChecker(self, live.events, total=3, op="command").check()
         self.assertEqual(sorted(e["status"] for e in c.ends()), ["cancelled"] * 3)
         self.assertEqual(c.events[-1].get("interrupted"), "INT")
@@ -623,7 +284,7 @@ class TestTimeout(Base):
 
 class TestBadInput(Base):
     def check_usage(self, args, *needles):
-        p = run(args, cwd=self.tmp)
+        p = self.run_cli(args, cwd=self.tmp)
         self.assert_exit(p, 2)
         self.assertEqual(p.stdout, b"", "nothing on stdout")
         err = p.stderr.decode("utf-8", "replace")
@@ -659,15 +320,15 @@ class TestBadInput(Base):
         # run.h: an empty repository list is one line on stderr, status 2.
         (empty,) = self.mkdirs("empty")
         self.check_usage(["-s", empty, "--", "true"], empty)
-        p = run(["--", "true"], cwd=empty)
+        p = self.run_cli(["--", "true"], cwd=empty)
         self.assert_exit(p, 2)
         self.assertEqual(p.stderr.count(b"\n"), 1, "one line on stderr: %r" % p.stderr)
 
     def test_help_and_version(self):
-        p = run(["--help"])
+        p = self.run_cli(["--help"])
         self.assert_exit(p, 0)
         self.assertIn(b"Usage: repopool", p.stdout)
-        p = run(["--version"])
+        p = self.run_cli(["--version"])
         self.assert_exit(p, 0)
         self.assertTrue(p.stdout.startswith(b"repopool "))
 
@@ -779,7 +440,7 @@ class TestNastyPaths(Base):
         if json_mode:
             return self.json_run(self.dirs + ["--"] + args, 0, total=len(self.dirs),
                                  op="command", cwd=self.tmp)
-        p = run(self.dirs + ["--"] + args, cwd=self.tmp)
+        p = self.run_cli(self.dirs + ["--"] + args, cwd=self.tmp)
         self.assert_exit(p, 0)
         return p
 
@@ -825,7 +486,7 @@ class TestJoblog(Base):
         for d, code in codes.items():
             self.write(os.path.join(d, "code"), str(code))
         log = os.path.join(self.tmp, "job.log")
-        p = run(["--joblog", log, "-j", "2"] + dirs + ["--", "sh", "-c", "echo out; exit $(cat code)"])
+        p = self.run_cli(["--joblog", log, "-j", "2"] + dirs + ["--", "sh", "-c", "echo out; exit $(cat code)"])
         self.assert_exit(p, 1)
         lines = self.read(log).decode().split("\n")
         self.assertEqual(lines[-1], "", "the log ends with a newline")
@@ -851,7 +512,7 @@ class TestJoblog(Base):
     def test_joblog_unwritable(self):
         d = self.mkdirs("r")[0]
         log = os.path.join(self.tmp, "no-such-dir", "job.log")
-        p = run(["--joblog", log, d, "--", "true"])
+        p = self.run_cli(["--joblog", log, d, "--", "true"])
         self.assert_exit(p, 2)
         self.assertEqual(p.stderr.count(b"\n"), 1, p.stderr)
         self.assertIn(log.encode(), p.stderr)
@@ -884,7 +545,7 @@ class TestJoblogReplay(Base):
             os.mkdir(path)
             self.dirs.append(path)
         self.log = os.path.join(self.tmp, "job.log")
-        p = run(["--no-tui", "--joblog", self.log] + self.dirs + ["--", "pwd"], cwd=self.tmp)
+        p = self.run_cli(["--no-tui", "--joblog", self.log] + self.dirs + ["--", "pwd"], cwd=self.tmp)
         self.assert_exit(p, 0)
         lines = self.read(self.log).split(b"\n")
         self.assertEqual(lines[-1], b"", "the log ends with a newline")
@@ -948,7 +609,7 @@ class TestJsonHiddenCharacters(Base):
         names = ["rlo\u202etxt.exe\u009b31m", "bidi\u061c\u200e\u200f\u202a\u2066\u2069",
                  "sep\u2028\u2029\u0085", "plain caf\u00e9"]
         dirs = self.mkdirs(*names)
-        p = run(["--json"] + dirs + ["--", "true"])
+        p = self.run_cli(["--json"] + dirs + ["--", "true"])
         self.assert_exit(p, 0)
         for raw in (b"\xe2\x80\xae", b"\xc2\x9b", b"\xc2\x85", b"\xd8\x9c", b"\xe2\x80\x8e",
                     b"\xe2\x80\x8f", b"\xe2\x80\xaa", b"\xe2\x81\xa6", b"\xe2\x81\xa9",
@@ -964,7 +625,7 @@ class TestJsonHiddenCharacters(Base):
     def test_invalid_utf8_becomes_replacement_character(self):
         path = os.path.join(os.fsencode(self.tmp), b"bad\xffbyte\xe2\x80\xae")
         os.mkdir(path)
-        p = run(["--json", path, "--", "true"])
+        p = self.run_cli(["--json", path, "--", "true"])
         self.assert_exit(p, 0)
         self.assertNotIn(b"\xff", p.stdout)
         self.assertNotIn(b"\xe2\x80\xae", p.stdout)
@@ -976,16 +637,16 @@ class TestJsonHiddenCharacters(Base):
 class TestHeadless(Base):
     def test_exit_status(self):
         a, b = self.mkdirs("a", "b")
-        self.assert_exit(run([a, b, "--", "true"]), 0)
-        self.assert_exit(run([a, b, "--", "false"]), 1)
+        self.assert_exit(self.run_cli([a, b, "--", "true"]), 0)
+        self.assert_exit(self.run_cli([a, b, "--", "false"]), 1)
         self.write(os.path.join(b, "fail"), "")
-        self.assert_exit(run([a, b, "--", "sh", "-c", "test ! -e fail"]), 1)
-        self.assert_exit(run([a, "--", "repopool-no-such-command-4711"]), 1)
+        self.assert_exit(self.run_cli([a, b, "--", "sh", "-c", "test ! -e fail"]), 1)
+        self.assert_exit(self.run_cli([a, "--", "repopool-no-such-command-4711"]), 1)
 
     def test_lines_and_summary(self):
         a, b, c = self.mkdirs("a", "b", "c")
         self.write(os.path.join(b, "fail"), "")
-        p = run([a, b, c, "--", "sh", "-c", "if [ -e fail ]; then echo broken; exit 4; fi; echo fine"])
+        p = self.run_cli([a, b, c, "--", "sh", "-c", "if [ -e fail ]; then echo broken; exit 4; fi; echo fine"])
         self.assert_exit(p, 1)
         lines = p.stdout.decode().split("\n")
         self.assertEqual(lines[-1], "")
@@ -1008,7 +669,7 @@ class TestHeadless(Base):
     def test_quiet_prints_only_failures(self):
         a, b = self.mkdirs("a", "b")
         self.write(os.path.join(b, "fail"), "")
-        p = run(["-q", a, b, "--", "sh", "-c", "test ! -e fail"])
+        p = self.run_cli(["-q", a, b, "--", "sh", "-c", "test ! -e fail"])
         self.assert_exit(p, 1)
         lines = p.stdout.decode().splitlines()
         self.assertEqual(len(lines), 1, p.stdout)
@@ -1020,7 +681,7 @@ class TestHeadless(Base):
         script = r"printf '\033]0;pwned\007\033[2Jdanger\r\n'"
         for json_mode in (False, True):
             args = (["--json"] if json_mode else []) + [a, b, "--", "sh", "-c", script]
-            p = run(args)
+            p = self.run_cli(args)
             self.assert_exit(p, 0)
             for byte in (b"\x1b", b"\x07", b"\r", b"\x9b"):
                 self.assertNotIn(byte, p.stdout, "%r in %r" % (byte, p.stdout))
@@ -1031,7 +692,7 @@ class TestHeadless(Base):
                 self.assertEqual(ends[a]["summary"], "danger")
             else:
                 self.assertEqual(len(p.stdout.splitlines()), 3, p.stdout)
-        p = run(["--demo", "10", "--demo-mean", "0.01", "--seed", "2"])
+        p = self.run_cli(["--demo", "10", "--demo-mean", "0.01", "--seed", "2"])
         self.assert_exit(p, 0)
         lines = p.stdout.decode().splitlines()
         self.assertEqual(len(lines), 11)
