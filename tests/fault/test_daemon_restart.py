@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from lib.base import TestCase  # noqa: E402
 from lib.config import EVENT_TIMEOUT, RUN_TIMEOUT, TRANSIENT  # noqa: E402
-from lib.gitdaemon import GitDaemon, free_port  # noqa: E402
+from lib.gitdaemon import GitDaemon, lasting_free_port  # noqa: E402
 from lib.relays import KillableRelay  # noqa: E402
 from lib.running import Running  # noqa: E402
 
@@ -93,7 +93,7 @@ class DaemonRestart(TestCase):
     def scenario(self, n_repos, extra_args):
         self.assertTrue(self.daemon.start(check=False), "git daemon would not start:\n" + self.daemon.log())
         daemon_port = self.daemon.port
-        self.relay_port = free_port()
+        self.relay_port = lasting_free_port()
         self.start_relay()
         fleet = self.make_fleet(n_repos)
         locals_ = [l for l, _ in fleet]

@@ -1,6 +1,7 @@
 """Ports on 127.0.0.1 and a real `git daemon` on one of them."""
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -14,6 +15,23 @@ def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def lasting_free_port():
+    """A free port below Linux's ephemeral range (32768 up): for a server
+    that must listen on the same port again after a restart. A port the
+    kernel hands out to other tests' connections and binds to 0 is never
+    one of these, so it stays free while the server is down."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    return free_port()
 
 
 class ClosedPort:

@@ -24,6 +24,7 @@ class _Connection:
         self.n = n          # 1 for the first accepted
         self.sent = 0       # bytes sent to the client
         self.told = False   # past the threshold, said so
+        self.counted = True # still counted among the open connections
 
 
 class Relay:
@@ -31,7 +32,8 @@ class Relay:
     target_port: each accepted connection gets its own threads, and the
     relay counts connections open at once (current, peak) and in all
     (total, also as connections). A connection counts from its accept
-    until both directions are closed. open_at_accept[i] is how many were
+    until the client closes its side (or the relay ends it): what the
+    client holds at once, however late the server notices. open_at_accept[i] is how many were
     open (the new one included) right after the i-th accept.
 
     Subclasses may override _before_connect(client) (runs after the
@@ -113,9 +115,11 @@ class Relay:
             self._event("conn %d" % accepted)
             self._spawn(self._serve, client, _Connection(accepted))
 
-    def _closed(self):
+    def _closed(self, conn):
         with self.lock:
-            self.current -= 1
+            if conn.counted:
+                conn.counted = False
+                self.current -= 1
 
     @staticmethod
     def _close(*socks):
@@ -148,9 +152,9 @@ class Relay:
         if server is None:
             self._close(client)
             self._event("done %d 0" % conn.n)
-            self._closed()
+            self._closed(conn)
             return
-        upstream = self._spawn(self._pump, client, server)
+        upstream = self._spawn(self._pump, client, server, conn)
         try:
             self._server_to_client(server, client, conn)
         except OSError:
@@ -159,9 +163,11 @@ class Relay:
         self._event("done %d %d" % (conn.n, conn.sent))
         upstream.join()
         self._close(client, server)
-        self._closed()
+        self._closed(conn)
 
-    def _pump(self, src, dst):
+    def _pump(self, src, dst, conn):
+        """The client's side, to the server: once the client has closed it,
+        the connection no longer counts."""
         try:
             while not self.stopping.is_set():
                 data = src.recv(65536)
@@ -170,6 +176,7 @@ class Relay:
                 dst.sendall(data)
         except OSError:
             pass
+        self._closed(conn)
         self._shut_wr(dst)
 
     def _server_to_client(self, server, client, conn):
@@ -221,7 +228,7 @@ class ThrottlingProxy(Relay):
                 pass
         except OSError:
             pass
-        self._closed()
+        self._closed(conn)
 
     def _server_to_client(self, server, client, conn):
         if not self.rate:
