@@ -1,8 +1,8 @@
 #include "repopool/runner.h"
 
 #include <math.h>
-#include <stdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
