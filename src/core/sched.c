@@ -133,17 +133,13 @@ uint32_t sched_add(struct sched *s, uint32_t repo)
     if (!array_reserve((void **)&s->tasks, &s->tasks_cap, s->ntasks + 1, sizeof(*s->tasks)))
         return SCHED_NONE;
     if (repo >= s->nrepos) {
-        size_t cap = s->nrepos;
-        size_t need = (size_t)repo + 1;
-        /* Repository keys are dense, so grow geometrically past the need. */
-        size_t want = need > cap * 2 ? need : cap * 2;
-        struct repo_slot *p = realloc(s->repos, want * sizeof(*p));
-        if (!p)
+        /* Repository keys are dense: every slot up to the new capacity is
+         * a free repository. */
+        size_t had = s->nrepos;
+        if (!array_reserve((void **)&s->repos, &s->nrepos, (size_t)repo + 1, sizeof(*s->repos)))
             return SCHED_NONE;
-        for (size_t i = cap; i < want; i++)
-            p[i] = (struct repo_slot){SCHED_NONE, SCHED_NONE, SCHED_NONE, SCHED_NONE};
-        s->repos = p;
-        s->nrepos = want;
+        for (size_t i = had; i < s->nrepos; i++)
+            s->repos[i] = (struct repo_slot){SCHED_NONE, SCHED_NONE, SCHED_NONE, SCHED_NONE};
     }
     uint32_t id = (uint32_t)s->ntasks;
     if (!ring_push(&s->fresh, &id))

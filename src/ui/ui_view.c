@@ -1,6 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/array.h"
 #include "repopool/ui_screen.h"
 
 void ui_view_init(struct ui_view *v, const struct runner *r)
@@ -93,14 +94,8 @@ static int by_name(const void *a, const void *b, void *arg)
 
 static bool push_row(struct ui_view *v, uint32_t id)
 {
-    if (v->norder == v->order_cap) {
-        size_t cap = v->order_cap ? v->order_cap * 2 : 256;
-        uint32_t *p = realloc(v->order, cap * sizeof(*p));
-        if (!p)
-            return false;
-        v->order = p;
-        v->order_cap = cap;
-    }
+    if (!array_reserve((void **)&v->order, &v->order_cap, v->norder + 1, sizeof(*v->order)))
+        return false;
     v->order[v->norder++] = id;
     return true;
 }
