@@ -77,6 +77,11 @@ void gitop_fail_with_error(struct gitop_outcome *out, int err, const char *doing
 /* Runs `git` in the repository, its output into out->output. */
 void gitop_run_git(const struct gitop_request *req, char *const argv[], char *const env[],
                    struct gitop_outcome *out, struct child_result *res);
+/* Runs `git` in the repository for what it says, not as the task's output:
+ * returns everything it printed (at most limit bytes), NUL-terminated, to
+ * free(), with its length in *len; NULL when it printed more. */
+char *gitop_git_text(const struct gitop_request *req, char *const argv[], size_t limit, size_t *len,
+                     struct child_result *res);
 void gitop_last_output_line(const struct gitop_outcome *out, char *dst, size_t cap);
 /* The class and the telling line of a failed git child's output. */
 enum rp_class gitop_read_git_failure(const struct gitop_outcome *out, char *line, size_t cap);

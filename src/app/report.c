@@ -259,7 +259,7 @@ static int exit_value(const struct task *t)
 
 /* A stopped run cancels every queued task: they are counted, and told in
  * one line with the summary, not one line each. */
-static bool cancelled_unstarted(struct report *rep, const struct task *t)
+static bool counted_as_queued_cancel(struct report *rep, const struct task *t)
 {
     if (t->state != TASK_CANCELLED || t->attempt > 0)
         return false;
@@ -348,7 +348,7 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
     }
     if (rep->deferred || (rep->quiet && t->state == TASK_OK))
         return;
-    if (!cancelled_unstarted(rep, t))
+    if (!counted_as_queued_cancel(rep, t))
         write_line(rep, t, path);
 }
 
@@ -365,7 +365,7 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
         uint32_t id;
         sched_ended_walk_init(&w, s, seen);
         while (sched_ended_next(&w, &id))
-            if (s->tasks[id].state != TASK_OK && !cancelled_unstarted(rep, &s->tasks[id]))
+            if (s->tasks[id].state != TASK_OK && !counted_as_queued_cancel(rep, &s->tasks[id]))
                 list[n++] = id;
     }
     while (n-- > 0)

@@ -374,18 +374,19 @@ static bool fetch_by_git(const struct gitop_request *req, git_repository *repo)
 
 /* `git fetch` marks in FETCH_HEAD what the current branch would merge,
  * when the remote had it (git pull's "no such ref was fetched"). */
+static int stop_at_merge(const char *ref, const char *url, const git_oid *oid, unsigned int is_merge, void *payload)
+{
+    (void)ref;
+    (void)url;
+    (void)oid;
+    (void)payload;
+    return is_merge ? 1 : 0; /* a non-zero return stops the walk, and is returned */
+}
+
 static bool fetch_head_has_merge(git_repository *repo)
 {
-    char path[PATH_MAX], line[4096];
-    snprintf(path, sizeof(path), "%sFETCH_HEAD", git_repository_path(repo));
-    FILE *f = fopen(path, "re");
-    bool found = false;
-    while (f && !found && fgets(line, sizeof(line), f)) {
-        const char *tab = strchr(line, '\t');
-        found = tab && tab[1] == '\t'; /* an empty not-for-merge field */
-    }
-    if (f)
-        fclose(f);
+    bool found = git_repository_fetchhead_foreach(repo, stop_at_merge, NULL) == 1;
+    git_error_clear();
     return found;
 }
 

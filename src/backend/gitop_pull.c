@@ -229,14 +229,11 @@ static int ahead_behind(const struct gitop_request *req, git_repository *repo, c
     snprintf(range, sizeof(range), "%s...%s", git_oid_tostr(a, sizeof(a), local), git_oid_tostr(b, sizeof(b), up));
     char *argv[] = {"git", "rev-list", "--left-right", "--count", range, NULL};
     struct child_result res;
-    struct outbuf saved = out->output;
-    outbuf_init(&out->output, 4096);
-    gitop_run_git(req, argv, NULL, out, &res);
-    char text[128] = "";
-    outbuf_copy(&out->output, text, sizeof(text) - 1);
-    outbuf_free(&out->output);
-    out->output = saved;
-    if (res.exit_code != 0 || sscanf(text, "%zu %zu", ahead, behind) != 2) {
+    size_t n;
+    char *text = gitop_git_text(req, argv, 4096, &n, &res);
+    bool counted = text && res.exit_code == 0 && sscanf(text, "%zu %zu", ahead, behind) == 2;
+    free(text);
+    if (!counted) {
         gitop_set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "cannot compare with the upstream (git rev-list)");
         return -1;
     }

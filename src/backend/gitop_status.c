@@ -271,20 +271,12 @@ void gitop_status_via_git(const struct gitop_request *req, git_repository *repo,
     /* As libgit2 counts them, whatever status.showUntrackedFiles says. */
     argv_push(&b, "--untracked-files=normal");
     struct child_result res = {.exit_code = -1, .spawn_error = ENOMEM};
-    struct outbuf saved = out->output;
-    outbuf_init(&out->output, 4u << 20); /* porcelain of a large tree */
-    if (!b.failed)
-        gitop_run_git(req, b.argv, NULL, out, &res);
+    size_t n = 0;
+    /* Room for the porcelain of a large tree. */
+    char *text = b.failed ? NULL : gitop_git_text(req, b.argv, 4u << 20, &n, &res);
     argv_free(&b);
-    size_t n = out->output.len;
-    char *text = malloc(n + 1);
-    if (text)
-        n = outbuf_copy(&out->output, text, n);
-    bool parsed = text && res.exit_code == 0 && !outbuf_truncated(&out->output) &&
-                  gitinfo_parse_porcelain_v2(text, n, &out->info) == 0;
+    bool parsed = text && res.exit_code == 0 && gitinfo_parse_porcelain_v2(text, n, &out->info) == 0;
     free(text);
-    outbuf_free(&out->output);
-    out->output = saved;
     if (!parsed) {
         gitop_set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "%s, nor could git%s", why,
                           res.spawn_error == ENOENT ? ": git is not installed" : "");

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "repopool/template.h"
+#include "repopool/xalloc.h"
 
 void gitop_outcome_init(struct gitop_outcome *out)
 {
@@ -141,6 +142,22 @@ void gitop_run_git(const struct gitop_request *req, char *const argv[], char *co
                    struct gitop_outcome *out, struct child_result *res)
 {
     child_run(argv, req->path, env, NULL, &out->output, req->cancel, req->child_timeout, res);
+}
+
+char *gitop_git_text(const struct gitop_request *req, char *const argv[], size_t limit, size_t *len,
+                     struct child_result *res)
+{
+    struct outbuf captured;
+    outbuf_init(&captured, limit);
+    child_run(argv, req->path, NULL, NULL, &captured, req->cancel, req->child_timeout, res);
+    char *text = NULL;
+    if (!outbuf_truncated(&captured)) {
+        text = xmalloc(captured.len + 1);
+        *len = outbuf_copy(&captured, text, captured.len);
+        text[*len] = '\0';
+    }
+    outbuf_free(&captured);
+    return text;
 }
 
 /* The last line a child printed, for summaries. */

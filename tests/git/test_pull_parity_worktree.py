@@ -257,10 +257,7 @@ class PullParity(PullParityTestCase):
 
     def test_upstream_adds_submodule(self):
         def setup():
-            subsrv = self.init(self.path("srv", "sub.git"), bare=True)
-            subpush = self.new_repo(self.path("subpusher"), {"s.txt": "s1\n"})
-            self.git("remote", "add", "origin", subsrv, cwd=subpush)
-            self.git("push", "-q", "-u", "origin", "main", cwd=subpush)
+            subsrv, _ = self.served_submodule()
             self.start()
             w = self.work()
             self.git("submodule", "add", "-q", subsrv, "sub", cwd=self.pusher)
@@ -270,10 +267,7 @@ class PullParity(PullParityTestCase):
 
     def test_upstream_removes_submodule(self):
         def setup():
-            subsrv = self.init(self.path("srv", "sub.git"), bare=True)
-            subpush = self.new_repo(self.path("subpusher"), {"s.txt": "s1\n"})
-            self.git("remote", "add", "origin", subsrv, cwd=subpush)
-            self.git("push", "-q", "-u", "origin", "main", cwd=subpush)
+            subsrv, _ = self.served_submodule()
             self.start()
             self.git("submodule", "add", "-q", subsrv, "sub", cwd=self.pusher)
             self.up(msg="add submodule")

@@ -397,11 +397,16 @@ class PullParityTestCase(TestCase):
         self.assertEqual((e["status"], e.get("git", {}).get("behind"), e.get("git", {}).get("ahead")),
                          ("ok", ahead, 0), res.describe())
 
-    def _submodule(self, recurse):
+    def served_submodule(self):
+        """A served repository to use as a submodule, and its pusher."""
         subsrv = self.init(self.path("srv", "sub.git"), bare=True)
         subpush = self.new_repo(self.path("subpusher"), {"s.txt": "s1\n"})
         self.git("remote", "add", "origin", subsrv, cwd=subpush)
         self.git("push", "-q", "-u", "origin", "main", cwd=subpush)
+        return subsrv, subpush
+
+    def _submodule(self, recurse):
+        subsrv, subpush = self.served_submodule()
         self.start()
         self.git("submodule", "add", "-q", subsrv, "sub", cwd=self.pusher)
         self.up(msg="add submodule")
