@@ -4,19 +4,18 @@
  * grows the same way (struct ring: FIFO queues of task ids, deadlines,
  * ended tasks).
  *
- * Allocation failure is reported, never hidden: a function that could not
- * grow returns false and leaves everything as it was. Plain data; safe on
- * any thread that owns the storage.
+ * They allocate with xrealloc (xalloc.h): growth cannot fail, so callers
+ * have no out-of-memory branch. Plain data; safe on any thread that owns
+ * the storage.
  */
 #ifndef REPOPOOL_ARRAY_H
 #define REPOPOOL_ARRAY_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 /* Makes room for at least need items of size bytes in *items (capacity
  * *cap, in items), doubling from 16. */
-bool array_reserve(void **items, size_t *cap, size_t need, size_t size);
+void array_reserve(void **items, size_t *cap, size_t need, size_t size);
 
 struct ring {
     unsigned char *items;
@@ -27,7 +26,7 @@ struct ring {
 void ring_init(struct ring *r, size_t item_size);
 void ring_free(struct ring *r);
 /* Appends a copy of *item at the back. */
-bool ring_push(struct ring *r, const void *item);
+void ring_push(struct ring *r, const void *item);
 /* The front item, or NULL when empty; valid until the next push. */
 void *ring_front(const struct ring *r);
 /* Drops the front item; the ring must not be empty. */

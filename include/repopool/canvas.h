@@ -46,7 +46,7 @@ struct canvas {
     struct cell *cells;
 };
 
-int canvas_init(struct canvas *c, int w, int h);
+void canvas_init(struct canvas *c, int w, int h);
 void canvas_free(struct canvas *c);
 void canvas_clear(struct canvas *c);
 

@@ -36,13 +36,13 @@ void repos_free(struct repo_list *rl);
 
 /* Adds one path as given by the user; a duplicate is dropped. A path whose
  * last component is ".git" (as given, or once resolved) is taken as the
- * directory around it. Returns 0, or -1 when out of memory. */
-int repos_add_path(struct repo_list *rl, const char *given);
+ * directory around it. */
+void repos_add_path(struct repo_list *rl, const char *given);
 
 /* Adds an entry as it is, without resolving or deduplicating: a path that
  * cannot be used (error says why, and its task fails with that), or the
  * name of a simulated task (error NULL). */
-int repos_add_raw(struct repo_list *rl, const char *label, size_t label_len, const char *error);
+void repos_add_raw(struct repo_list *rl, const char *label, size_t label_len, const char *error);
 
 /* A line with no newline in this many bytes means the input is not a list
  * of paths (/dev/zero, a binary file, an endless pipe). */

@@ -25,8 +25,7 @@ struct scan_options {
     void *ctx;
 };
 
-/* Returns 0, or -1 when out of memory or dir itself cannot be read (errno
- * says why). */
+/* Returns 0, or -1 when dir itself cannot be read (errno says why). */
 int scan_dir(struct repo_list *rl, const char *dir, const struct scan_options *opt);
 
 #endif

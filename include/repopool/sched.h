@@ -116,10 +116,10 @@ int sched_init(struct sched *s, const struct sched_config *cfg);
 void sched_free(struct sched *s);
 
 /* Makes room for n tasks in all, so adding them never moves the records. */
-int sched_reserve(struct sched *s, size_t n);
+void sched_reserve(struct sched *s, size_t n);
 
 /* Adds a queued task for repository key repo; returns its id, or
- * SCHED_NONE when out of memory. Ids count from 0 in submission order. */
+ * SCHED_NONE past the id space. Ids count from 0 in submission order. */
 uint32_t sched_add(struct sched *s, uint32_t repo);
 
 static inline struct task *sched_task(struct sched *s, uint32_t id)

@@ -2,21 +2,18 @@
  * A growable byte buffer that is always NUL-terminated. Used to build report
  * lines and JSON objects before they are written in one call.
  *
- * Allocation failure is sticky: the buffer keeps what it had and
- * strbuf_failed() says so, so callers check once at the end.
+ * It grows with xrealloc (xalloc.h): appending cannot fail.
  */
 #ifndef REPOPOOL_STRBUF_H
 #define REPOPOOL_STRBUF_H
 
 #include <stdarg.h>
-#include <stdbool.h>
 #include <stddef.h>
 
 struct strbuf {
     char *data;
     size_t len;
     size_t cap;
-    bool failed;
 };
 
 void strbuf_init(struct strbuf *sb);
@@ -31,7 +28,6 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Appends v in decimal: the hot paths' cheap alternative to printf. */
 void strbuf_add_uint(struct strbuf *sb, unsigned long long v);
-bool strbuf_failed(const struct strbuf *sb);
 /* Hands the bytes to the caller (free() them); the buffer is empty after. */
 char *strbuf_detach(struct strbuf *sb);
 

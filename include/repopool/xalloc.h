@@ -3,9 +3,7 @@
  * ends the process with one line on stderr (through abort(), so a live
  * dashboard's crash handler gives the terminal back first). Code that
  * allocates with these has no out-of-memory branches to get wrong.
- *
- * strbuf keeps its sticky failure flag (a report line that cannot grow is
- * dropped, not fatal); what must exist to go on uses these.
+ * The growable buffers (array.h, strbuf.h, outbuf.h) use them too.
  *
  * Any thread.
  */
@@ -18,6 +16,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t count, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 /* For memory a library allocated and could not: never returns. */
 void xalloc_die(void) __attribute__((noreturn));
 

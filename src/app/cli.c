@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "repopool/gitop_table.h"
+#include "repopool/xalloc.h"
 
 #define DEFAULT_JOBS 5
 #define DEFAULT_MAX_JOBS 256
@@ -209,14 +210,11 @@ static const char *option_name(int opt, char *buf, size_t n)
     return buf;
 }
 
-static bool push_arg(char ***list, size_t *len, char *arg)
+/* Lists of arguments are short: grown one at a time. */
+static void push_arg(char ***list, size_t *len, char *arg)
 {
-    char **p = realloc(*list, (*len + 1) * sizeof(**list));
-    if (!p)
-        return false;
-    p[(*len)++] = arg;
-    *list = p;
-    return true;
+    *list = xrealloc(*list, (*len + 1) * sizeof(**list));
+    (*list)[(*len)++] = arg;
 }
 
 /*
@@ -292,12 +290,10 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         const char *arg = optarg;
         switch (opt) {
         case 'f':
-            if (!push_arg(&cfg->repo_files, &cfg->nrepo_files, optarg))
-                return usage_error(err, "out of memory");
+            push_arg(&cfg->repo_files, &cfg->nrepo_files, optarg);
             break;
         case 's':
-            if (!push_arg(&cfg->scan_dirs, &cfg->nscan_dirs, optarg))
-                return usage_error(err, "out of memory");
+            push_arg(&cfg->scan_dirs, &cfg->nscan_dirs, optarg);
             break;
         case OPT_DEPTH:
             if (!parse_uint(arg, 0, 100, &u))
@@ -428,8 +424,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         }
     }
     for (int i = optind; i < opt_argc; i++)
-        if (!push_arg(&cfg->repos, &cfg->nrepos, argv[i]))
-            return usage_error(err, "out of memory");
+        push_arg(&cfg->repos, &cfg->nrepos, argv[i]);
 
     if (jobs_text) {
         if (!parse_uint(jobs_text, 0, cfg->max_jobs, &u))

@@ -10,10 +10,11 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "repopool/duration.h"
 #include "repopool/gitinfo.h"
 #include "repopool/json.h"
 #include "repopool/sanitize.h"
-#include "repopool/duration.h"
+#include "repopool/xalloc.h"
 
 static double wall_clock(void)
 {
@@ -42,7 +43,7 @@ int report_open_joblog(struct report *rep, const char *path, struct strbuf *err)
         strbuf_printf(err, "repopool: --joblog %s: %s", path, strerror(errno));
         return -1;
     }
-    rep->joblog_path = strdup(path);
+    rep->joblog_path = xstrdup(path);
     strbuf_puts(&rep->joblog_sink.pending,
                 "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\n");
     return 0;
@@ -72,7 +73,7 @@ static void sink_failed(struct report *rep, struct report_sink *sink, int err)
         strbuf_puts(&msg, ": ");
     }
     strbuf_puts(&msg, strerror(err));
-    fprintf(stderr, "%s\n", strbuf_failed(&msg) ? "repopool: cannot write the output" : msg.data);
+    fprintf(stderr, "%s\n", msg.data);
     fflush(stderr);
     strbuf_free(&msg);
 }
@@ -113,9 +114,7 @@ static void sink_flush(struct report *rep, struct report_sink *sink, FILE *fp)
     int fd = fileno(fp);
     int err = 0;
     size_t done = 0;
-    if (strbuf_failed(p)) {
-        err = ENOMEM; /* lines were lost on the way */
-    } else if (fd < 0) {
+    if (fd < 0) {
         /* A stream without a descriptor (a test's memory stream). */
         errno = 0;
         done = fwrite(p->data, 1, p->len, fp);
@@ -357,17 +356,15 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
     if (rep->mode != REPORT_LINES)
         return;
     /* Each task's last end, newest first; listed oldest first below. */
-    unsigned char *seen = malloc(s->ntasks ? s->ntasks : 1);
-    uint32_t *list = malloc((s->nended ? s->nended : 1) * sizeof(*list));
+    unsigned char *seen = xmalloc(s->ntasks);
+    uint32_t *list = xmalloc(s->nended * sizeof(*list));
     size_t n = 0;
-    if (seen && list) {
-        struct sched_ended_walk w;
-        uint32_t id;
-        sched_ended_walk_init(&w, s, seen);
-        while (sched_ended_next(&w, &id))
-            if (s->tasks[id].state != TASK_OK && !counted_as_queued_cancel(rep, &s->tasks[id]))
-                list[n++] = id;
-    }
+    struct sched_ended_walk w;
+    uint32_t id;
+    sched_ended_walk_init(&w, s, seen);
+    while (sched_ended_next(&w, &id))
+        if (s->tasks[id].state != TASK_OK && !counted_as_queued_cancel(rep, &s->tasks[id]))
+            list[n++] = id;
     while (n-- > 0)
         write_line(rep, &s->tasks[list[n]], repos->items[s->tasks[list[n]].repo].path);
     free(seen);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "repopool/array.h"
+#include "repopool/xalloc.h"
 
 #define NO_SLOT ((size_t)-1)
 
@@ -46,11 +47,9 @@ static size_t find_slot(const struct repo_list *rl, const char *path)
     }
 }
 
-static int rehash(struct repo_list *rl, size_t nslots)
+static void rehash(struct repo_list *rl, size_t nslots)
 {
-    size_t *slots = malloc(nslots * sizeof(*slots));
-    if (!slots)
-        return -1;
+    size_t *slots = xmalloc(nslots * sizeof(*slots));
     for (size_t i = 0; i < nslots; i++)
         slots[i] = NO_SLOT;
     free(rl->slots);
@@ -59,15 +58,12 @@ static int rehash(struct repo_list *rl, size_t nslots)
     for (size_t idx = 0; idx < rl->len; idx++)
         if (!rl->items[idx].error)
             rl->slots[find_slot(rl, rl->items[idx].path)] = idx;
-    return 0;
 }
 
-static int push_item(struct repo_list *rl, char *path, char *error)
+static void push_item(struct repo_list *rl, char *path, char *error)
 {
-    if (!array_reserve((void **)&rl->items, &rl->cap, rl->len + 1, sizeof(*rl->items)))
-        return -1;
+    array_reserve((void **)&rl->items, &rl->cap, rl->len + 1, sizeof(*rl->items));
     rl->items[rl->len++] = (struct repo){path, error};
-    return 0;
 }
 
 /* The absolute, resolved form of given; for a path that does not resolve,
@@ -78,14 +74,13 @@ static char *canonical_path(const char *given)
     if (real)
         return real;
     if (given[0] == '/')
-        return strdup(given);
+        return xstrdup(given);
     char *cwd = getcwd(NULL, 0);
     if (!cwd)
-        return strdup(given);
+        return xstrdup(given);
     size_t n = strlen(cwd) + 1 + strlen(given) + 1;
-    char *abs = malloc(n);
-    if (abs)
-        snprintf(abs, n, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, given);
+    char *abs = xmalloc(n);
+    snprintf(abs, n, "%s/%s", strcmp(cwd, "/") == 0 ? "" : cwd, given);
     free(cwd);
     return abs;
 }
@@ -113,15 +108,13 @@ static char *working_tree_path(const char *given)
     if (names_git_dir(given, &parent_len)) {
         while (parent_len > 1 && given[parent_len - 1] == '/')
             parent_len--;
-        char *parent = parent_len ? strndup(given, parent_len) : strdup(".");
-        if (!parent)
-            return NULL;
+        char *parent = parent_len ? xstrndup(given, parent_len) : xstrdup(".");
         char *path = canonical_path(parent);
         free(parent);
         return path;
     }
     char *path = canonical_path(given);
-    if (path && names_git_dir(path, &parent_len)) {
+    if (names_git_dir(path, &parent_len)) {
         while (parent_len > 1 && path[parent_len - 1] == '/')
             parent_len--;
         path[parent_len] = '\0';
@@ -129,46 +122,36 @@ static char *working_tree_path(const char *given)
     return path;
 }
 
-int repos_add_path(struct repo_list *rl, const char *given)
+void repos_add_path(struct repo_list *rl, const char *given)
 {
     /* An empty argument (an unset variable, say) must never mean ".". */
-    if (given[0] == '\0')
-        return repos_add_raw(rl, "", 0, "empty path");
-    if (strlen(given) >= PATH_MAX)
-        return repos_add_raw(rl, given, strlen(given), "path longer than PATH_MAX");
-    char *path = working_tree_path(given);
-    if (!path)
-        return -1;
-    /* Keep the table at most half full so probes stay short. */
-    if ((rl->len + 1) * 2 > rl->nslots && rehash(rl, rl->nslots ? rl->nslots * 2 : 128) < 0) {
-        free(path);
-        return -1;
+    if (given[0] == '\0') {
+        repos_add_raw(rl, "", 0, "empty path");
+        return;
     }
+    if (strlen(given) >= PATH_MAX) {
+        repos_add_raw(rl, given, strlen(given), "path longer than PATH_MAX");
+        return;
+    }
+    char *path = working_tree_path(given);
+    /* Keep the table at most half full so probes stay short. */
+    if ((rl->len + 1) * 2 > rl->nslots)
+        rehash(rl, rl->nslots ? rl->nslots * 2 : 128);
     size_t slot = find_slot(rl, path);
     if (rl->slots[slot] != NO_SLOT) {
         free(path);
-        return 0;
+        return;
     }
-    if (push_item(rl, path, NULL) < 0) {
-        free(path);
-        return -1;
-    }
+    push_item(rl, path, NULL);
     rl->slots[slot] = rl->len - 1;
-    return 0;
 }
 
-int repos_add_raw(struct repo_list *rl, const char *label, size_t label_len, const char *error)
+void repos_add_raw(struct repo_list *rl, const char *label, size_t label_len, const char *error)
 {
-    char *path = malloc(label_len + 1);
-    char *err = error ? strdup(error) : NULL;
-    if (!path || (error && !err) || push_item(rl, path, err) < 0) {
-        free(path);
-        free(err);
-        return -1;
-    }
+    char *path = xmalloc(label_len + 1);
     memcpy(path, label, label_len);
     path[label_len] = '\0';
-    return 0;
+    push_item(rl, path, error ? xstrdup(error) : NULL);
 }
 
 /* A list line is read in chunks and kept only up to what a path can be (a
@@ -206,34 +189,32 @@ static void classify(struct line_state *ls, const char *p, size_t n)
 
 /* Adds the entry for a line that is not blank or a comment: kept holds its
  * first bytes, total its length (without the newline). */
-static int add_line(struct repo_list *rl, char *kept, uint64_t total)
+static void add_line(struct repo_list *rl, char *kept, uint64_t total)
 {
     size_t n = total < LINE_KEEP ? (size_t)total : LINE_KEEP;
     bool whole = total <= LINE_KEEP;
     if (whole && n > 0 && kept[n - 1] == '\r')
         n--;
     const char *nul = memchr(kept, '\0', n < PATH_MAX ? n : PATH_MAX);
-    if (nul)
-        return repos_add_raw(rl, kept, (size_t)(nul - kept), "not a path: the line holds a NUL byte");
-    if (!whole || n >= PATH_MAX)
-        return repos_add_raw(rl, kept, 64, "not a path: the line is longer than PATH_MAX");
-    kept[n] = '\0';
-    return repos_add_path(rl, kept);
+    if (nul) {
+        repos_add_raw(rl, kept, (size_t)(nul - kept), "not a path: the line holds a NUL byte");
+    } else if (!whole || n >= PATH_MAX) {
+        repos_add_raw(rl, kept, 64, "not a path: the line is longer than PATH_MAX");
+    } else {
+        kept[n] = '\0';
+        repos_add_path(rl, kept);
+    }
 }
 
 int repos_add_stream(struct repo_list *rl, FILE *in, const char *name, struct strbuf *err)
 {
-    char *chunk = malloc(CHUNK_SIZE + LINE_KEEP);
-    if (!chunk) {
-        strbuf_printf(err, "repopool: %s: out of memory", name);
-        return -1;
-    }
+    char *chunk = xmalloc(CHUNK_SIZE + LINE_KEEP);
     char *kept = chunk + CHUNK_SIZE;
     size_t pos = 0, len = 0;
     uintmax_t lineno = 0;
-    int rc = 0, read_errno = 0;
+    int read_errno = 0;
     bool endless = false;
-    while (rc == 0) {
+    for (;;) {
         struct line_state ls = {LINE_BLANK, false};
         uint64_t total = 0;
         size_t nkept = 0;
@@ -269,14 +250,10 @@ int repos_add_stream(struct repo_list *rl, FILE *in, const char *name, struct st
             break;
         lineno++;
         if (ls.kind == LINE_PATH)
-            rc = add_line(rl, kept, total);
+            add_line(rl, kept, total);
     }
     bool read_failed = ferror(in);
     free(chunk);
-    if (rc < 0) {
-        strbuf_printf(err, "repopool: %s: out of memory", name);
-        return -1;
-    }
     if (endless) {
         strbuf_printf(err, "repopool: %s: line %ju: no newline in its first " REPOS_LINE_LIMIT_TEXT
                       ", not a list of paths", name, lineno + 1);

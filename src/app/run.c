@@ -28,7 +28,7 @@
 
 static int usage_failure(struct strbuf *err)
 {
-    fprintf(stderr, "%s\n", err->data ? err->data : "repopool: out of memory");
+    fprintf(stderr, "%s\n", err->data ? err->data : "repopool: invalid arguments");
     strbuf_free(err);
     return EXIT_USAGE;
 }
@@ -60,26 +60,15 @@ static int scan_into(const struct config *cfg, struct repo_list *rl, const char 
 static int gather_repos(const struct config *cfg, struct repo_list *rl, struct strbuf *err)
 {
     if (cfg->work == WORK_DEMO) {
-        struct strbuf name;
-        strbuf_init(&name);
-        int rc = 0;
-        for (unsigned i = 1; i <= cfg->demo_count && rc == 0; i++) {
-            strbuf_reset(&name);
-            strbuf_puts(&name, "demo-");
-            strbuf_add_uint(&name, i);
-            rc = strbuf_failed(&name) ? -1 : repos_add_raw(rl, name.data, name.len, NULL);
+        for (unsigned i = 1; i <= cfg->demo_count; i++) {
+            char name[32];
+            int n = snprintf(name, sizeof(name), "demo-%u", i);
+            repos_add_raw(rl, name, (size_t)n, NULL);
         }
-        strbuf_free(&name);
-        if (rc < 0)
-            strbuf_puts(err, "repopool: out of memory");
-        return rc;
+        return 0;
     }
-    for (size_t i = 0; i < cfg->nrepos; i++) {
-        if (repos_add_path(rl, cfg->repos[i]) < 0) {
-            strbuf_puts(err, "repopool: out of memory");
-            return -1;
-        }
-    }
+    for (size_t i = 0; i < cfg->nrepos; i++)
+        repos_add_path(rl, cfg->repos[i]);
     for (size_t i = 0; i < cfg->nrepo_files; i++)
         if (repos_add_file(rl, cfg->repo_files[i], err) < 0)
             return -1;
@@ -216,7 +205,7 @@ int run_repopool(const struct config *cfg)
         if (backend)
             status = runner_run(&runner, backend);
         else
-            fprintf(stderr, "repopool: out of memory\n");
+            fprintf(stderr, "repopool: cannot start the git worker threads\n");
         if (tui) {
             tui_free(tui);
             rep.deferred = false;

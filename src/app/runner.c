@@ -41,14 +41,13 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
     outbudget_init(&r->out_budget, 0);
     r->ended_at = -1;
     int rc = sched_init(&r->sched, cfg);
-    if (rc == 0 && sched_reserve(&r->sched, repos->len) < 0)
-        rc = UV_ENOMEM;
     if (rc < 0)
         return rc;
+    sched_reserve(&r->sched, repos->len);
     for (size_t i = 0; i < repos->len; i++) {
         if (sched_add(&r->sched, (uint32_t)i) == SCHED_NONE) {
             sched_free(&r->sched);
-            return UV_ENOMEM;
+            return UV_E2BIG;
         }
     }
     stats_init(&r->stats, 0.25);

@@ -10,6 +10,7 @@
 
 #include "repopool/array.h"
 #include "repopool/strbuf.h"
+#include "repopool/xalloc.h"
 
 /* Directories already walked, by device and inode, so a symlink loop or two
  * links to one tree are walked once. An open-addressing set, at most half
@@ -27,7 +28,6 @@ struct walk {
     const struct scan_options *opt;
     struct visited seen;
     struct strbuf path;
-    int error; /* first fatal errno (out of memory) */
 };
 
 static size_t dir_slot(const struct visited *v, struct dir_id id)
@@ -39,18 +39,13 @@ static size_t dir_slot(const struct visited *v, struct dir_id id)
     return i;
 }
 
-/* True the first time a directory is seen; false after, or when out of
- * memory (then *oom is set). */
-static bool visit_once(struct visited *v, dev_t dev, ino_t ino, bool *oom)
+/* True the first time a directory is seen. */
+static bool visit_once(struct visited *v, dev_t dev, ino_t ino)
 {
     struct dir_id id = {dev, ino};
     if ((v->len + 1) * 2 > v->nslots) {
-        struct visited bigger = {calloc(v->nslots ? v->nslots * 2 : 512, sizeof(struct dir_id)), 0,
-                                 v->nslots ? v->nslots * 2 : 512};
-        if (!bigger.slots) {
-            *oom = true;
-            return false;
-        }
+        size_t nslots = v->nslots ? v->nslots * 2 : 512;
+        struct visited bigger = {xcalloc(nslots, sizeof(struct dir_id)), 0, nslots};
         for (size_t i = 0; i < v->nslots; i++)
             if (v->slots[i].ino != 0)
                 bigger.slots[dir_slot(&bigger, v->slots[i])] = v->slots[i];
@@ -98,10 +93,7 @@ static void walk_dir(struct walk *w, unsigned level)
         return;
     }
     struct stat st;
-    bool oom = false;
-    if (fstat(fd, &st) < 0 || !visit_once(&w->seen, st.st_dev, st.st_ino, &oom)) {
-        if (oom)
-            w->error = ENOMEM;
+    if (fstat(fd, &st) < 0 || !visit_once(&w->seen, st.st_dev, st.st_ino)) {
         close(fd);
         return;
     }
@@ -130,32 +122,25 @@ static void walk_dir(struct walk *w, unsigned level)
         }
         if (level >= w->opt->depth || !entry_is_dir(dirfd(d), de))
             continue;
-        if (!array_reserve((void **)&subdirs, &capsub, nsub + 1, sizeof(*subdirs)) ||
-            !(subdirs[nsub] = strdup(name)))
-            break;
-        nsub++;
+        array_reserve((void **)&subdirs, &capsub, nsub + 1, sizeof(*subdirs));
+        subdirs[nsub++] = xstrdup(name);
     }
-    if (de != NULL)
-        w->error = ENOMEM;
-    else if (errno)
+    if (errno)
         warn(w, errno);
     closedir(d);
 
-    if (is_worktree && repos_add_path(w->rl, w->path.data) < 0)
-        w->error = ENOMEM;
+    if (is_worktree)
+        repos_add_path(w->rl, w->path.data);
     size_t base = w->path.len;
     if (!is_worktree || w->opt->nested) {
         /* Sorted, so a run over the same tree always has the same order. */
         if (nsub > 1)
             qsort(subdirs, nsub, sizeof(*subdirs), compare_names);
-        for (size_t i = 0; i < nsub && !w->error; i++) {
+        for (size_t i = 0; i < nsub; i++) {
             if (base > 0 && w->path.data[base - 1] != '/')
                 strbuf_putc(&w->path, '/');
             strbuf_puts(&w->path, subdirs[i]);
-            if (strbuf_failed(&w->path))
-                w->error = ENOMEM;
-            else
-                walk_dir(w, level + 1);
+            walk_dir(w, level + 1);
             w->path.len = base;
             w->path.data[base] = '\0';
         }
@@ -180,9 +165,5 @@ int scan_dir(struct repo_list *rl, const char *dir, const struct scan_options *o
     walk_dir(&w, 0);
     strbuf_free(&w.path);
     free(w.seen.slots);
-    if (w.error) {
-        errno = w.error;
-        return -1;
-    }
     return 0;
 }

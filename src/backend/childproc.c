@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "repopool/xalloc.h"
+
 extern char **environ;
 
 #define POLL_TICK_MS 100
@@ -29,9 +31,7 @@ char **child_environ(size_t spare, size_t *free_slot)
     size_t n = 0;
     while (environ[n])
         n++;
-    char **env = calloc(n + 2 + spare, sizeof(*env));
-    if (!env)
-        return NULL;
+    char **env = xcalloc(n + 2 + spare, sizeof(*env));
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0 &&
@@ -92,10 +92,10 @@ void child_run(char *const argv[], const char *dir, char *const extra_env[], con
     while (extra_env && extra_env[nextra])
         nextra++;
     char **env = child_environ(nextra, &slot);
-    for (size_t i = 0; env && i < nextra; i++)
+    for (size_t i = 0; i < nextra; i++)
         env[slot + i] = extra_env[i];
     pid_t pid = -1;
-    int rc = env ? spawn_session(argv, env, dir, input ? in_pipe[0] : -1, out_pipe[1], &pid) : ENOMEM;
+    int rc = spawn_session(argv, env, dir, input ? in_pipe[0] : -1, out_pipe[1], &pid);
     free(env);
     close(out_pipe[1]);
     if (input)

@@ -182,9 +182,7 @@ static const struct backend_ops demo_ops = {
 
 struct backend *demo_backend_new(struct runner *r, uv_loop_t *loop, const struct demo_options *opt)
 {
-    struct demo_backend *db = calloc(1, sizeof(*db));
-    if (!db)
-        return NULL;
+    struct demo_backend *db = xcalloc(1, sizeof(*db));
     db->base.ops = &demo_ops;
     db->base.runner = r;
     db->base.loop = loop;

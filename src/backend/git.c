@@ -91,7 +91,7 @@ static void job_done(struct work_item *item)
 
     /* What the remote or a git child printed becomes the task's output. */
     size_t n = job->out.output.len;
-    char *text = n ? malloc(n) : NULL;
+    char *text = n ? xmalloc(n) : NULL;
     if (text)
         n = outbuf_copy(&job->out.output, text, n);
     struct attempt_result res = {
@@ -271,9 +271,7 @@ static const struct backend_ops gitop_backend_ops = {
 
 struct backend *gitop_backend_new(struct runner *r, uv_loop_t *loop, const struct gitop_options *opt)
 {
-    struct gitop_backend *gb = calloc(1, sizeof(*gb));
-    if (!gb)
-        return NULL;
+    struct gitop_backend *gb = xcalloc(1, sizeof(*gb));
     gb->base.ops = &gitop_backend_ops;
     gb->base.runner = r;
     gb->base.loop = loop;

@@ -18,6 +18,7 @@
 #include "repopool/gitremote.h"
 #include "repopool/quietfetch.h"
 #include "repopool/template.h"
+#include "repopool/xalloc.h"
 
 static int fetch_with_git(const struct gitop_request *req, git_repository *repo, const char *only,
                           struct gitop_outcome *out);
@@ -82,12 +83,8 @@ static int on_update_tips(const char *refname, const git_oid *a, const git_oid *
 {
     struct fetch_ctx *fc = payload;
     fc->updated_refs++;
-    if (!array_reserve((void **)&fc->moved, &fc->moved_cap, fc->nmoved + 1, sizeof(*fc->moved)))
-        return -1;
-    char *name = strdup(refname);
-    if (!name)
-        return -1;
-    fc->moved[fc->nmoved++] = (struct moved_ref){name, *a, *b};
+    array_reserve((void **)&fc->moved, &fc->moved_cap, fc->nmoved + 1, sizeof(*fc->moved));
+    fc->moved[fc->nmoved++] = (struct moved_ref){xstrdup(refname), *a, *b};
     return gitop_cancelled(fc->req) ? -1 : 0;
 }
 

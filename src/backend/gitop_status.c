@@ -16,6 +16,7 @@
 #include "repopool/array.h"
 #include "repopool/gitremote.h"
 #include "repopool/template.h"
+#include "repopool/xalloc.h"
 
 static void copy_name(char *dst, size_t cap, const char *name, const char *prefix)
 {
@@ -85,8 +86,6 @@ int gitop_read_branch(git_repository *repo, struct gitinfo *gi, struct strbuf *b
             strbuf_puts(branch_ref, git_reference_name(head));
         git_reference_free(head);
     }
-    if (strbuf_failed(branch_ref))
-        return -1;
     if (branch_ref->len == 0)
         return 0;
     copy_name(gi->branch, sizeof(gi->branch), branch_ref->data, "refs/heads/");
@@ -178,21 +177,12 @@ int gitop_count_changes(git_repository *repo, struct gitinfo *gi, bool with_untr
 struct argv_builder {
     char **argv;
     size_t n, cap;
-    bool failed;
 };
 
 static void argv_push(struct argv_builder *b, const char *arg)
 {
-    if (b->failed)
-        return;
-    if (!array_reserve((void **)&b->argv, &b->cap, b->n + 2, sizeof(*b->argv))) {
-        b->failed = true;
-        return;
-    }
-    if (!(b->argv[b->n] = strdup(arg))) {
-        b->failed = true;
-        return;
-    }
+    array_reserve((void **)&b->argv, &b->cap, b->n + 2, sizeof(*b->argv));
+    b->argv[b->n] = xstrdup(arg);
     b->argv[++b->n] = NULL;
 }
 
@@ -270,10 +260,10 @@ void gitop_status_via_git(const struct gitop_request *req, git_repository *repo,
     argv_push(&b, "--branch");
     /* As libgit2 counts them, whatever status.showUntrackedFiles says. */
     argv_push(&b, "--untracked-files=normal");
-    struct child_result res = {.exit_code = -1, .spawn_error = ENOMEM};
+    struct child_result res = {.exit_code = -1};
     size_t n = 0;
     /* Room for the porcelain of a large tree. */
-    char *text = b.failed ? NULL : gitop_git_text(req, b.argv, 4u << 20, &n, &res);
+    char *text = gitop_git_text(req, b.argv, 4u << 20, &n, &res);
     argv_free(&b);
     bool parsed = text && res.exit_code == 0 && gitinfo_parse_porcelain_v2(text, n, &out->info) == 0;
     free(text);

@@ -173,10 +173,8 @@ void gitop_last_output_line(const struct gitop_outcome *out, char *dst, size_t c
 enum rp_class gitop_read_git_failure(const struct gitop_outcome *out, char *line, size_t cap)
 {
     size_t n = out->output.len;
-    char *text = malloc(n + 1);
+    char *text = xmalloc(n + 1);
     line[0] = '\0';
-    if (!text)
-        return RP_CLASS_NETWORK;
     n = outbuf_copy(&out->output, text, n);
     text[n] = '\0';
     for (char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {

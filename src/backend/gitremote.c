@@ -7,17 +7,13 @@
 #include <strings.h>
 
 #include "repopool/strbuf.h"
+#include "repopool/xalloc.h"
 
-static int strarray_push(git_strarray *a, const char *s)
+/* Lists of remotes and refspecs are short: grown one at a time. */
+static void strarray_push(git_strarray *a, const char *s)
 {
-    char **p = realloc(a->strings, (a->count + 1) * sizeof(*p));
-    if (!p)
-        return -1;
-    a->strings = p;
-    if (!(p[a->count] = strdup(s)))
-        return -1;
-    a->count++;
-    return 0;
+    a->strings = xrealloc(a->strings, (a->count + 1) * sizeof(*a->strings));
+    a->strings[a->count++] = xstrdup(s);
 }
 
 void gitremote_strarray_free(git_strarray *a)
@@ -59,8 +55,8 @@ int gitremote_names(git_repository *repo, git_strarray *out)
         bool seen = false;
         for (size_t i = 0; i < out->count && !seen; i++)
             seen = strcmp(out->strings[i], name) == 0;
-        if (!seen && strarray_push(out, name) < 0)
-            err = -1;
+        if (!seen)
+            strarray_push(out, name);
     }
     if (err == GIT_ITEROVER)
         err = 0;
@@ -72,7 +68,7 @@ int gitremote_names(git_repository *repo, git_strarray *out)
 }
 
 /* url with the longest matching url.<base>.insteadOf prefix replaced by
- * <base>, as a new string (NULL when out of memory or on a config error). */
+ * <base>, as a new string (NULL on a config error). */
 static char *apply_insteadof(git_config *cfg, const char *url)
 {
     git_config_iterator *it = NULL;
@@ -88,7 +84,7 @@ static char *apply_insteadof(git_config *cfg, const char *url)
         size_t len = strlen(entry->value);
         if (len > best && strncmp(url, entry->value, len) == 0) {
             free(base);
-            base = strndup(entry->name + 4, n - 4 - 10);
+            base = xstrndup(entry->name + 4, n - 4 - 10);
             best = len;
         }
     }
@@ -96,11 +92,9 @@ static char *apply_insteadof(git_config *cfg, const char *url)
     char *rewritten = NULL;
     if (err == GIT_ITEROVER && (!best || base)) {
         size_t blen = base ? strlen(base) : 0;
-        rewritten = malloc(blen + strlen(url + best) + 1);
-        if (rewritten) {
-            memcpy(rewritten, base ? base : "", blen);
-            strcpy(rewritten + blen, url + best);
-        }
+        rewritten = xmalloc(blen + strlen(url + best) + 1);
+        memcpy(rewritten, base ? base : "", blen);
+        strcpy(rewritten + blen, url + best);
     }
     free(base);
     return rewritten;
@@ -108,7 +102,8 @@ static char *apply_insteadof(git_config *cfg, const char *url)
 
 static int collect_refspec(const git_config_entry *entry, void *payload)
 {
-    return strarray_push(payload, entry->value);
+    strarray_push(payload, entry->value);
+    return 0;
 }
 
 /* A boolean setting, or -1 when it is not set. */

@@ -245,8 +245,6 @@ static char **command_argv(const struct proc_backend *pb, const char *path)
         struct strbuf arg;
         strbuf_init(&arg);
         template_expand(&arg, pb->opt.argv[i], path);
-        if (strbuf_failed(&arg))
-            xalloc_die();
         argv[i] = strbuf_detach(&arg);
     }
     return argv;
@@ -268,8 +266,6 @@ static int proc_start(struct backend *b, uint32_t id, struct task *t, const char
     struct strbuf env_repo;
     strbuf_init(&env_repo);
     strbuf_printf(&env_repo, "REPOPOOL_REPO=%s", path);
-    if (strbuf_failed(&env_repo))
-        xalloc_die();
 
     /* Every descriptor the attempt needs, before anything runs: a start
      * that fails for want of one must leave nothing behind, as it may be
@@ -425,15 +421,9 @@ static const struct backend_ops proc_ops = {
 
 struct backend *proc_backend_new(struct runner *r, uv_loop_t *loop, const struct proc_options *opt)
 {
-    struct proc_backend *pb = calloc(1, sizeof(*pb));
-    if (!pb)
-        return NULL;
+    struct proc_backend *pb = xcalloc(1, sizeof(*pb));
     list_init(&pb->live);
     pb->env = child_environ(1, &pb->repo_slot);
-    if (!pb->env) {
-        free(pb);
-        return NULL;
-    }
     pb->base.ops = &proc_ops;
     pb->base.runner = r;
     pb->base.loop = loop;

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/xalloc.h"
+
 struct quiet_stream {
     git_smart_subtransport_stream parent;
     git_smart_subtransport_stream *inner;
@@ -73,9 +75,7 @@ static int quiet_write(git_smart_subtransport_stream *s, const char *buffer, siz
         return qs->inner->write(qs->inner, buffer, len);
     size_t extra = sizeof(capability) - 1;
     size_t total = len + extra;
-    char *copy = malloc(total);
-    if (!copy)
-        return -1;
+    char *copy = xmalloc(total);
     static const char hex[] = "0123456789abcdef";
     size_t n = (size_t)pkt + extra; /* a pkt-line is at most 65520 bytes */
     for (int i = 3; i >= 0; i--, n >>= 4)
@@ -110,9 +110,7 @@ static int quiet_action(git_smart_subtransport_stream **out, git_smart_subtransp
         *out = &q->current->parent;
         return 0;
     }
-    struct quiet_stream *qs = calloc(1, sizeof(*qs));
-    if (!qs)
-        return -1;
+    struct quiet_stream *qs = xcalloc(1, sizeof(*qs));
     qs->parent.subtransport = t;
     qs->parent.read = quiet_read;
     qs->parent.write = quiet_write;
@@ -146,9 +144,7 @@ typedef int (*inner_cb)(git_smart_subtransport **out, git_transport *owner, void
 static int wrap(git_smart_subtransport **out, git_transport *owner, const struct listener *l,
                 inner_cb make_inner)
 {
-    struct quiet_sub *q = calloc(1, sizeof(*q));
-    if (!q)
-        return -1;
+    struct quiet_sub *q = xcalloc(1, sizeof(*q));
     q->listener = *l;
     int err = make_inner(&q->inner, owner, NULL);
     if (err < 0) {

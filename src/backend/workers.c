@@ -88,15 +88,11 @@ int workers_submit(struct workers *w, struct work_item *item)
     if (w->idle > 0) {
         w->idle--;
     } else {
-        int rc = array_reserve((void **)&w->threads, &w->threads_cap, w->nthreads + 1, sizeof(*w->threads))
-                     ? 0
-                     : UV_ENOMEM;
-        if (rc == 0) {
-            /* The default 8 MiB each adds up over a few hundred threads;
-             * libgit2 with zlib and TLS is comfortable in 4 MiB. */
-            uv_thread_options_t opt = {.flags = UV_THREAD_HAS_STACK_SIZE, .stack_size = 4u << 20};
-            rc = uv_thread_create_ex(&w->threads[w->nthreads], &opt, worker_main, w);
-        }
+        array_reserve((void **)&w->threads, &w->threads_cap, w->nthreads + 1, sizeof(*w->threads));
+        /* The default 8 MiB each adds up over a few hundred threads;
+         * libgit2 with zlib and TLS is comfortable in 4 MiB. */
+        uv_thread_options_t opt = {.flags = UV_THREAD_HAS_STACK_SIZE, .stack_size = 4u << 20};
+        int rc = uv_thread_create_ex(&w->threads[w->nthreads], &opt, worker_main, w);
         if (rc < 0) {
             uv_mutex_unlock(&w->lock);
             return rc;

@@ -1,21 +1,18 @@
 #include "repopool/array.h"
+#include "repopool/xalloc.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-bool array_reserve(void **items, size_t *cap, size_t need, size_t size)
+void array_reserve(void **items, size_t *cap, size_t need, size_t size)
 {
     if (need <= *cap)
-        return true;
+        return;
     size_t cap2 = *cap ? *cap : 16;
     while (cap2 < need)
         cap2 *= 2;
-    void *p = realloc(*items, cap2 * size);
-    if (!p)
-        return false;
-    *items = p;
+    *items = xrealloc(*items, cap2 * size);
     *cap = cap2;
-    return true;
 }
 
 void ring_init(struct ring *r, size_t item_size)
@@ -29,14 +26,12 @@ void ring_free(struct ring *r)
     ring_init(r, r->size);
 }
 
-bool ring_push(struct ring *r, const void *item)
+void ring_push(struct ring *r, const void *item)
 {
     if (r->len == r->cap) {
         /* Unrolled into a new block, so the items stay in order from 0. */
         size_t cap = r->cap ? r->cap * 2 : 64;
-        unsigned char *p = malloc(cap * r->size);
-        if (!p)
-            return false;
+        unsigned char *p = xmalloc(cap * r->size);
         size_t first = r->cap - r->head < r->len ? r->cap - r->head : r->len;
         if (r->len) {
             memcpy(p, r->items + r->head * r->size, first * r->size);
@@ -49,7 +44,6 @@ bool ring_push(struct ring *r, const void *item)
     }
     memcpy(r->items + ((r->head + r->len) % r->cap) * r->size, item, r->size);
     r->len++;
-    return true;
 }
 
 void *ring_front(const struct ring *r)

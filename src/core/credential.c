@@ -25,7 +25,7 @@ int credential_request(struct strbuf *out, const char *url, const char *username
     if (username && username[0] && put_attribute(out, "username", username) < 0)
         return -1;
     strbuf_putc(out, '\n');
-    return strbuf_failed(out) ? -1 : 0;
+    return 0;
 }
 
 int credential_parse(const char *text, size_t n, struct strbuf *username, struct strbuf *password)
@@ -55,7 +55,5 @@ int credential_parse(const char *text, size_t n, struct strbuf *username, struct
             have_password = 1;
         }
     }
-    if (strbuf_failed(username) || strbuf_failed(password))
-        return -1;
     return have_password ? 0 : -1;
 }

@@ -34,10 +34,7 @@ void outbudget_ended(struct outbudget *b, struct task *tasks, uint32_t id)
     struct task *t = &tasks[id];
     if (!droppable(t))
         return;
-    if (!ring_push(&b->ends, &(struct outbudget_end){t->end, id, t->attempt})) {
-        drop(b, t);
-        return;
-    }
+    ring_push(&b->ends, &(struct outbudget_end){t->end, id, t->attempt});
     outbudget_enforce(b, tasks);
 }
 

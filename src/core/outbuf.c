@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/xalloc.h"
+
 void outbuf_init(struct outbuf *ob, size_t limit)
 {
     memset(ob, 0, sizeof(*ob));
@@ -18,22 +20,18 @@ void outbuf_free(struct outbuf *ob)
     ob->total = total;
 }
 
-/* Grows the linear buffer towards the limit; false if it cannot grow. */
-static int outbuf_grow(struct outbuf *ob, size_t want)
+/* Grows the linear buffer towards the limit. */
+static void outbuf_grow(struct outbuf *ob, size_t want)
 {
     size_t cap = ob->cap ? ob->cap : 256;
     while (cap < want && cap < ob->limit)
         cap *= 2;
     if (cap > ob->limit)
         cap = ob->limit;
-    if (cap <= ob->cap)
-        return 0;
-    char *p = realloc(ob->data, cap);
-    if (!p)
-        return 0;
-    ob->data = p;
-    ob->cap = cap;
-    return 1;
+    if (cap > ob->cap) {
+        ob->data = xrealloc(ob->data, cap);
+        ob->cap = cap;
+    }
 }
 
 void outbuf_append(struct outbuf *ob, const char *p, size_t n)

@@ -18,10 +18,9 @@ const char *task_state_name(enum task_state s)
 
 /* --- a binary min-heap --- */
 
-static bool heap_push(struct heap *h, double key, uint32_t id)
+static void heap_push(struct heap *h, double key, uint32_t id)
 {
-    if (!array_reserve((void **)&h->items, &h->cap, h->len + 1, sizeof(*h->items)))
-        return false;
+    array_reserve((void **)&h->items, &h->cap, h->len + 1, sizeof(*h->items));
     size_t i = h->len++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
@@ -31,7 +30,6 @@ static bool heap_push(struct heap *h, double key, uint32_t id)
         i = parent;
     }
     h->items[i] = (struct heap_entry){key, id};
-    return true;
 }
 
 static struct heap_entry heap_pop(struct heap *h)
@@ -55,9 +53,9 @@ static struct heap_entry heap_pop(struct heap *h)
     return top;
 }
 
-static bool returning_push(struct sched *s, uint32_t id)
+static void returning_push(struct sched *s, uint32_t id)
 {
-    return heap_push(&s->returning, (double)id, id);
+    heap_push(&s->returning, (double)id, id);
 }
 
 /* --- deadlines, in start order --- */
@@ -121,29 +119,26 @@ void sched_free(struct sched *s)
     memset(s, 0, sizeof(*s));
 }
 
-int sched_reserve(struct sched *s, size_t n)
+void sched_reserve(struct sched *s, size_t n)
 {
-    return array_reserve((void **)&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks)) ? 0 : -1;
+    array_reserve((void **)&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks));
 }
 
 uint32_t sched_add(struct sched *s, uint32_t repo)
 {
     if (s->ntasks >= SCHED_NONE - 1 || repo == SCHED_NONE)
         return SCHED_NONE;
-    if (!array_reserve((void **)&s->tasks, &s->tasks_cap, s->ntasks + 1, sizeof(*s->tasks)))
-        return SCHED_NONE;
+    array_reserve((void **)&s->tasks, &s->tasks_cap, s->ntasks + 1, sizeof(*s->tasks));
     if (repo >= s->nrepos) {
         /* Repository keys are dense: every slot up to the new capacity is
          * a free repository. */
         size_t had = s->nrepos;
-        if (!array_reserve((void **)&s->repos, &s->nrepos, (size_t)repo + 1, sizeof(*s->repos)))
-            return SCHED_NONE;
+        array_reserve((void **)&s->repos, &s->nrepos, (size_t)repo + 1, sizeof(*s->repos));
         for (size_t i = had; i < s->nrepos; i++)
             s->repos[i] = (struct repo_slot){SCHED_NONE, SCHED_NONE, SCHED_NONE, SCHED_NONE};
     }
     uint32_t id = (uint32_t)s->ntasks;
-    if (!ring_push(&s->fresh, &id))
-        return SCHED_NONE;
+    ring_push(&s->fresh, &id);
     struct task *t = &s->tasks[s->ntasks++];
     memset(t, 0, sizeof(*t));
     t->repo = repo;
@@ -194,9 +189,10 @@ static void set_state(struct sched *s, struct task *t, enum task_state state)
     s->counts[t->state]--;
     s->counts[state]++;
     t->state = (uint8_t)state;
-    /* Without memory for the record, a view only loses the order. */
-    if (state >= TASK_OK && array_reserve((void **)&s->ended, &s->ended_cap, s->nended + 1, sizeof(*s->ended)))
+    if (state >= TASK_OK) {
+        array_reserve((void **)&s->ended, &s->ended_cap, s->nended + 1, sizeof(*s->ended));
         s->ended[s->nended++] = (uint32_t)(t - s->tasks);
+    }
 }
 
 /* The repository is free again: the first live task waiting for it goes
@@ -215,12 +211,7 @@ static void unpark_next(struct sched *s, uint32_t repo)
         t->parked = 0;
         if (t->state != TASK_QUEUED)
             continue; /* cancelled while it waited */
-        if (!returning_push(s, id)) {
-            /* Out of memory: it cannot wait any more, so it fails. */
-            t->cls = RP_CLASS_INTERNAL;
-            set_state(s, t, TASK_FAILED);
-            continue;
-        }
+        returning_push(s, id);
         slot->handoff = id;
         return;
     }
@@ -283,10 +274,7 @@ static void release_retries(struct sched *s, double now)
         if (t->state != TASK_QUEUED || !t->waiting || t->ready_at != e.key)
             continue;
         t->waiting = 0;
-        if (!returning_push(s, e.id)) {
-            t->cls = RP_CLASS_INTERNAL;
-            set_state(s, t, TASK_FAILED);
-        }
+        returning_push(s, e.id);
     }
 }
 
@@ -311,12 +299,8 @@ uint32_t sched_next_start(struct sched *s, double now)
         return SCHED_NONE;
 
     struct task *t = &s->tasks[id];
-    if (s->timeout > 0 &&
-        !ring_push(&s->deadlines, &(struct deadline_entry){now + s->timeout, id, (uint16_t)(t->attempt + 1)})) {
-        /* Without a deadline its timeout could not be kept: put it back. */
-        returning_push(s, id);
-        return SCHED_NONE;
-    }
+    if (s->timeout > 0)
+        ring_push(&s->deadlines, &(struct deadline_entry){now + s->timeout, id, (uint16_t)(t->attempt + 1)});
     if (s->rate > 0)
         s->tokens -= 1;
     set_state(s, t, TASK_RUNNING);
@@ -340,8 +324,9 @@ uint32_t sched_next_start(struct sched *s, double now)
 bool sched_unstart(struct sched *s, uint32_t id, double now)
 {
     struct task *t = &s->tasks[id];
-    if (t->state != TASK_RUNNING || sched_running(s) < 2 || !returning_push(s, id))
+    if (t->state != TASK_RUNNING || sched_running(s) < 2)
         return false;
+    returning_push(s, id);
     set_state(s, t, TASK_QUEUED);
     t->attempt--;
     t->start = 0;
@@ -441,15 +426,14 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
     if (status == TASK_FAILED && rp_class_is_transient(cls) && !s->stopping &&
         t->attempt <= s->retries) {
         double delay = backoff_delay(s, t->attempt);
-        if (heap_push(&s->retry_wait, now + delay, id)) {
-            t->end = now; /* of this attempt; the task has not ended */
-            t->waiting = 1;
-            t->ready_at = now + delay;
-            set_state(s, t, TASK_QUEUED);
-            if (retry_after)
-                *retry_after = delay;
-            return SCHED_END_RETRY;
-        }
+        heap_push(&s->retry_wait, now + delay, id);
+        t->end = now; /* of this attempt; the task has not ended */
+        t->waiting = 1;
+        t->ready_at = now + delay;
+        set_state(s, t, TASK_QUEUED);
+        if (retry_after)
+            *retry_after = delay;
+        return SCHED_END_RETRY;
     }
     set_state(s, t, status);
     t->end = now;
@@ -492,8 +476,8 @@ bool sched_requeue(struct sched *s, uint32_t id)
         return false;
     /* A task cancelled while it waited for its repository is still in that
      * repository's list, and gets its turn from there. */
-    if (!t->parked && !returning_push(s, id))
-        return false;
+    if (!t->parked)
+        returning_push(s, id);
     t->waiting = 0;
     set_state(s, t, TASK_QUEUED);
     return true;

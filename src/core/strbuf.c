@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/xalloc.h"
+
 void strbuf_init(struct strbuf *sb)
 {
     memset(sb, 0, sizeof(*sb));
@@ -22,34 +24,23 @@ void strbuf_reset(struct strbuf *sb)
         sb->data[0] = '\0';
 }
 
-static bool strbuf_reserve(struct strbuf *sb, size_t extra)
+static void strbuf_reserve(struct strbuf *sb, size_t extra)
 {
-    if (sb->failed)
-        return false;
     if (sb->len + extra + 1 <= sb->cap)
-        return true;
+        return;
     size_t cap = sb->cap ? sb->cap : 64;
     while (cap < sb->len + extra + 1) {
-        if (cap > (size_t)-1 / 2) {
-            sb->failed = true;
-            return false;
-        }
+        if (cap > (size_t)-1 / 2)
+            xalloc_die();
         cap *= 2;
     }
-    char *p = realloc(sb->data, cap);
-    if (!p) {
-        sb->failed = true;
-        return false;
-    }
-    sb->data = p;
+    sb->data = xrealloc(sb->data, cap);
     sb->cap = cap;
-    return true;
 }
 
 void strbuf_add(struct strbuf *sb, const char *s, size_t n)
 {
-    if (!strbuf_reserve(sb, n))
-        return;
+    strbuf_reserve(sb, n);
     memcpy(sb->data + sb->len, s, n);
     sb->len += n;
     sb->data[sb->len] = '\0';
@@ -78,12 +69,12 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
     char small[128];
     va_list again;
     va_copy(again, ap);
+    /* n < 0 (a format error) appends nothing. */
     int n = vsnprintf(small, sizeof(small), fmt, ap);
-    if (n < 0) {
-        sb->failed = true;
-    } else if ((size_t)n < sizeof(small)) {
+    if (n >= 0 && (size_t)n < sizeof(small)) {
         strbuf_add(sb, small, (size_t)n);
-    } else if (strbuf_reserve(sb, (size_t)n)) {
+    } else if (n >= 0) {
+        strbuf_reserve(sb, (size_t)n);
         vsnprintf(sb->data + sb->len, (size_t)n + 1, fmt, again);
         sb->len += (size_t)n;
     }
@@ -101,16 +92,11 @@ void strbuf_add_uint(struct strbuf *sb, unsigned long long v)
     strbuf_add(sb, digits + n, sizeof(digits) - n);
 }
 
-bool strbuf_failed(const struct strbuf *sb)
-{
-    return sb->failed;
-}
-
 char *strbuf_detach(struct strbuf *sb)
 {
     char *p = sb->data;
     if (!p)
-        p = calloc(1, 1);
+        p = xcalloc(1, 1);
     strbuf_init(sb);
     return p;
 }

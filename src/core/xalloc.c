@@ -44,3 +44,11 @@ char *xstrdup(const char *s)
         xalloc_die();
     return p;
 }
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (!p)
+        xalloc_die();
+    return p;
+}

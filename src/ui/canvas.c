@@ -7,16 +7,14 @@
 #include <wchar.h>
 
 #include "repopool/sanitize.h"
+#include "repopool/xalloc.h"
 
-int canvas_init(struct canvas *c, int w, int h)
+void canvas_init(struct canvas *c, int w, int h)
 {
     c->w = w > 0 ? w : 0;
     c->h = h > 0 ? h : 0;
-    c->cells = calloc((size_t)c->w * (size_t)c->h + 1, sizeof(*c->cells));
-    if (!c->cells)
-        return -1;
+    c->cells = xcalloc((size_t)c->w * (size_t)c->h + 1, sizeof(*c->cells));
     canvas_clear(c);
-    return 0;
 }
 
 void canvas_free(struct canvas *c)

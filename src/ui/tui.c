@@ -10,6 +10,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "repopool/xalloc.h"
+
 /* Redraws wait at least this long, so a burst of events costs one frame:
  * at most about 20 frames a second. */
 #define REDRAW_DELAY_MS 50
@@ -222,8 +224,7 @@ static void draw_now(struct tui *t)
         w = UI_MAX_WIDTH;
     if (h != t->canvas.h || w != t->canvas.w) {
         canvas_free(&t->canvas);
-        if (canvas_init(&t->canvas, w, h) < 0)
-            return;
+        canvas_init(&t->canvas, w, h);
     }
     uint64_t started = uv_hrtime();
     ui_render(&t->canvas, &t->view, t->r, runner_now(t->r));
@@ -419,11 +420,7 @@ static void on_winch(uv_signal_t *handle, int signum)
 
 struct tui *tui_start(uv_loop_t *loop, struct runner *r, bool exit_when_done, struct strbuf *err)
 {
-    struct tui *t = calloc(1, sizeof(*t));
-    if (!t) {
-        strbuf_puts(err, "repopool: out of memory");
-        return NULL;
-    }
+    struct tui *t = xcalloc(1, sizeof(*t));
     t->loop = loop;
     t->r = r;
     t->exit_when_done = exit_when_done;

@@ -9,6 +9,7 @@
 #include "repopool/sanitize.h"
 #include "repopool/textline.h"
 #include "repopool/ui_screen.h"
+#include "repopool/xalloc.h"
 
 /* A budget in the largest unit that says it exactly: "64 MiB". */
 static void format_budget(char *buf, size_t n, unsigned long long b)
@@ -60,11 +61,9 @@ static void render_log(struct canvas *c, struct ui_view *v, struct runner *r, do
     }
 
     size_t n = t->out ? t->out->len : 0;
-    char *text = n ? malloc(n) : NULL;
+    char *text = n ? xmalloc(n) : NULL;
     if (text)
         n = outbuf_copy(t->out, text, n);
-    else
-        n = 0;
     /* Count the lines, then show the window of them that fits. */
     const char *line;
     size_t len, pos = 0, lines = 0;

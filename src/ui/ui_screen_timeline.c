@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "repopool/ui_screen.h"
+#include "repopool/xalloc.h"
 
 struct lane_task {
     double start, end;
@@ -52,13 +53,8 @@ static void render_lanes(struct canvas *c, const struct runner *r, double now)
     for (unsigned l = 0; l < lanes; l++)
         canvas_printf(c, 0, 2 + (int)l, 5, UI_DIM, "%4u", l + 1);
 
-    struct lane_task *list = malloc((s->ntasks + 1) * sizeof(*list));
-    double *free_at = calloc(lanes, sizeof(*free_at));
-    if (!list || !free_at) {
-        free(list);
-        free(free_at);
-        return;
-    }
+    struct lane_task *list = xmalloc((s->ntasks + 1) * sizeof(*list));
+    double *free_at = xcalloc(lanes, sizeof(*free_at));
     size_t n = 0;
     for (uint32_t id = 0; id < s->ntasks; id++) {
         const struct task *t = &s->tasks[id];

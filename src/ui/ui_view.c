@@ -92,12 +92,10 @@ static int by_name(const void *a, const void *b, void *arg)
     return strcmp(ctx->r->repos->items[ta->repo].path, ctx->r->repos->items[tb->repo].path);
 }
 
-static bool push_row(struct ui_view *v, uint32_t id)
+static void push_row(struct ui_view *v, uint32_t id)
 {
-    if (!array_reserve((void **)&v->order, &v->order_cap, v->norder + 1, sizeof(*v->order)))
-        return false;
+    array_reserve((void **)&v->order, &v->order_cap, v->norder + 1, sizeof(*v->order));
     v->order[v->norder++] = id;
-    return true;
 }
 
 /*
@@ -114,13 +112,7 @@ static void order_by_state(struct ui_view *v, const struct runner *r)
     for (uint32_t id = 0; id < s->ntasks; id++)
         if (s->tasks[id].state == TASK_QUEUED && shown(v, r, id))
             push_row(v, id);
-    if (v->seen_cap < s->ntasks) {
-        unsigned char *p = realloc(v->seen, s->ntasks);
-        if (!p)
-            return;
-        v->seen = p;
-        v->seen_cap = s->ntasks;
-    }
+    array_reserve((void **)&v->seen, &v->seen_cap, s->ntasks, 1);
     struct sched_ended_walk w;
     uint32_t id;
     sched_ended_walk_init(&w, s, v->seen);

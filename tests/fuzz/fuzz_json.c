@@ -28,7 +28,6 @@ static void expect_string(struct fz_json *j, const char *want, size_t n)
     strbuf_init(&fixed);
     FUZZ_CHECK(fz_json_string(j, &got));
     fz_utf8_repair(&fixed, (const unsigned char *)want, n);
-    FUZZ_CHECK(!strbuf_failed(&got) && !strbuf_failed(&fixed));
     FUZZ_CHECK(got.len == fixed.len);
     FUZZ_CHECK(got.len == 0 || memcmp(got.data, fixed.data, got.len) == 0);
     if (fz_utf8_valid((const unsigned char *)want, n))
@@ -76,7 +75,6 @@ static void check_string(const uint8_t *data, size_t size)
     struct strbuf sb;
     strbuf_init(&sb);
     json_string(&sb, (const char *)data, size);
-    FUZZ_CHECK(!strbuf_failed(&sb));
     FUZZ_CHECK(fz_json_document(sb.data, sb.len));
     for (size_t i = 0; i < sb.len;) {
         unsigned cp;
@@ -117,7 +115,6 @@ static void check_object(const uint8_t *data, size_t size)
     json_key_bool(&sb, key, flag);
     json_key_null(&sb, "git");
     strbuf_putc(&sb, '}');
-    FUZZ_CHECK(!strbuf_failed(&sb));
     FUZZ_CHECK(fz_json_document(sb.data, sb.len));
 
     struct fz_json j = {sb.data, sb.len, 0};

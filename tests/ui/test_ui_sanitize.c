@@ -51,7 +51,7 @@ static void make_hostile_dirs(struct repo_list *rl)
         char path[PATH_MAX + 64];
         snprintf(path, sizeof(path), "%s/%s", base, hostile[i].raw);
         assert_int_equal(mkdir(path, 0700), 0);
-        assert_int_equal(repos_add_path(rl, path), 0);
+        repos_add_path(rl, path);
     }
     assert_int_equal(rl->len, NHOSTILE);
 }
@@ -171,7 +171,7 @@ static void canvas_refuses_control_characters(void **state)
 {
     (void)state;
     struct canvas c;
-    assert_int_equal(canvas_init(&c, 40, 2), 0);
+    canvas_init(&c, 40, 2);
     canvas_text(&c, 0, 0, 40, "a\x1b[2J\x07\x7f\xc2\x9b\xc2\x85z\xff", UI_NORMAL);
     canvas_text(&c, 0, 1, 40, "\xe2\x80\xae" "rtl\xe2\x80\x8f\xe2\x81\xa6", UI_NORMAL);
     fx_assert_clean_canvas(&c);
@@ -231,7 +231,7 @@ static void wide_character_at_the_edge_is_left_out(void **state)
     (void)state;
     /* Directly: five columns hold two wide characters, not two and a half. */
     struct canvas c;
-    assert_int_equal(canvas_init(&c, 5, 1), 0);
+    canvas_init(&c, 5, 1);
     assert_int_equal(canvas_text(&c, 0, 0, 5, "\xe4\xb8\x80\xe4\xba\x8c\xe4\xb8\x89", UI_NORMAL), 4);
     assert_int_equal(canvas_at(&c, 3, 0)->cp, 0);
     assert_int_equal(canvas_at(&c, 4, 0)->cp, ' ');
