@@ -70,7 +70,7 @@ void runner_capture(struct runner *r, struct task *t, const char *data, size_t n
     outbuf_append(t->out, data, n);
     outbudget_resized(&r->out_budget, before, t->out->cap);
     /* O(1) while within the budget; past it, finished tasks' output goes. */
-    outbudget_enforce(&r->out_budget, r->sched.tasks);
+    outbudget_enforce(&r->out_budget, &r->sched.tasks);
     runner_changed(r);
 }
 
@@ -170,7 +170,7 @@ static void report_task_end(struct runner *r, uint32_t id, double now)
         t->out = NULL;
     } else if (t->out) {
         /* Kept for a view: droppable from now on, oldest end first. */
-        outbudget_ended(&r->out_budget, r->sched.tasks, id);
+        outbudget_ended(&r->out_budget, &r->sched.tasks, id);
     }
 }
 

@@ -30,7 +30,7 @@ static void render_log(struct canvas *c, struct ui_view *v, struct runner *r, do
         canvas_text(c, 0, 0, c->w, "no task selected (Esc: back)", UI_HEADER);
         return;
     }
-    const struct task *t = &r->sched.tasks[v->selected];
+    const struct task *t = sched_task(&r->sched, v->selected);
     const char *path = r->repos->items[t->repo].path;
     struct strbuf sb;
     strbuf_init(&sb);

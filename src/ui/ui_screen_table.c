@@ -53,7 +53,7 @@ static void last_output(const struct task *t, struct strbuf *out)
 static void render_row(struct canvas *c, int y, const struct ui_view *v, const struct runner *r,
                        uint32_t id, const struct columns *col, double now, const char *op)
 {
-    const struct task *t = &r->sched.tasks[id];
+    const struct task *t = sched_task(&r->sched, id);
     const char *path = r->repos->items[t->repo].path;
     struct strbuf sb;
     strbuf_init(&sb);
@@ -189,7 +189,7 @@ unsigned ui_screen_table_key(struct ui_view *v, struct runner *r, int key, enum 
         break;
     case UI_ACTION_RETRY_ALL:
         for (uint32_t id = 0; id < s->ntasks; id++)
-            if (s->tasks[id].state == TASK_FAILED)
+            if (sched_task(s, id)->state == TASK_FAILED)
                 runner_retry_task(r, id);
         break;
     case UI_ACTION_FILTER:

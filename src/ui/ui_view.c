@@ -55,7 +55,7 @@ static bool passes_state_filter(enum ui_filter f, const struct task *t)
 
 static bool shown(const struct ui_view *v, const struct runner *r, uint32_t id)
 {
-    const struct task *t = &r->sched.tasks[id];
+    const struct task *t = sched_task(&r->sched, id);
     if (!passes_state_filter(v->filter_state, t))
         return false;
     if (!v->filter[0])
@@ -79,16 +79,16 @@ struct sort_ctx {
 static int by_duration(const void *a, const void *b, void *arg)
 {
     const struct sort_ctx *ctx = arg;
-    double da = ui_task_duration(&ctx->r->sched.tasks[*(const uint32_t *)a], ctx->now);
-    double db = ui_task_duration(&ctx->r->sched.tasks[*(const uint32_t *)b], ctx->now);
+    double da = ui_task_duration(sched_task(&ctx->r->sched, *(const uint32_t *)a), ctx->now);
+    double db = ui_task_duration(sched_task(&ctx->r->sched, *(const uint32_t *)b), ctx->now);
     return da < db ? 1 : da > db ? -1 : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
 }
 
 static int by_name(const void *a, const void *b, void *arg)
 {
     const struct sort_ctx *ctx = arg;
-    const struct task *ta = &ctx->r->sched.tasks[*(const uint32_t *)a];
-    const struct task *tb = &ctx->r->sched.tasks[*(const uint32_t *)b];
+    const struct task *ta = sched_task(&ctx->r->sched, *(const uint32_t *)a);
+    const struct task *tb = sched_task(&ctx->r->sched, *(const uint32_t *)b);
     return strcmp(ctx->r->repos->items[ta->repo].path, ctx->r->repos->items[tb->repo].path);
 }
 
@@ -107,10 +107,10 @@ static void order_by_state(struct ui_view *v, const struct runner *r)
 {
     const struct sched *s = &r->sched;
     for (uint32_t id = 0; id < s->ntasks; id++)
-        if (s->tasks[id].state == TASK_RUNNING && shown(v, r, id))
+        if (sched_task(s, id)->state == TASK_RUNNING && shown(v, r, id))
             push_row(v, id);
     for (uint32_t id = 0; id < s->ntasks; id++)
-        if (s->tasks[id].state == TASK_QUEUED && shown(v, r, id))
+        if (sched_task(s, id)->state == TASK_QUEUED && shown(v, r, id))
             push_row(v, id);
     array_reserve((void **)&v->seen, &v->seen_cap, s->ntasks, 1);
     struct sched_ended_walk w;
