@@ -31,7 +31,7 @@ struct runner {
     uv_loop_t *loop;
     struct sched sched;
     struct stats stats;
-    const struct repo_list *repos; /* task i works on repos->items[i] */
+    const struct repo_list *repos; /* a task works on entry task.repo */
     struct backend *backend;
     struct report *report;
     bool keep_output;      /* keep captured output after a task ends */
@@ -48,6 +48,9 @@ struct runner {
     uint64_t turn_started_ns; /* first start of this loop turn; 0: none yet */
     uv_signal_t signals[RUNNER_SIGNALS]; /* one per handled signal, in runner.c's order */
     uint64_t t0_ms;         /* uv_now() at the start */
+    /* Where a starting and an ending task's path is built: reused, so the
+     * hot paths allocate nothing. */
+    struct strbuf start_path, end_path;
 
     int interrupted_by;     /* the first stopping signal, or 0 */
     int hold_error;         /* why a start last failed for want of resources */

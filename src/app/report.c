@@ -365,8 +365,13 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
     while (sched_ended_next(&w, &id))
         if (sched_task(s, id)->state != TASK_OK && !counted_as_queued_cancel(rep, sched_task(s, id)))
             list[n++] = id;
-    while (n-- > 0)
-        write_line(rep, sched_task(s, list[n]), repos->items[sched_task(s, list[n])->repo].path);
+    struct strbuf path;
+    strbuf_init(&path);
+    while (n-- > 0) {
+        const struct task *t = sched_task(s, list[n]);
+        write_line(rep, t, repos_path(repos, t->repo, &path));
+    }
+    strbuf_free(&path);
     free(seen);
     free(list);
 }

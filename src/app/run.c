@@ -43,18 +43,39 @@ static void warn_unreadable(void *ctx, const char *path, int err)
     strbuf_free(&shown);
 }
 
+static void found_repo(void *ctx, const char *path)
+{
+    repos_add_path(ctx, path);
+}
+
 /* Scans dir; *found_none is set when it held no repository. */
 static int scan_into(const struct config *cfg, struct repo_list *rl, const char *dir, bool *found_none,
                      struct strbuf *err)
 {
-    struct scan_options opt = {.depth = cfg->depth, .nested = cfg->nested, .warn = warn_unreadable};
+    struct scan_options opt = {
+        .depth = cfg->depth, .nested = cfg->nested, .warn = warn_unreadable, .found = found_repo, .ctx = rl,
+    };
     size_t before = rl->len;
-    if (scan_dir(rl, dir, &opt) < 0) {
+    if (scan_dir(dir, &opt) < 0) {
         strbuf_printf(err, "repopool: --scan %s: %s", dir, strerror(errno));
         return -1;
     }
     *found_none = rl->len == before;
     return 0;
+}
+
+static int add_list_file(struct repo_list *rl, const char *file, struct strbuf *err)
+{
+    if (strcmp(file, "-") == 0)
+        return repos_add_stream(rl, stdin, "standard input", err);
+    FILE *in = fopen(file, "re");
+    if (!in) {
+        strbuf_printf(err, "repopool: %s: %s", file, strerror(errno));
+        return -1;
+    }
+    int rc = repos_add_stream(rl, in, file, err);
+    fclose(in);
+    return rc;
 }
 
 static int gather_repos(const struct config *cfg, struct repo_list *rl, struct strbuf *err)
@@ -70,7 +91,7 @@ static int gather_repos(const struct config *cfg, struct repo_list *rl, struct s
     for (size_t i = 0; i < cfg->nrepos; i++)
         repos_add_path(rl, cfg->repos[i]);
     for (size_t i = 0; i < cfg->nrepo_files; i++)
-        if (repos_add_file(rl, cfg->repo_files[i], err) < 0)
+        if (add_list_file(rl, cfg->repo_files[i], err) < 0)
             return -1;
 
     /* No repository named at all: the current directory is scanned. */

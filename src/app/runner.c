@@ -40,11 +40,13 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
     r->output_limit = OUTBUF_DEFAULT_LIMIT;
     outbudget_init(&r->out_budget, 0);
     r->ended_at = -1;
+    strbuf_init(&r->start_path);
+    strbuf_init(&r->end_path);
     int rc = sched_init(&r->sched, cfg);
     if (rc < 0)
         return rc;
-    sched_reserve(&r->sched, repos->len);
-    for (size_t i = 0; i < repos->len; i++) {
+    sched_reserve(&r->sched, repos_count(repos));
+    for (size_t i = 0; i < repos_count(repos); i++) {
         if (sched_add(&r->sched, (uint32_t)i) == SCHED_NONE) {
             sched_free(&r->sched);
             return UV_E2BIG;
@@ -56,6 +58,8 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
 
 void runner_free(struct runner *r)
 {
+    strbuf_free(&r->start_path);
+    strbuf_free(&r->end_path);
     outbudget_free(&r->out_budget);
     sched_free(&r->sched);
 }
@@ -126,20 +130,21 @@ static void announce_hold(struct runner *r, int rc)
 static void start_task(struct runner *r, uint32_t id)
 {
     struct task *t = sched_task(&r->sched, id);
-    const struct repo *repo = &r->repos->items[t->repo];
+    const char *path = repos_path(r->repos, t->repo, &r->start_path);
+    const char *error = repos_error(r->repos, t->repo);
     double now = runner_now(r);
     struct attempt_result fail;
-    if (repo->error) {
+    if (error) {
         fail = (struct attempt_result){
             .status = TASK_FAILED, .cls = RP_CLASS_USAGE, .exit_code = -1,
-            .summary = repo->error, .summary_len = strlen(repo->error),
+            .summary = error, .summary_len = strlen(error),
         };
-    } else if (r->backend->ops->needs_directory && !check_directory(repo->path, &fail)) {
+    } else if (r->backend->ops->needs_directory && !check_directory(path, &fail)) {
         /* fail describes it */
     } else {
-        int rc = r->backend->ops->start(r->backend, id, t, repo->path, &fail);
+        int rc = r->backend->ops->start(r->backend, id, t, path, &fail);
         if (rc == 0) {
-            report_start(r->report, &r->sched, id, repo->path, now);
+            report_start(r->report, &r->sched, id, path, now);
             return;
         }
         if (lacks_resources(rc) && sched_unstart(&r->sched, id, now)) {
@@ -147,7 +152,7 @@ static void start_task(struct runner *r, uint32_t id)
             return;
         }
     }
-    report_start(r->report, &r->sched, id, repo->path, now);
+    report_start(r->report, &r->sched, id, path, now);
     runner_attempt_done(r, id, &fail);
 }
 
@@ -156,12 +161,12 @@ static void start_task(struct runner *r, uint32_t id)
 static void report_task_end(struct runner *r, uint32_t id, double now)
 {
     struct task *t = sched_task(&r->sched, id);
-    const struct repo *repo = &r->repos->items[t->repo];
+    const char *path = repos_path(r->repos, t->repo, &r->end_path);
     struct strbuf cmd;
     strbuf_init(&cmd);
     if (r->report->joblog)
-        r->backend->ops->describe(r->backend, repo->path, &cmd);
-    report_end(r->report, &r->sched, id, repo->path, now, cmd.data);
+        r->backend->ops->describe(r->backend, path, &cmd);
+    report_end(r->report, &r->sched, id, path, now, cmd.data);
     strbuf_free(&cmd);
     if (!r->keep_output && t->out) {
         outbudget_resized(&r->out_budget, t->out->cap, 0);

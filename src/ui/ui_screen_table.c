@@ -54,9 +54,10 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
                        uint32_t id, const struct columns *col, double now, const char *op)
 {
     const struct task *t = sched_task(&r->sched, id);
-    const char *path = r->repos->items[t->repo].path;
-    struct strbuf sb;
+    struct strbuf sb, path_sb;
     strbuf_init(&sb);
+    strbuf_init(&path_sb);
+    const char *path = repos_path(r->repos, t->repo, &path_sb);
     int x = 0;
     char mark[3] = {ui_state_mark(t->state), ' ', 0};
     canvas_text(c, x, y, col->mark, mark, ui_state_attr(t->state));
@@ -96,6 +97,7 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     if (id == v->selected)
         canvas_paint(c, 0, y, c->w, UI_SELECTED);
     strbuf_free(&sb);
+    strbuf_free(&path_sb);
 }
 
 static void render_rows(struct canvas *c, struct ui_view *v, struct runner *r, double now, const char *op)
