@@ -320,7 +320,7 @@ static void pump(struct runner *r)
         pump_once(r);
     } while (r->pump_again);
     r->in_pump = false;
-    if (sched_all_final(&r->sched)) {
+    if (runner_done(r)) {
         if (r->ended_at < 0)
             r->ended_at = runner_now(r);
         if (!r->hold_open)
@@ -387,11 +387,51 @@ static void cancel_task(struct runner *r, uint32_t id)
  * ever taken for the end of the run. */
 static void stop_everything(struct runner *r)
 {
+    if (r->source_open && r->source_stop)
+        r->source_stop(r->source_ctx);
     r->in_pump = true;
     sched_stop(&r->sched);
     for (uint32_t id = 0; id < r->sched.ntasks; id++)
         cancel_task(r, id);
     r->in_pump = false;
+}
+
+void runner_source_open(struct runner *r, void (*stop)(void *ctx), void *ctx)
+{
+    r->source_open = true;
+    r->source_stop = stop;
+    r->source_ctx = ctx;
+}
+
+uint32_t runner_add_task(struct runner *r, uint32_t repo)
+{
+    if (r->finished || r->sched.stopping)
+        return SCHED_NONE;
+    return sched_add(&r->sched, repo);
+}
+
+void runner_tasks_added(struct runner *r)
+{
+    pump(r);
+}
+
+void runner_source_ended(struct runner *r)
+{
+    r->source_open = false;
+    pump(r);
+}
+
+void runner_refuse_rest(struct runner *r)
+{
+    if (r->sched.stopping)
+        return;
+    r->in_pump = true;
+    sched_stop(&r->sched);
+    for (uint32_t id = 0; id < r->sched.ntasks; id++)
+        if (sched_task(&r->sched, id)->state == TASK_QUEUED)
+            cancel_task(r, id);
+    r->in_pump = false;
+    pump(r);
 }
 
 void runner_cancel_task(struct runner *r, uint32_t id)
@@ -421,7 +461,7 @@ void runner_stop(struct runner *r)
 void runner_close(struct runner *r)
 {
     r->hold_open = false;
-    if (sched_all_final(&r->sched))
+    if (runner_done(r))
         close_all(r);
 }
 

@@ -229,7 +229,7 @@ unsigned ui_screen_table_key(struct ui_view *v, struct runner *r, int key, enum 
         v->order_stale = true;
         break;
     case UI_ACTION_QUIT:
-        if (!sched_all_final(s)) {
+        if (!runner_done(r)) {
             v->confirm_quit = true;
             break;
         }
