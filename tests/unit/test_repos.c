@@ -1,7 +1,7 @@
 /*
- * The repository list: what runs is each repository once, by its absolute
- * real path, and a line that cannot be a path still shows up as a failing
- * entry instead of vanishing.
+ * The repository list: what runs is each repository once (known by its
+ * device and inode), by an absolute path that leads there, and a line that
+ * cannot be a path still shows up as a failing entry instead of vanishing.
  */
 #include "unit.h"
 
@@ -246,6 +246,119 @@ static void git_dir_of_the_root_is_the_root(void **state)
     repos_add_path(&rl, "/");
     assert_int_equal(rl.len, 1);
     assert_string_equal(path_of(&rl, 0), "/");
+    repos_free(&rl);
+}
+
+/* ".." after a symlink leads to the parent of the link's target, not back
+ * where the text says: folded only when a stat finds the same directory. */
+static void dotdot_is_folded_only_where_it_leads_the_same_way(void **state)
+{
+    struct fixture *f = *state;
+    char inner[PATH_MAX + 16], sib[PATH_MAX + 16], other[PATH_MAX + 16], jump[PATH_MAX + 16];
+    char arg[PATH_MAX + 32], want[PATH_MAX + 32];
+    FORMAT(inner, "%s/deep", f->real);
+    assert_int_equal(mkdir(inner, 0700), 0);
+    FORMAT(inner, "%s/deep/inner", f->real);
+    FORMAT(sib, "%s/deep/sib", f->real);
+    FORMAT(other, "%s/sib", f->real);
+    FORMAT(jump, "%s/jump", f->real);
+    assert_int_equal(mkdir(inner, 0700), 0);
+    assert_int_equal(mkdir(sib, 0700), 0);
+    assert_int_equal(mkdir(other, 0700), 0);
+    assert_int_equal(symlink(inner, jump), 0);
+
+    struct repo_list rl;
+    repos_init(&rl);
+    FORMAT(arg, "%s/jump/../sib", f->real); /* deep/sib, not sib */
+    repos_add_path(&rl, arg);
+    repos_add_path(&rl, sib);
+    repos_add_path(&rl, other);
+    FORMAT(arg, "%s/b/../a/.", f->real); /* no link on the way: folded */
+    repos_add_path(&rl, arg);
+    assert_int_equal(rl.len, 3);
+    FORMAT(want, "%s/jump/../sib", f->real);
+    assert_string_equal(path_of(&rl, 0), want);
+    assert_string_equal(path_of(&rl, 1), other);
+    assert_string_equal(path_of(&rl, 2), f->a);
+
+    /* A path that is not there keeps its ".." as written. */
+    FORMAT(arg, "%s/missing/../a", f->real);
+    repos_add_path(&rl, arg);
+    assert_int_equal(rl.len, 4);
+    assert_string_equal(path_of(&rl, 3), arg);
+    repos_free(&rl);
+    unlink(jump);
+    rmdir(inner);
+    rmdir(sib);
+    rmdir(other);
+    FORMAT(inner, "%s/deep", f->real);
+    rmdir(inner);
+}
+
+static void symlinks_are_followed_to_what_they_name(void **state)
+{
+    struct fixture *f = *state;
+    char git_dir[PATH_MAX + 16], rel[PATH_MAX + 16], to_git[PATH_MAX + 16], chain[PATH_MAX + 16];
+    char dangling[PATH_MAX + 16], loop[PATH_MAX + 16];
+    FORMAT(git_dir, "%s/.git", f->b);
+    FORMAT(rel, "%s/rel-to-a", f->real);
+    FORMAT(to_git, "%s/to-b-git", f->real);
+    FORMAT(chain, "%s/chain", f->real);
+    FORMAT(dangling, "%s/dangling", f->real);
+    FORMAT(loop, "%s/loop", f->real);
+    assert_int_equal(mkdir(git_dir, 0700), 0);
+    assert_int_equal(symlink("a", rel), 0);          /* relative to its directory */
+    assert_int_equal(symlink("b/.git", to_git), 0);  /* a git directory: its working tree */
+    assert_int_equal(symlink("to-b-git", chain), 0); /* a link to that link */
+    assert_int_equal(symlink("nowhere", dangling), 0);
+    assert_int_equal(symlink("loop", loop), 0);
+
+    struct repo_list rl;
+    repos_init(&rl);
+    repos_add_path(&rl, rel);
+    repos_add_path(&rl, chain);
+    repos_add_path(&rl, to_git);
+    repos_add_path(&rl, f->b);
+    repos_add_path(&rl, dangling);
+    repos_add_path(&rl, loop);
+    repos_add_path(&rl, loop);
+    assert_int_equal(rl.len, 4);
+    assert_string_equal(path_of(&rl, 0), f->a);
+    assert_string_equal(path_of(&rl, 1), f->b);
+    /* What leads nowhere is shown by its own name, once. */
+    assert_string_equal(path_of(&rl, 2), dangling);
+    assert_string_equal(path_of(&rl, 3), loop);
+    repos_free(&rl);
+    unlink(rel);
+    unlink(to_git);
+    unlink(chain);
+    unlink(dangling);
+    unlink(loop);
+    rmdir(git_dir);
+}
+
+static void common_prefix_is_the_shared_directory(void **state)
+{
+    (void)state;
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_common_prefix(&rl), 0);
+    repos_add_raw(&rl, "/src/team/app", 13, NULL);
+    assert_int_equal(repos_common_prefix(&rl), strlen("/src/team/"));
+    repos_add_raw(&rl, "/src/team/app/sub", 17, NULL); /* nested: its parent is app */
+    repos_add_raw(&rl, "/src/team/lib", 13, NULL);
+    assert_int_equal(repos_common_prefix(&rl), strlen("/src/team/"));
+    repos_add_raw(&rl, "/src/other", 10, NULL);
+    assert_int_equal(repos_common_prefix(&rl), strlen("/src/"));
+    repos_add_raw(&rl, "/srcx", 5, NULL);
+    assert_int_equal(repos_common_prefix(&rl), strlen("/"));
+    repos_add_raw(&rl, "demo-1", 6, NULL);
+    assert_int_equal(repos_common_prefix(&rl), 0);
+    /* Orders as strcmp does. */
+    assert_true(repos_compare(&rl, 0, 1) < 0);
+    assert_true(repos_compare(&rl, 2, 1) > 0);
+    assert_true(repos_compare(&rl, 4, 3) > 0);
+    assert_int_equal(repos_compare(&rl, 5, 5), 0);
     repos_free(&rl);
 }
 
@@ -553,6 +666,9 @@ int main(void)
         cmocka_unit_test(overlong_argument_becomes_a_failing_entry),
         cmocka_unit_test_setup_teardown(git_dir_names_its_working_tree, setup, teardown),
         cmocka_unit_test(git_dir_of_the_root_is_the_root),
+        cmocka_unit_test_setup_teardown(dotdot_is_folded_only_where_it_leads_the_same_way, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlinks_are_followed_to_what_they_name, setup, teardown),
+        cmocka_unit_test(common_prefix_is_the_shared_directory),
         cmocka_unit_test(raw_entries_are_kept_as_given),
         cmocka_unit_test_setup_teardown(stream_skips_blanks_and_comments, setup, teardown),
         cmocka_unit_test_setup_teardown(stream_deduplicates_with_arguments, setup, teardown),
