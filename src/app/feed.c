@@ -255,11 +255,14 @@ static void feed_main(void *arg)
     free(lp);
     free(chunk);
     strbuf_free(&rd.path);
+    /* Sent under the lock: once the loop has seen done it closes the
+     * handle, and the loop may be gone before this thread is joined, so
+     * the thread must not touch the handle after that. */
     uv_mutex_lock(&f->lock);
     f->done = true;
     uv_cond_broadcast(&f->cond);
-    uv_mutex_unlock(&f->lock);
     uv_async_send(&f->async);
+    uv_mutex_unlock(&f->lock);
 }
 
 /* --- the loop --- */
