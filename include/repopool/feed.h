@@ -32,6 +32,10 @@
 #include "repopool/strbuf.h"
 
 #define FEED_PENDING_LIMIT (256u * 1024u)
+/* batch_done is called at least this often while entries are handed over,
+ * and the loop takes at most FEED_TURN_ENTRIES in one turn. */
+#define FEED_BATCH_ENTRIES 64
+#define FEED_TURN_ENTRIES 256
 
 /* A path resolved (error NULL; id says what it is), or the label of a
  * name that cannot be a path and why. text is NUL-terminated. */
@@ -44,7 +48,8 @@ struct feed_entry {
 
 struct feed_callbacks {
     void (*entry)(void *ctx, const struct feed_entry *e);
-    /* After the entries of one handover: a good moment to start tasks. */
+    /* After some entries (at most FEED_BATCH_ENTRIES, and the last of a
+     * handover): a good moment to start tasks. */
     void (*batch_done)(void *ctx);
     /* Once, after the last entry: every source was read, or reading was
      * stopped, or a list was refused (error: one line saying why, the same

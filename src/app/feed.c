@@ -55,6 +55,9 @@ struct feed {
     uv_async_t async;
     struct feed_callbacks cb;
     struct strbuf taken;  /* the last batch taken from pending */
+    size_t taken_at;      /* where the loop is in it */
+    bool done_seen;       /* the thread was done when it was taken */
+    bool stopped;         /* feed_stop was called */
     bool end_told;
     uv_thread_t thread;
     bool started;
@@ -267,44 +270,86 @@ static void feed_main(void *arg)
 
 /* --- the loop --- */
 
+/* Takes what the thread has handed over into taken; false when there is
+ * nothing to take (yet). */
+static bool take_batch(struct feed *f)
+{
+    uv_mutex_lock(&f->lock);
+    bool any = f->pending.len > 0 || f->done;
+    if (any) {
+        /* Swapped, so the thread goes on into an empty buffer while the
+         * loop adds what it took, and neither copies. */
+        struct strbuf swap = f->pending;
+        f->pending = f->taken;
+        f->taken = swap;
+        strbuf_reset(&f->pending);
+        f->taken_at = 0;
+        f->done_seen = f->done;
+        uv_cond_broadcast(&f->cond); /* room again */
+    }
+    uv_mutex_unlock(&f->lock);
+    return any;
+}
+
+static void tell_end(struct feed *f)
+{
+    f->end_told = true;
+    uv_close((uv_handle_t *)&f->async, NULL);
+    /* The thread wrote the error before it said it was done. */
+    f->cb.end(f->cb.ctx, f->error.len ? f->error.data : NULL);
+}
+
+/*
+ * Hands entries to the loop, at most FEED_TURN_ENTRIES a turn: a full
+ * buffer takes a millisecond or two to add, and between turns the loop
+ * flushes the report (so the first start event goes out at once), hears
+ * signals and keys, and redraws.
+ */
 static void on_async(uv_async_t *async)
 {
     struct feed *f = async->data;
-    uv_mutex_lock(&f->lock);
-    /* Swapped, so the thread goes on into an empty buffer while the loop
-     * adds what it took, and neither copies. */
-    struct strbuf swap = f->pending;
-    f->pending = f->taken;
-    f->taken = swap;
-    strbuf_reset(&f->pending);
-    bool done = f->done, stopped = f->stop;
-    uv_cond_broadcast(&f->cond); /* room again */
-    uv_mutex_unlock(&f->lock);
-
-    if (!stopped && f->taken.len > 0) {
-        for (size_t at = 0; at < f->taken.len;) {
-            struct record rec;
-            memcpy(&rec, f->taken.data + at, sizeof(rec));
-            struct feed_entry e = {
-                .text = f->taken.data + at + sizeof(rec),
-                .len = rec.len,
-                .error = rec.error,
-                .id = {rec.exists, (dev_t)rec.dev, (ino_t)rec.ino},
-            };
-            f->cb.entry(f->cb.ctx, &e);
-            size_t body = sizeof(rec) + rec.len + 1;
-            at += (body + RECORD_ALIGN - 1) / RECORD_ALIGN * RECORD_ALIGN;
+    size_t budget = FEED_TURN_ENTRIES, since = 0;
+    for (;;) {
+        if (f->taken_at == f->taken.len) {
+            strbuf_reset(&f->taken);
+            f->taken_at = 0;
+            if (f->done_seen) {
+                if (since > 0)
+                    f->cb.batch_done(f->cb.ctx);
+                tell_end(f);
+                return;
+            }
+            if (!take_batch(f))
+                break; /* the thread wakes the loop when it hands more over */
+            continue;
         }
-        if (f->cb.batch_done)
+        if (f->stopped) { /* what was read but not handed over is dropped */
+            f->taken_at = f->taken.len;
+            continue;
+        }
+        if (budget-- == 0) {
+            uv_async_send(async); /* more in the next turn */
+            break;
+        }
+        struct record rec;
+        memcpy(&rec, f->taken.data + f->taken_at, sizeof(rec));
+        struct feed_entry e = {
+            .text = f->taken.data + f->taken_at + sizeof(rec),
+            .len = rec.len,
+            .error = rec.error,
+            .id = {rec.exists, (dev_t)rec.dev, (ino_t)rec.ino},
+        };
+        f->cb.entry(f->cb.ctx, &e);
+        size_t body = sizeof(rec) + rec.len + 1;
+        f->taken_at += (body + RECORD_ALIGN - 1) / RECORD_ALIGN * RECORD_ALIGN;
+        /* Tasks start as their entries come, not a whole buffer later. */
+        if (++since == FEED_BATCH_ENTRIES) {
+            since = 0;
             f->cb.batch_done(f->cb.ctx);
+        }
     }
-    strbuf_reset(&f->taken);
-    if (done && !f->end_told) {
-        f->end_told = true;
-        uv_close((uv_handle_t *)&f->async, NULL);
-        /* The thread wrote the error before it said it was done. */
-        f->cb.end(f->cb.ctx, f->error.len ? f->error.data : NULL);
-    }
+    if (since > 0)
+        f->cb.batch_done(f->cb.ctx);
 }
 
 int feed_start(struct feed *f, uv_loop_t *loop, const struct feed_callbacks *cb)
@@ -353,6 +398,7 @@ struct feed_progress feed_wait(struct feed *f, bool until_end)
 
 void feed_stop(struct feed *f)
 {
+    f->stopped = true;
     uv_mutex_lock(&f->lock);
     bool was = f->stop;
     f->stop = true;
