@@ -176,8 +176,8 @@ static void raise_fd_limit(void)
  * first task. Returns 0, or -1 with the message in err (the feed then
  * stopped and its handle closed).
  */
-static int begin_sources(const struct config *cfg, struct repo_list *repos, struct feed **feedp, uv_loop_t *loop,
-                         struct intake *in, struct strbuf *err)
+static int begin_sources(const struct config *cfg, bool use_tui, struct repo_list *repos, struct feed **feedp,
+                         uv_loop_t *loop, struct intake *in, struct strbuf *err)
 {
     if (cfg->work == WORK_DEMO) {
         for (unsigned i = 1; i <= cfg->demo_count; i++) {
@@ -206,11 +206,11 @@ static int begin_sources(const struct config *cfg, struct repo_list *repos, stru
         feed_free(feed);
         return -1;
     }
-    /* A list typed on the terminal is read to its end first: the
-     * dashboard will want the terminal's keys. */
+    /* A list typed on the terminal is read to its end before the
+     * dashboard takes the terminal's keys. */
     bool typed = false;
     for (size_t i = 0; i < cfg->nrepo_files; i++)
-        typed |= strcmp(cfg->repo_files[i], "-") == 0 && isatty(STDIN_FILENO);
+        typed |= strcmp(cfg->repo_files[i], "-") == 0 && use_tui && isatty(STDIN_FILENO);
     struct feed_progress p = feed_wait(feed, typed);
     if (p.error || !p.entries) {
         if (p.error)
@@ -241,7 +241,9 @@ int run_repopool(const struct config *cfg)
     struct intake in = {.repos = &repos};
     strbuf_init(&in.refused);
     int status = EXIT_USAGE;
-    if (begin_sources(cfg, &repos, &feed, &loop, &in, &err) < 0) {
+    bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
+    if (begin_sources(cfg, use_tui, &repos, &feed, &loop, &in, &err) < 0) {
         fprintf(stderr, "%s\n", err.data ? err.data : "repopool: invalid arguments");
         goto out;
     }
@@ -260,8 +262,6 @@ int run_repopool(const struct config *cfg)
     struct report rep;
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
-    bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         fprintf(stderr, "%s\n", err.data);
         goto out_report;
