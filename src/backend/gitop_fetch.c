@@ -15,8 +15,9 @@
 
 #include "repopool/array.h"
 #include "repopool/credential.h"
+#include "repopool/fetchwire.h"
 #include "repopool/gitremote.h"
-#include "repopool/quietfetch.h"
+#include "repopool/havewalk.h"
 #include "repopool/template.h"
 #include "repopool/xalloc.h"
 
@@ -38,6 +39,11 @@ struct fetch_ctx {
     size_t nmoved, moved_cap;
     const char *merge_ref;     /* a pull's upstream branch on the remote, or NULL */
     bool merge_ref_advertised; /* the remote has it */
+    /* The remote being fetched, its refspecs, and the haves we send it. */
+    git_remote *remote;
+    git_refspec **refspecs;
+    size_t nrefspecs;
+    struct have_walk *haves;
 };
 
 static void note_progress(const struct gitop_request *req)
@@ -53,9 +59,63 @@ static void on_heard(void *payload)
     note_progress(fc->req);
 }
 
+/* The local refs the wanted ids will update start the have walk: the
+ * server's new commits most likely build on what they point at now. */
+static void on_wants(void *payload, const git_oid *ids, size_t n)
+{
+    struct fetch_ctx *fc = payload;
+    const git_remote_head **heads = NULL;
+    size_t nheads = 0;
+    if (git_remote_ls(&heads, &nheads, fc->remote) < 0) {
+        git_error_clear();
+        return;
+    }
+    for (size_t h = 0; h < nheads; h++) {
+        bool wanted = false;
+        for (size_t i = 0; i < n && !wanted; i++)
+            wanted = git_oid_equal(&heads[h]->oid, &ids[i]);
+        for (size_t r = 0; wanted && r < fc->nrefspecs; r++) {
+            git_buf local = GIT_BUF_INIT;
+            if (git_refspec_src_matches(fc->refspecs[r], heads[h]->name) &&
+                git_refspec_transform(&local, fc->refspecs[r], heads[h]->name) == 0)
+                have_walk_prefer_ref(fc->haves, local.ptr);
+            git_buf_dispose(&local);
+        }
+    }
+}
+
+static bool next_have(void *payload, git_oid *out)
+{
+    struct fetch_ctx *fc = payload;
+    return have_walk_next(fc->haves, out);
+}
+
 static int make_transport(git_transport **out, git_remote *owner, void *payload)
 {
-    return quietfetch_transport(out, owner, on_heard, payload);
+    struct fetchwire_hooks hooks = {on_heard, on_wants, next_have, payload};
+    return fetchwire_transport(out, owner, &hooks);
+}
+
+/* The remote's fetch refspecs, parsed, for on_wants. */
+static void parse_refspecs(struct fetch_ctx *fc, const git_strarray *specs)
+{
+    fc->refspecs = xcalloc(specs->count, sizeof(*fc->refspecs));
+    fc->nrefspecs = 0;
+    for (size_t i = 0; i < specs->count; i++) {
+        if (git_refspec_parse(&fc->refspecs[fc->nrefspecs], specs->strings[i], 1) == 0)
+            fc->nrefspecs++;
+        else
+            git_error_clear();
+    }
+}
+
+static void free_refspecs(struct fetch_ctx *fc)
+{
+    for (size_t i = 0; i < fc->nrefspecs; i++)
+        git_refspec_free(fc->refspecs[i]);
+    free(fc->refspecs);
+    fc->refspecs = NULL;
+    fc->nrefspecs = 0;
 }
 
 static int on_sideband(const char *str, int len, void *payload)
@@ -265,7 +325,14 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
         note_progress(fc->req);
         atomic_store(&p->transferring, true);
     }
+    fc->remote = remote;
+    fc->haves = have_walk_new(repo);
+    parse_refspecs(fc, &refspecs);
     err = git_remote_fetch(remote, &refspecs, &fo, reflog);
+    free_refspecs(fc);
+    have_walk_free(fc->haves);
+    fc->haves = NULL;
+    fc->remote = NULL;
     if (p)
         atomic_store(&p->transferring, false);
     if (err == 0 && fc->merge_ref)
