@@ -155,30 +155,80 @@ static void forget_moved(struct fetch_ctx *fc)
     fc->nmoved = 0;
 }
 
-static int blob_present(const char *root, const git_tree_entry *entry, void *payload)
+/* Is every tree and blob under tree present? Entries equal to base's (a
+ * tree known to be complete) are, so only what differs is looked at: a
+ * fetch of a few commits checks a few paths, not the whole snapshot. */
+static bool tree_complete(git_repository *repo, git_odb *odb, const git_tree *tree, const git_tree *base)
 {
-    (void)root;
-    if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
-        return 0;
-    return git_odb_exists(payload, git_tree_entry_id(entry)) ? 0 : -1;
+    size_t n = git_tree_entrycount(tree);
+    bool complete = true;
+    for (size_t i = 0; i < n && complete; i++) {
+        const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+        const git_tree_entry *old = base ? git_tree_entry_byname(base, git_tree_entry_name(e)) : NULL;
+        if (old && git_oid_equal(git_tree_entry_id(old), git_tree_entry_id(e)))
+            continue;
+        if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+            complete = git_odb_exists(odb, git_tree_entry_id(e));
+        } else if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+            git_tree *sub = NULL, *sub_base = NULL;
+            complete = git_tree_lookup(&sub, repo, git_tree_entry_id(e)) == 0;
+            if (complete && old && git_tree_entry_type(old) == GIT_OBJECT_TREE &&
+                git_tree_lookup(&sub_base, repo, git_tree_entry_id(old)) < 0)
+                sub_base = NULL;
+            if (complete)
+                complete = tree_complete(repo, odb, sub, sub_base);
+            git_tree_free(sub_base);
+            git_tree_free(sub);
+        }
+        /* A submodule's commit lives in another repository. */
+    }
+    return complete;
 }
 
-/* Does every tree and blob of the commit at oid exist here? (Tags are
- * peeled; anything else counts as complete.) */
-static bool snapshot_complete(git_repository *repo, git_odb *odb, const git_oid *oid)
+/* The tree of the commit at oid (tags peeled), or NULL. */
+static git_tree *commit_tree(git_repository *repo, const git_oid *oid)
 {
     git_object *obj = NULL, *peeled = NULL;
     git_tree *tree = NULL;
-    bool complete = true;
-    if (git_object_lookup(&obj, repo, oid, GIT_OBJECT_ANY) < 0) {
-        complete = false;
-    } else if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
-        complete = git_commit_tree(&tree, (git_commit *)peeled) == 0 &&
-                   git_tree_walk(tree, GIT_TREEWALK_PRE, blob_present, odb) == 0;
-    }
-    git_tree_free(tree);
+    if (git_object_lookup(&obj, repo, oid, GIT_OBJECT_ANY) == 0 &&
+        git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0 && git_commit_tree(&tree, (git_commit *)peeled) < 0)
+        tree = NULL;
     git_object_free(peeled);
     git_object_free(obj);
+    return tree;
+}
+
+/* Does every tree and blob of the snapshot at to exist here? Measured
+ * against the ref's old snapshot (complete: a fetch that set it checked
+ * it), or for a new ref against HEAD's (checked out, so complete). Objects
+ * that are not commits count as complete. */
+static bool snapshot_complete(git_repository *repo, git_odb *odb, const struct moved_ref *m)
+{
+    git_object *obj = NULL;
+    if (git_object_lookup(&obj, repo, &m->to, GIT_OBJECT_ANY) < 0) {
+        git_error_clear();
+        return false;
+    }
+    git_object *peeled = NULL;
+    bool is_commit = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0;
+    git_object_free(peeled);
+    git_object_free(obj);
+    if (!is_commit) {
+        git_error_clear();
+        return true;
+    }
+    git_tree *tree = commit_tree(repo, &m->to);
+    git_tree *base = NULL;
+    if (!git_oid_is_zero(&m->from)) {
+        base = commit_tree(repo, &m->from);
+    } else {
+        git_oid head;
+        if (git_reference_name_to_id(&head, repo, "HEAD") == 0)
+            base = commit_tree(repo, &head);
+    }
+    bool complete = tree && tree_complete(repo, odb, tree, base);
+    git_tree_free(base);
+    git_tree_free(tree);
     git_error_clear();
     return complete;
 }
@@ -200,7 +250,7 @@ static int verify_moved_refs(struct fetch_ctx *fc, git_repository *repo, const c
     bool complete = true;
     for (size_t i = 0; i < fc->nmoved && complete; i++)
         if (!git_oid_is_zero(&fc->moved[i].to))
-            complete = snapshot_complete(repo, odb, &fc->moved[i].to);
+            complete = snapshot_complete(repo, odb, &fc->moved[i]);
     git_odb_free(odb);
     if (complete)
         return 0;

@@ -251,6 +251,44 @@ class ThrottlingProxy(Relay):
                 self.stopping.wait(ahead)
 
 
+class RecordingRelay(Relay):
+    """A relay that keeps everything each connection's server sent, in
+    connection order (streams), to count what a fetch received."""
+
+    def __init__(self, target_port, port=0):
+        self.streams = []
+        super().__init__(target_port, port)
+
+    def _server_to_client(self, server, client, conn):
+        received = bytearray()
+        with self.lock:
+            self.streams.append(received)
+        while not self.stopping.is_set():
+            data = server.recv(65536)
+            if not data:
+                break
+            received += data
+            client.sendall(data)
+            conn.sent += len(data)
+
+    def take(self):
+        """The streams recorded since the last take."""
+        with self.lock:
+            streams, self.streams = self.streams, []
+        return [bytes(s) for s in streams]
+
+
+def pack_objects_sent(streams):
+    """How many objects the packs in these server streams hold: the count in
+    each pack header, which travels whole in the first band-1 pkt-line."""
+    total = 0
+    for stream in streams:
+        at = stream.find(b"\x01PACK\x00\x00\x00\x02")
+        if at >= 0:
+            total += int.from_bytes(stream[at + 9:at + 13], "big")
+    return total
+
+
 class DelayingRelay(Relay):
     """A relay that holds every new connection for delay seconds (read at
     each accept, so a test may change it) before connecting onwards: a
