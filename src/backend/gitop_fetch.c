@@ -44,6 +44,7 @@ struct fetch_ctx {
     git_refspec **refspecs;
     size_t nrefspecs;
     struct have_walk *haves;
+    bool got_pack; /* pack data arrived from this remote */
 };
 
 static void note_progress(const struct gitop_request *req)
@@ -129,6 +130,8 @@ static int on_sideband(const char *str, int len, void *payload)
 static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
     struct fetch_ctx *fc = payload;
+    if (stats->received_bytes > 0)
+        fc->got_pack = true;
     struct gitop_progress *p = fc->req->progress;
     if (p) {
         atomic_store(&p->objects, stats->received_objects);
@@ -376,6 +379,7 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
         atomic_store(&p->transferring, true);
     }
     fc->remote = remote;
+    fc->got_pack = false;
     fc->haves = have_walk_new(repo);
     parse_refspecs(fc, &refspecs);
     err = git_remote_fetch(remote, &refspecs, &fo, reflog);
@@ -393,7 +397,7 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
         if (gitop_cancelled(fc->req))
             gitop_set_outcome(fc->out, TASK_FAILED, RP_CLASS_NONE, "stopped");
         else
-            gitop_fail_with_error(fc->out, err, name);
+            gitop_fail_with_transfer_error(fc->out, err, name, !fc->got_pack);
         return -1;
     }
     bool repaired;
