@@ -10,6 +10,7 @@ tests/ on the path), this module is that process's relay.
 
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -287,6 +288,43 @@ def pack_objects_sent(streams):
         if at >= 0:
             total += int.from_bytes(stream[at + 9:at + 13], "big")
     return total
+
+
+class RefusingRelay(Relay):
+    """A server with room for limit connections at once: one past it is
+    reset at once, before the server says anything, as a git daemon past
+    --max-connections or an sshd past MaxStartups drops it. refused counts
+    them; served counts the connections let through."""
+
+    def __init__(self, target_port, limit, port=0):
+        self.limit = limit
+        self.refused = 0
+        self.served = 0
+        self.serving = 0
+        super().__init__(target_port, port)
+
+    def _serve(self, client, conn):
+        with self.lock:
+            full = self.serving >= self.limit
+            if full:
+                self.refused += 1
+            else:
+                self.serving += 1
+                self.served += 1
+        if full:
+            # A reset, not a polite close: SO_LINGER with a zero timeout.
+            try:
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+            self._close(client)
+            self._closed(conn)
+            return
+        try:
+            super()._serve(client, conn)
+        finally:
+            with self.lock:
+                self.serving -= 1
 
 
 class DelayingRelay(Relay):
