@@ -119,8 +119,10 @@ static void rewrite_haves(struct wire_sub *q, char *buf, size_t len)
 static size_t add_no_progress(char *buf, size_t len)
 {
     size_t pl = pkt_length(buf, len);
-    if (pl < 10 || !pkt_says(buf, pl, "want") || buf[pl - 1] != '\n' || !memmem(buf, pl, "side-band", 9) ||
-        memmem(buf, pl, "no-progress", 11))
+    /* The capabilities follow the length's 4 digits. */
+    const char *line = buf + 4;
+    if (pl < 10 || !pkt_says(buf, pl, "want") || buf[pl - 1] != '\n' || !memmem(line, pl - 4, "side-band", 9) ||
+        memmem(line, pl - 4, "no-progress", 11))
         return len;
     size_t extra = sizeof(capability) - 1;
     memmove(buf + pl - 1 + extra, buf + pl - 1, len - (pl - 1));
