@@ -34,6 +34,7 @@ struct attempt_result {
     const char *output;     /* printed at the end, as a whole; may be NULL */
     size_t output_len;
     const struct gitinfo *git; /* what a git operation found; NULL: nothing */
+    double retry_after;        /* seconds the server asked to wait; 0: none */
 };
 
 struct backend_ops {

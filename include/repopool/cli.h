@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "repopool/demoserver.h"
 #include "repopool/strbuf.h"
 
 struct gitop_entry;
@@ -41,7 +42,8 @@ struct config {
     unsigned demo_count;
     double demo_mean;
     double demo_fail;
-    unsigned demo_capacity; /* 0: no simulated server limit */
+    struct demo_capacity demo_capacity; /* nhosts 0: no simulated server limit */
+    unsigned demo_hosts;
     uint64_t seed;
     bool seed_given;
 

@@ -1,10 +1,11 @@
 /*
- * Simulated tasks for demonstrations: each attempt is a libuv timer with a
- * random duration, uniform in [0, 2 * mean], drawn from a seeded generator so
- * a run can be repeated. An attempt fails with a simulated network error
- * with probability fail, and, when capacity is set, a simulated server
- * answers "429 Too Many Requests" to any attempt started while capacity
- * others already run: that is the demonstration of why the cap exists.
+ * Simulated tasks for demonstrations: each attempt asks the simulated
+ * server (demoserver.h) how it ends, and a libuv timer gives the answer
+ * when it is due. Durations are drawn uniform in [0, 2 * mean] from a
+ * seeded generator, so a run can be repeated; an attempt fails with a
+ * simulated network error with probability fail, and a host past its
+ * capacity answers "429 Too Many Requests" with a Retry-After: the
+ * demonstration of why the cap exists.
  *
  * Loop thread only.
  */
@@ -15,10 +16,13 @@
 
 #include "repopool/backend.h"
 
+struct demo_capacity;
+
 struct demo_options {
-    double mean;       /* seconds */
-    double fail;       /* probability in [0, 1] */
-    unsigned capacity; /* 0: unlimited */
+    double mean;                          /* seconds */
+    double fail;                          /* probability in [0, 1] */
+    const struct demo_capacity *capacity; /* NULL: unlimited */
+    unsigned hosts;                       /* tasks spread over this many */
     uint64_t seed;
 };
 

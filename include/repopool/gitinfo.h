@@ -43,11 +43,43 @@ struct gitinfo {
 
 const char *gitinfo_state_name(enum gitinfo_state s);
 
+/* What needs a user's attention in a repository, as status results mark
+ * it: one bit each, in this order in lists. */
+#define GITINFO_ATTENTION_LIST(X)    \
+    X(BEHIND, "behind")              \
+    X(AHEAD, "ahead")                \
+    X(DIVERGED, "diverged")          \
+    X(DIRTY, "dirty")                \
+    X(UNTRACKED, "untracked")        \
+    X(CONFLICTED, "conflicted")      \
+    X(DETACHED, "detached")          \
+    X(NO_UPSTREAM, "no-upstream")    \
+    X(IN_PROGRESS, "in-progress")
+
+enum gitinfo_attention {
+#define GITINFO_ATTENTION_BIT(id, name) GITINFO_ATTENTION_BIT_##id,
+    GITINFO_ATTENTION_LIST(GITINFO_ATTENTION_BIT)
+#undef GITINFO_ATTENTION_BIT
+    GITINFO_ATTENTION_COUNT
+};
+
+#define GITINFO_ATTENTION(id) (1u << GITINFO_ATTENTION_BIT_##id)
+
+/*
+ * The marks for gi: behind or ahead of the upstream (diverged when both,
+ * instead of either), dirty (staged or modified), untracked files,
+ * conflicts, a detached HEAD, a branch with no upstream (or one whose
+ * remote-tracking ref is gone), a merge, rebase or the like in progress.
+ */
+unsigned gitinfo_attention(const struct gitinfo *gi);
+const char *gitinfo_attention_name(unsigned bit);
+
 /* "main...origin/main [ahead 1, behind 2]; 1 staged, 2 modified" or
  * "main: clean". Raw branch names: sanitize before display. */
 void gitinfo_summary(const struct gitinfo *gi, struct strbuf *out);
 
-/* Appends the JSON "git" object (with its key and a leading comma). */
+/* Appends the JSON "git" object and the "attention" list of marks (each
+ * with its key and a leading comma). */
 void gitinfo_json(const struct gitinfo *gi, struct strbuf *out);
 
 /*

@@ -74,6 +74,9 @@ bool gitop_cancelled(const struct gitop_request *req);
 const char *gitop_error_text(void);
 /* Fails the outcome with libgit2's last error, classified: "doing: error". */
 void gitop_fail_with_error(struct gitop_outcome *out, int err, const char *doing);
+/* The same for a transfer; before_data: the server had sent no pack data,
+ * so a dropped connection means it was full (refused), not gone. */
+void gitop_fail_with_transfer_error(struct gitop_outcome *out, int err, const char *doing, bool before_data);
 /* Runs `git` in the repository, its output into out->output. */
 void gitop_run_git(const struct gitop_request *req, char *const argv[], char *const env[],
                    struct gitop_outcome *out, struct child_result *res);

@@ -12,11 +12,13 @@
 
 #include <stddef.h>
 
-void *xmalloc(size_t n);
-void *xcalloc(size_t count, size_t size);
-void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);
-char *xstrndup(const char *s, size_t n);
+#define XALLOC_NONNULL __attribute__((returns_nonnull))
+
+void *xmalloc(size_t n) XALLOC_NONNULL __attribute__((malloc));
+void *xcalloc(size_t count, size_t size) XALLOC_NONNULL __attribute__((malloc));
+void *xrealloc(void *p, size_t n) XALLOC_NONNULL;
+char *xstrdup(const char *s) XALLOC_NONNULL __attribute__((malloc));
+char *xstrndup(const char *s, size_t n) XALLOC_NONNULL __attribute__((malloc));
 /* For memory a library allocated and could not: never returns. */
 void xalloc_die(void) __attribute__((noreturn));
 

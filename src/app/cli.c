@@ -27,6 +27,7 @@ enum long_only {
     OPT_DEMO_MEAN,
     OPT_DEMO_FAIL,
     OPT_DEMO_CAPACITY,
+    OPT_DEMO_HOSTS,
     OPT_SEED,
     OPT_MAX_JOBS,
     OPT_RATE,
@@ -60,6 +61,7 @@ static const struct option long_options[] = {
     {"demo-mean", required_argument, NULL, OPT_DEMO_MEAN},
     {"demo-fail", required_argument, NULL, OPT_DEMO_FAIL},
     {"demo-capacity", required_argument, NULL, OPT_DEMO_CAPACITY},
+    {"demo-hosts", required_argument, NULL, OPT_DEMO_HOSTS},
     {"seed", required_argument, NULL, OPT_SEED},
     {"jobs", required_argument, NULL, 'j'},
     {"max-jobs", required_argument, NULL, OPT_MAX_JOBS},
@@ -108,8 +110,10 @@ void cli_print_help(FILE *out)
         "      --demo[=N]        N simulated tasks (default 40), no repositories needed:\n"
         "                        --demo-mean=SEC (default 0.5; durations uniform in [0, 2*mean]),\n"
         "                        --demo-fail=P (chance of a simulated network failure),\n"
-        "                        --demo-capacity=K (a simulated server answers \"429 Too Many\n"
-        "                        Requests\" to any task started while K already run),\n"
+        "                        --demo-capacity=K[,K...] (per host) or K@SEC[,K@SEC...] (a\n"
+        "                        schedule: a simulated server answers \"429 Too Many Requests\"\n"
+        "                        with a Retry-After to a task started while K already run),\n"
+        "                        --demo-hosts=N (tasks spread over N simulated hosts),\n"
         "                        --seed=S for a reproducible run\n"
         "Pool\n"
         "  -j, --jobs=N          initial cap (default 5); 0 starts paused\n"
@@ -356,10 +360,22 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             if (!parse_double(arg, 0, 1, false, &cfg->demo_fail))
                 return usage_error(err, "invalid value '%s' for --demo-fail: expected a probability from 0 to 1", arg);
             break;
-        case OPT_DEMO_CAPACITY:
-            if (!parse_uint(arg, 1, 1000000, &u))
-                return usage_error(err, "invalid value '%s' for --demo-capacity: expected an integer from 1 to 1000000", arg);
-            cfg->demo_capacity = (unsigned)u;
+        case OPT_DEMO_CAPACITY: {
+            struct strbuf why;
+            strbuf_init(&why);
+            int rc = demo_capacity_parse(arg, &cfg->demo_capacity, &why);
+            if (rc < 0)
+                usage_error(err, "invalid value for --demo-capacity: %s", why.data);
+            strbuf_free(&why);
+            if (rc < 0)
+                return CLI_USAGE;
+            break;
+        }
+        case OPT_DEMO_HOSTS:
+            if (!parse_uint(arg, 1, DEMO_MAX_HOSTS, &u))
+                return usage_error(err, "invalid value '%s' for --demo-hosts: expected an integer from 1 to %d", arg,
+                                   DEMO_MAX_HOSTS);
+            cfg->demo_hosts = (unsigned)u;
             break;
         case OPT_SEED:
             if (!parse_uint(arg, 0, UINT64_MAX, &u))
@@ -442,6 +458,12 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         return usage_error(err, "--shell takes exactly one command string after '--'");
     if (demo_given && (cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs))
         return usage_error(err, "--demo simulates its own tasks and takes no repositories");
+    /* A capacity per host names the hosts; a schedule is every host's. */
+    unsigned listed = cfg->demo_capacity.nhosts;
+    if (!cfg->demo_hosts)
+        cfg->demo_hosts = listed > 1 ? listed : 1;
+    else if (listed > 1 && listed != cfg->demo_hosts)
+        return usage_error(err, "--demo-capacity gives %u capacities for --demo-hosts=%u", listed, cfg->demo_hosts);
     cfg->work = cfg->ncommand ? WORK_COMMAND : demo_given ? WORK_DEMO : WORK_GIT;
     if ((cfg->remote || fetch_with_given) && (cfg->work != WORK_GIT || !cfg->git_op->needs_network)) {
         struct strbuf names;

@@ -284,7 +284,8 @@ int run_repopool(const struct config *cfg)
             struct demo_options demo = {
                 .mean = cfg->demo_mean,
                 .fail = cfg->demo_fail,
-                .capacity = cfg->demo_capacity,
+                .capacity = cfg->demo_capacity.nhosts ? &cfg->demo_capacity : NULL,
+                .hosts = cfg->demo_hosts,
                 .seed = seed,
             };
             backend = demo_backend_new(&runner, &loop, &demo);

@@ -3,14 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/demoserver.h"
 #include "repopool/list.h"
 #include "repopool/rng.h"
 #include "repopool/runner.h"
 #include "repopool/xalloc.h"
-
-/* A failing attempt hears back after this share of its duration: a server
- * refuses faster than it serves. */
-#define REFUSAL_SHARE 0.1
 
 struct demo_job {
     uv_timer_t timer;
@@ -18,16 +15,15 @@ struct demo_job {
     struct task *task;
     struct list_link running; /* in db->running_jobs while it runs */
     uint32_t id;
-    uint64_t duration_ms;
-    enum { DEMO_OK, DEMO_NETWORK, DEMO_TOO_MANY } outcome;
+    struct demo_attempt attempt;
     struct demo_job *next_free;
 };
 
 struct demo_backend {
     struct backend base;
     struct demo_options opt;
+    struct demo_server server;
     struct rng rng;
-    unsigned running;
     unsigned open_handles;
     /* Timers are reused across attempts: zero-length tasks by the hundred
      * thousand should not pay for a handle close each. */
@@ -42,28 +38,32 @@ static void demo_finish(struct demo_job *job, int cancelled)
     struct attempt_result res = {.status = TASK_FAILED, .cls = RP_CLASS_NONE, .exit_code = -1};
     struct strbuf *text = &db->text;
     strbuf_reset(text);
+    uint64_t ms = (uint64_t)(job->attempt.duration * 1000 + 0.5);
     if (cancelled) {
         strbuf_puts(text, "stopped");
-    } else if (job->outcome == DEMO_TOO_MANY) {
+    } else if (job->attempt.answer == DEMO_TOO_MANY) {
         res.cls = RP_CLASS_REFUSED;
-        strbuf_puts(text, "429 Too Many Requests");
+        res.retry_after = job->attempt.retry_after;
+        strbuf_puts(text, "429 Too Many Requests (Retry-After ");
+        strbuf_add_uint(text, (uint64_t)(job->attempt.retry_after * 1000 + 0.5));
+        strbuf_puts(text, " ms)");
     } else {
         /* Formatted by hand: at 100,000 tasks a second printf shows up. */
-        if (job->outcome == DEMO_NETWORK) {
+        if (job->attempt.answer == DEMO_NETWORK_ERROR) {
             res.cls = RP_CLASS_NETWORK;
             strbuf_puts(text, "simulated network failure after ");
         } else {
             res.status = TASK_OK;
             strbuf_puts(text, "simulated ");
         }
-        strbuf_add_uint(text, job->duration_ms);
+        strbuf_add_uint(text, ms);
         strbuf_puts(text, " ms");
     }
     res.summary = text->data;
     res.summary_len = text->len;
 
     uv_timer_stop(&job->timer);
-    db->running--;
+    demo_server_end(&db->server, &job->attempt);
     list_remove(&job->running);
     job->task->backend_data = NULL;
     job->next_free = db->free_jobs;
@@ -100,20 +100,12 @@ static int demo_start(struct backend *b, uint32_t id, struct task *t, const char
     struct demo_job *job = demo_job_get(db);
     job->id = id;
     job->task = t;
-    /* Whole milliseconds: libuv timers have millisecond resolution. */
-    job->duration_ms = rng_below_incl(&db->rng, (uint64_t)(2 * db->opt.mean * 1000 + 0.5));
-    job->outcome = DEMO_OK;
-    uint64_t wait_ms = job->duration_ms;
-    if (db->opt.capacity && db->running >= db->opt.capacity) {
-        job->outcome = DEMO_TOO_MANY;
-        wait_ms = (uint64_t)(job->duration_ms * REFUSAL_SHARE);
-    } else if (db->opt.fail > 0 && rng_uniform(&db->rng) < db->opt.fail) {
-        job->outcome = DEMO_NETWORK;
-    }
-    db->running++;
+    unsigned host = demo_server_host_of(&db->server, t->repo);
+    demo_server_begin(&db->server, host, runner_now(db->base.runner), &db->rng, &job->attempt);
     list_push(&db->running_jobs, &job->running);
     t->backend_data = job;
-    uv_timer_start(&job->timer, on_demo_timer, wait_ms, 0);
+    /* Whole milliseconds: libuv timers have millisecond resolution. */
+    uv_timer_start(&job->timer, on_demo_timer, (uint64_t)(job->attempt.duration * 1000 + 0.5), 0);
     return 0;
 }
 
@@ -187,6 +179,7 @@ struct backend *demo_backend_new(struct runner *r, uv_loop_t *loop, const struct
     db->base.runner = r;
     db->base.loop = loop;
     db->opt = *opt;
+    demo_server_init(&db->server, opt->capacity, opt->hosts, opt->mean, opt->fail);
     list_init(&db->running_jobs);
     rng_seed(&db->rng, opt->seed);
     return &db->base;

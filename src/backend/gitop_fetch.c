@@ -15,8 +15,9 @@
 
 #include "repopool/array.h"
 #include "repopool/credential.h"
+#include "repopool/fetchwire.h"
 #include "repopool/gitremote.h"
-#include "repopool/quietfetch.h"
+#include "repopool/havewalk.h"
 #include "repopool/template.h"
 #include "repopool/xalloc.h"
 
@@ -38,6 +39,12 @@ struct fetch_ctx {
     size_t nmoved, moved_cap;
     const char *merge_ref;     /* a pull's upstream branch on the remote, or NULL */
     bool merge_ref_advertised; /* the remote has it */
+    /* The remote being fetched, its refspecs, and the haves we send it. */
+    git_remote *remote;
+    git_refspec **refspecs;
+    size_t nrefspecs;
+    struct have_walk *haves;
+    bool got_pack; /* pack data arrived from this remote */
 };
 
 static void note_progress(const struct gitop_request *req)
@@ -53,9 +60,63 @@ static void on_heard(void *payload)
     note_progress(fc->req);
 }
 
+/* The local refs the wanted ids will update start the have walk: the
+ * server's new commits most likely build on what they point at now. */
+static void on_wants(void *payload, const git_oid *ids, size_t n)
+{
+    struct fetch_ctx *fc = payload;
+    const git_remote_head **heads = NULL;
+    size_t nheads = 0;
+    if (git_remote_ls(&heads, &nheads, fc->remote) < 0) {
+        git_error_clear();
+        return;
+    }
+    for (size_t h = 0; h < nheads; h++) {
+        bool wanted = false;
+        for (size_t i = 0; i < n && !wanted; i++)
+            wanted = git_oid_equal(&heads[h]->oid, &ids[i]);
+        for (size_t r = 0; wanted && r < fc->nrefspecs; r++) {
+            git_buf local = GIT_BUF_INIT;
+            if (git_refspec_src_matches(fc->refspecs[r], heads[h]->name) &&
+                git_refspec_transform(&local, fc->refspecs[r], heads[h]->name) == 0)
+                have_walk_prefer_ref(fc->haves, local.ptr);
+            git_buf_dispose(&local);
+        }
+    }
+}
+
+static bool next_have(void *payload, git_oid *out)
+{
+    struct fetch_ctx *fc = payload;
+    return have_walk_next(fc->haves, out);
+}
+
 static int make_transport(git_transport **out, git_remote *owner, void *payload)
 {
-    return quietfetch_transport(out, owner, on_heard, payload);
+    struct fetchwire_hooks hooks = {on_heard, on_wants, next_have, payload};
+    return fetchwire_transport(out, owner, &hooks);
+}
+
+/* The remote's fetch refspecs, parsed, for on_wants. */
+static void parse_refspecs(struct fetch_ctx *fc, const git_strarray *specs)
+{
+    fc->refspecs = xcalloc(specs->count, sizeof(*fc->refspecs));
+    fc->nrefspecs = 0;
+    for (size_t i = 0; i < specs->count; i++) {
+        if (git_refspec_parse(&fc->refspecs[fc->nrefspecs], specs->strings[i], 1) == 0)
+            fc->nrefspecs++;
+        else
+            git_error_clear();
+    }
+}
+
+static void free_refspecs(struct fetch_ctx *fc)
+{
+    for (size_t i = 0; i < fc->nrefspecs; i++)
+        git_refspec_free(fc->refspecs[i]);
+    free(fc->refspecs);
+    fc->refspecs = NULL;
+    fc->nrefspecs = 0;
 }
 
 static int on_sideband(const char *str, int len, void *payload)
@@ -69,6 +130,8 @@ static int on_sideband(const char *str, int len, void *payload)
 static int on_transfer(const git_indexer_progress *stats, void *payload)
 {
     struct fetch_ctx *fc = payload;
+    if (stats->received_bytes > 0)
+        fc->got_pack = true;
     struct gitop_progress *p = fc->req->progress;
     if (p) {
         atomic_store(&p->objects, stats->received_objects);
@@ -95,30 +158,80 @@ static void forget_moved(struct fetch_ctx *fc)
     fc->nmoved = 0;
 }
 
-static int blob_present(const char *root, const git_tree_entry *entry, void *payload)
+/* Is every tree and blob under tree present? Entries equal to base's (a
+ * tree known to be complete) are, so only what differs is looked at: a
+ * fetch of a few commits checks a few paths, not the whole snapshot. */
+static bool tree_complete(git_repository *repo, git_odb *odb, const git_tree *tree, const git_tree *base)
 {
-    (void)root;
-    if (git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
-        return 0;
-    return git_odb_exists(payload, git_tree_entry_id(entry)) ? 0 : -1;
+    size_t n = git_tree_entrycount(tree);
+    bool complete = true;
+    for (size_t i = 0; i < n && complete; i++) {
+        const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+        const git_tree_entry *old = base ? git_tree_entry_byname(base, git_tree_entry_name(e)) : NULL;
+        if (old && git_oid_equal(git_tree_entry_id(old), git_tree_entry_id(e)))
+            continue;
+        if (git_tree_entry_type(e) == GIT_OBJECT_BLOB) {
+            complete = git_odb_exists(odb, git_tree_entry_id(e));
+        } else if (git_tree_entry_type(e) == GIT_OBJECT_TREE) {
+            git_tree *sub = NULL, *sub_base = NULL;
+            complete = git_tree_lookup(&sub, repo, git_tree_entry_id(e)) == 0;
+            if (complete && old && git_tree_entry_type(old) == GIT_OBJECT_TREE &&
+                git_tree_lookup(&sub_base, repo, git_tree_entry_id(old)) < 0)
+                sub_base = NULL;
+            if (complete)
+                complete = tree_complete(repo, odb, sub, sub_base);
+            git_tree_free(sub_base);
+            git_tree_free(sub);
+        }
+        /* A submodule's commit lives in another repository. */
+    }
+    return complete;
 }
 
-/* Does every tree and blob of the commit at oid exist here? (Tags are
- * peeled; anything else counts as complete.) */
-static bool snapshot_complete(git_repository *repo, git_odb *odb, const git_oid *oid)
+/* The tree of the commit at oid (tags peeled), or NULL. */
+static git_tree *commit_tree(git_repository *repo, const git_oid *oid)
 {
     git_object *obj = NULL, *peeled = NULL;
     git_tree *tree = NULL;
-    bool complete = true;
-    if (git_object_lookup(&obj, repo, oid, GIT_OBJECT_ANY) < 0) {
-        complete = false;
-    } else if (git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0) {
-        complete = git_commit_tree(&tree, (git_commit *)peeled) == 0 &&
-                   git_tree_walk(tree, GIT_TREEWALK_PRE, blob_present, odb) == 0;
-    }
-    git_tree_free(tree);
+    if (git_object_lookup(&obj, repo, oid, GIT_OBJECT_ANY) == 0 &&
+        git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0 && git_commit_tree(&tree, (git_commit *)peeled) < 0)
+        tree = NULL;
     git_object_free(peeled);
     git_object_free(obj);
+    return tree;
+}
+
+/* Does every tree and blob of the snapshot at to exist here? Measured
+ * against the ref's old snapshot (complete: a fetch that set it checked
+ * it), or for a new ref against HEAD's (checked out, so complete). Objects
+ * that are not commits count as complete. */
+static bool snapshot_complete(git_repository *repo, git_odb *odb, const struct moved_ref *m)
+{
+    git_object *obj = NULL;
+    if (git_object_lookup(&obj, repo, &m->to, GIT_OBJECT_ANY) < 0) {
+        git_error_clear();
+        return false;
+    }
+    git_object *peeled = NULL;
+    bool is_commit = git_object_peel(&peeled, obj, GIT_OBJECT_COMMIT) == 0;
+    git_object_free(peeled);
+    git_object_free(obj);
+    if (!is_commit) {
+        git_error_clear();
+        return true;
+    }
+    git_tree *tree = commit_tree(repo, &m->to);
+    git_tree *base = NULL;
+    if (!git_oid_is_zero(&m->from)) {
+        base = commit_tree(repo, &m->from);
+    } else {
+        git_oid head;
+        if (git_reference_name_to_id(&head, repo, "HEAD") == 0)
+            base = commit_tree(repo, &head);
+    }
+    bool complete = tree && tree_complete(repo, odb, tree, base);
+    git_tree_free(base);
+    git_tree_free(tree);
     git_error_clear();
     return complete;
 }
@@ -140,7 +253,7 @@ static int verify_moved_refs(struct fetch_ctx *fc, git_repository *repo, const c
     bool complete = true;
     for (size_t i = 0; i < fc->nmoved && complete; i++)
         if (!git_oid_is_zero(&fc->moved[i].to))
-            complete = snapshot_complete(repo, odb, &fc->moved[i].to);
+            complete = snapshot_complete(repo, odb, &fc->moved[i]);
     git_odb_free(odb);
     if (complete)
         return 0;
@@ -265,7 +378,15 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
         note_progress(fc->req);
         atomic_store(&p->transferring, true);
     }
+    fc->remote = remote;
+    fc->got_pack = false;
+    fc->haves = have_walk_new(repo);
+    parse_refspecs(fc, &refspecs);
     err = git_remote_fetch(remote, &refspecs, &fo, reflog);
+    free_refspecs(fc);
+    have_walk_free(fc->haves);
+    fc->haves = NULL;
+    fc->remote = NULL;
     if (p)
         atomic_store(&p->transferring, false);
     if (err == 0 && fc->merge_ref)
@@ -276,7 +397,7 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
         if (gitop_cancelled(fc->req))
             gitop_set_outcome(fc->out, TASK_FAILED, RP_CLASS_NONE, "stopped");
         else
-            gitop_fail_with_error(fc->out, err, name);
+            gitop_fail_with_transfer_error(fc->out, err, name, !fc->got_pack);
         return -1;
     }
     bool repaired;

@@ -48,8 +48,40 @@ const char *gitop_error_text(void)
     return e && e->message ? e->message : "unknown libgit2 error";
 }
 
-/* Sorts a network failure into the classes a user can act on. */
-static enum rp_class class_of_message(const char *msg)
+/* Overload in the words servers and clients use for it: HTTP 429 and 503
+ * (libgit2: "unexpected http status code: 429"; git: "The requested URL
+ * returned error: 503", "RPC failed; HTTP 429"), a refused connection. */
+static bool says_overloaded(const char *msg)
+{
+    static const char *const words[] = {
+        "status code: 429", "status code: 503", "returned error: 429", "returned error: 503",
+        "HTTP 429",         "HTTP 503",         "too many requests",   "connection refused",
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasestr(msg, words[i]))
+            return true;
+    return false;
+}
+
+/* A connection the server ended without a word: what git daemon past
+ * --max-connections and sshd past MaxStartups do to a new connection.
+ * Overload, when it happens before the server sent any data; a server
+ * gone mid-transfer is a network failure. */
+static bool says_dropped(const char *msg)
+{
+    static const char *const words[] = {
+        "connection reset by peer",   "hung up unexpectedly", "early eof", "unexpected eof",
+        "kex_exchange_identification", "connection closed by remote host",
+    };
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+        if (strcasestr(msg, words[i]))
+            return true;
+    return false;
+}
+
+/* Sorts a network failure into the classes a user can act on;
+ * before_data: the server had sent no pack data when it happened. */
+static enum rp_class class_of_message(const char *msg, bool before_data)
 {
     /* A server that says the repository is not there means it: retrying
      * will not make it appear (git daemon, HTTP 404, hosting sites). */
@@ -63,8 +95,7 @@ static enum rp_class class_of_message(const char *msg)
         strcasestr(msg, "Read-only file system") || strcasestr(msg, "Disk quota exceeded") ||
         strcasestr(msg, "Not a directory"))
         return RP_CLASS_INTERNAL;
-    if (strcasestr(msg, "connection refused") || strstr(msg, "429") ||
-        strcasestr(msg, "too many"))
+    if (says_overloaded(msg) || (before_data && says_dropped(msg)))
         return RP_CLASS_REFUSED;
     if (strcasestr(msg, "timed out") || strcasestr(msg, "timeout"))
         return RP_CLASS_TIMEOUT;
@@ -74,7 +105,7 @@ static enum rp_class class_of_message(const char *msg)
     return RP_CLASS_NETWORK;
 }
 
-static enum rp_class class_of_error(int err)
+static enum rp_class class_of_error(int err, bool before_data)
 {
     switch (err) {
     case GIT_EOWNER:
@@ -96,13 +127,18 @@ static enum rp_class class_of_error(int err)
     if (e && (e->klass == GIT_ERROR_NET || e->klass == GIT_ERROR_SSH || e->klass == GIT_ERROR_HTTP ||
               e->klass == GIT_ERROR_SSL ||
               (e->klass == GIT_ERROR_OS && strncmp(msg, "failed to connect to ", 21) == 0)))
-        return class_of_message(msg);
+        return class_of_message(msg, before_data);
     return RP_CLASS_INTERNAL;
 }
 
 void gitop_fail_with_error(struct gitop_outcome *out, int err, const char *doing)
 {
-    gitop_set_outcome(out, TASK_FAILED, class_of_error(err), "%s: %s", doing, gitop_error_text());
+    gitop_set_outcome(out, TASK_FAILED, class_of_error(err, false), "%s: %s", doing, gitop_error_text());
+}
+
+void gitop_fail_with_transfer_error(struct gitop_outcome *out, int err, const char *doing, bool before_data)
+{
+    gitop_set_outcome(out, TASK_FAILED, class_of_error(err, before_data), "%s: %s", doing, gitop_error_text());
 }
 
 static int open_repo(const struct gitop_request *req, git_repository **repo, struct gitop_outcome *out)
@@ -189,7 +225,10 @@ enum rp_class gitop_read_git_failure(const struct gitop_outcome *out, char *line
     }
     if (!line[0])
         gitop_last_output_line(out, line, cap);
-    enum rp_class cls = class_of_message(text);
+    /* git says nothing of its progress without a terminal; what the
+     * server said comes as "remote:" lines, and refs as "From". */
+    bool before_data = !strstr(text, "remote:") && strncmp(text, "From ", 5) != 0 && !strstr(text, "\nFrom ");
+    enum rp_class cls = class_of_message(text, before_data);
     free(text);
     return cls;
 }

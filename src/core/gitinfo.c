@@ -62,6 +62,41 @@ void gitinfo_summary(const struct gitinfo *gi, struct strbuf *out)
         strbuf_puts(out, "; clean");
 }
 
+static const char *const attention_names[] = {
+#define GITINFO_ATTENTION_NAME(id, name) name,
+    GITINFO_ATTENTION_LIST(GITINFO_ATTENTION_NAME)
+#undef GITINFO_ATTENTION_NAME
+};
+
+const char *gitinfo_attention_name(unsigned bit)
+{
+    return bit < GITINFO_ATTENTION_COUNT ? attention_names[bit] : "?";
+}
+
+unsigned gitinfo_attention(const struct gitinfo *gi)
+{
+    unsigned marks = 0;
+    if (gi->ahead && gi->behind)
+        marks |= GITINFO_ATTENTION(DIVERGED);
+    else if (gi->behind)
+        marks |= GITINFO_ATTENTION(BEHIND);
+    else if (gi->ahead)
+        marks |= GITINFO_ATTENTION(AHEAD);
+    if (gi->staged || gi->modified)
+        marks |= GITINFO_ATTENTION(DIRTY);
+    if (gi->untracked)
+        marks |= GITINFO_ATTENTION(UNTRACKED);
+    if (gi->conflicted)
+        marks |= GITINFO_ATTENTION(CONFLICTED);
+    if (gi->detached)
+        marks |= GITINFO_ATTENTION(DETACHED);
+    else if (!gi->upstream[0] || gi->upstream_gone)
+        marks |= GITINFO_ATTENTION(NO_UPSTREAM);
+    if (gi->state != GITINFO_STATE_CLEAN)
+        marks |= GITINFO_ATTENTION(IN_PROGRESS);
+    return marks;
+}
+
 void gitinfo_json(const struct gitinfo *gi, struct strbuf *out)
 {
     strbuf_puts(out, ",\"git\":{");
@@ -77,7 +112,18 @@ void gitinfo_json(const struct gitinfo *gi, struct strbuf *out)
     json_key_bool(out, "detached", gi->detached);
     json_key_bool(out, "unborn", gi->unborn);
     json_key_string_or_null(out, "head", gi->head);
-    strbuf_putc(out, '}');
+    strbuf_puts(out, "},\"attention\":[");
+    unsigned marks = gitinfo_attention(gi);
+    bool first = true;
+    for (unsigned bit = 0; bit < GITINFO_ATTENTION_COUNT; bit++) {
+        if (!(marks & (1u << bit)))
+            continue;
+        strbuf_puts(out, first ? "\"" : ",\"");
+        strbuf_puts(out, attention_names[bit]);
+        strbuf_putc(out, '"');
+        first = false;
+    }
+    strbuf_putc(out, ']');
 }
 
 static bool starts_with(const char *line, size_t n, const char *prefix)

@@ -6,12 +6,16 @@ again, and what the job log says decides what a replay does.
   repository", "not exported") is not-a-repo, never retried.
 - A failure of the local disk (here: FETCH_HEAD is a directory, EISDIR) is
   not network, never retried, with libgit2 and with a git child alike.
+- A server at its connection limit (git daemon --max-connections closes
+  a new connection before it says anything) is refused, the class an
+  adaptive pool backs off from, with libgit2 and with a git child alike.
 - The job log of a pull records a command that does what repopool did: a
   pull replayed from it (as GNU parallel's --retry-failed would) refuses a
   dirty repository as repopool did, where `git pull` would merge.
 """
 
 import os
+import socket
 import subprocess
 import sys
 import unittest
@@ -97,6 +101,27 @@ class Classes(DaemonTestCase):
         # left it.
         self.assertEqual(self.rev(dirty, "HEAD"), before_head)
         self.assertEqual(tree_snapshot(dirty), before_tree)
+
+
+class Overload(DaemonTestCase):
+    """A git daemon with room for one connection, which the test holds."""
+
+    def test_a_full_daemon_is_refused_not_network(self):
+        daemon = self.start_daemon(extra=("--max-connections=1",))
+        _bare, _work = self.served_repo("full.git", {"a.txt": "a\n"})
+        local = self.clone_via(daemon.url("full.git"), self.path("clones", "full"))
+        holder = socket.create_connection(("127.0.0.1", daemon.port))
+        self.addCleanup(holder.close)
+        for fetch_with in ("libgit2", "git"):
+            with self.subTest(fetch_with=fetch_with):
+                res = self.repopool(["--git", "fetch", "--fetch-with=" + fetch_with, local])
+                self.assert_exit(res, 1)
+                e = self.single_end(res, local)
+                self.assertEqual((e["status"], e["class"]), ("failed", "refused"), res.describe())
+        holder.close()
+        # Once there is room, the same fetch works.
+        self.wait_until(lambda: self.repopool(["--git", "fetch", local]).returncode == 0,
+                        "a fetch once the held connection is gone")
 
 
 if __name__ == "__main__":

@@ -96,8 +96,18 @@ class TestJsonEvents(Base):
         self.assertTrue(refused, "a server with room for 2 refuses some of 5")
         for e in refused:
             self.assertEqual(e["class"], "refused")
-            self.assertEqual(e["summary"], "429 Too Many Requests")
+            # Retry-After: about when one of the 2 slots frees (mean 50 ms / 2).
+            self.assertEqual(e["summary"], "429 Too Many Requests (Retry-After 25 ms)")
         self.assertFalse([e for e in c.events if e["event"] == "retry"])
+
+    def test_demo_hosts_have_their_own_capacity(self):
+        """Two simulated hosts with room for 1 and for 3; tasks alternate
+        between them. At -j 8 host 1 refuses more than host 2."""
+        c = self.json_run(["--demo", "40", "--demo-capacity", "1,3", "-j", "8", "--demo-mean", "0.05",
+                           "--seed", "5"], 1, total=40, op="demo")
+        refused = {e["repo"] for e in c.ends() if e["class"] == "refused"}
+        odd = {r for r in refused if int(r.split("-")[1]) % 2 == 1}
+        self.assertGreater(len(odd), len(refused - odd), refused)
 
     def test_demo_capacity_retries(self):
         p = self.run_cli(["--json", "--demo", "20", "--demo-capacity", "2", "-j", "5", "--demo-mean", "0.05",

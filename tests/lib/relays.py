@@ -10,6 +10,7 @@ tests/ on the path), this module is that process's relay.
 
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -249,6 +250,81 @@ class ThrottlingProxy(Relay):
             ahead = conn.sent / self.rate - (time.monotonic() - start)
             if ahead > 0:
                 self.stopping.wait(ahead)
+
+
+class RecordingRelay(Relay):
+    """A relay that keeps everything each connection's server sent, in
+    connection order (streams), to count what a fetch received."""
+
+    def __init__(self, target_port, port=0):
+        self.streams = []
+        super().__init__(target_port, port)
+
+    def _server_to_client(self, server, client, conn):
+        received = bytearray()
+        with self.lock:
+            self.streams.append(received)
+        while not self.stopping.is_set():
+            data = server.recv(65536)
+            if not data:
+                break
+            received += data
+            client.sendall(data)
+            conn.sent += len(data)
+
+    def take(self):
+        """The streams recorded since the last take."""
+        with self.lock:
+            streams, self.streams = self.streams, []
+        return [bytes(s) for s in streams]
+
+
+def pack_objects_sent(streams):
+    """How many objects the packs in these server streams hold: the count in
+    each pack header, which travels whole in the first band-1 pkt-line."""
+    total = 0
+    for stream in streams:
+        at = stream.find(b"\x01PACK\x00\x00\x00\x02")
+        if at >= 0:
+            total += int.from_bytes(stream[at + 9:at + 13], "big")
+    return total
+
+
+class RefusingRelay(Relay):
+    """A server with room for limit connections at once: one past it is
+    reset at once, before the server says anything, as a git daemon past
+    --max-connections or an sshd past MaxStartups drops it. refused counts
+    them; served counts the connections let through."""
+
+    def __init__(self, target_port, limit, port=0):
+        self.limit = limit
+        self.refused = 0
+        self.served = 0
+        self.serving = 0
+        super().__init__(target_port, port)
+
+    def _serve(self, client, conn):
+        with self.lock:
+            full = self.serving >= self.limit
+            if full:
+                self.refused += 1
+            else:
+                self.serving += 1
+                self.served += 1
+        if full:
+            # A reset, not a polite close: SO_LINGER with a zero timeout.
+            try:
+                client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            except OSError:
+                pass
+            self._close(client)
+            self._closed(conn)
+            return
+        try:
+            super()._serve(client, conn)
+        finally:
+            with self.lock:
+                self.serving -= 1
 
 
 class DelayingRelay(Relay):
