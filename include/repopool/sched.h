@@ -141,8 +141,9 @@ uint32_t sched_add(struct sched *s, uint32_t repo);
 uint16_t sched_add_host(struct sched *s);
 /* The host a queued task talks to, before it first starts. */
 void sched_set_host(struct sched *s, uint32_t id, uint16_t host);
-/* How many tasks may run on host at now. */
-unsigned sched_host_limit(const struct sched *s, uint16_t host, double now);
+/* How many tasks may run on host: its limit, whether a Retry-After keeps
+ * it closed or not. */
+unsigned sched_host_limit(const struct sched *s, uint16_t host);
 /* The host whose limit the last sched_finish changed (then reset), or 0. */
 uint16_t sched_take_host_change(struct sched *s);
 /* The server asked for a pause (Retry-After): the next sched_finish closes

@@ -229,6 +229,23 @@ static int begin_sources(const struct config *cfg, bool use_tui, struct repo_lis
     return 0;
 }
 
+/* Demo task number i talks to simulated host i mod N: "demo", or
+ * "demo-host-1".. when there are several. */
+static void assign_demo_hosts(struct runner *r, const struct config *cfg)
+{
+    uint16_t ids[DEMO_MAX_HOSTS];
+    for (unsigned h = 0; h < cfg->demo_hosts; h++) {
+        char name[32];
+        if (cfg->demo_hosts == 1)
+            snprintf(name, sizeof(name), "demo");
+        else
+            snprintf(name, sizeof(name), "demo-host-%u", h + 1);
+        ids[h] = runner_host(r, name);
+    }
+    for (uint32_t id = 0; id < r->sched.ntasks; id++)
+        sched_set_host(&r->sched, id, ids[sched_task(&r->sched, id)->repo % cfg->demo_hosts]);
+}
+
 int run_repopool(const struct config *cfg)
 {
     struct strbuf err;
@@ -240,6 +257,7 @@ int run_repopool(const struct config *cfg)
     struct feed *feed = NULL;
     struct intake in = {.repos = &repos};
     strbuf_init(&in.refused);
+    struct runner runner;
     int status = EXIT_USAGE;
     bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
@@ -257,11 +275,14 @@ int run_repopool(const struct config *cfg)
         .retries = cfg->retries,
         .timeout = cfg->timeout,
         .seed = seed ^ 0x5eed,
+        .per_host = cfg->per_host,
+        .adaptive = cfg->adaptive,
     };
 
     struct report rep;
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
+    rep.hosts = &runner.hosts;
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         fprintf(stderr, "%s\n", err.data);
         goto out_report;
@@ -275,7 +296,6 @@ int run_repopool(const struct config *cfg)
     /* Once, before any worker thread exists. */
     if (cfg->work == WORK_GIT)
         git_libgit2_init();
-    struct runner runner;
     status = 1;
     int rc = runner_init(&runner, &loop, &sc, &repos, &rep);
     struct backend *backend = NULL;
@@ -289,6 +309,7 @@ int run_repopool(const struct config *cfg)
                 .seed = seed,
             };
             backend = demo_backend_new(&runner, &loop, &demo);
+            assign_demo_hosts(&runner, cfg);
         } else if (cfg->work == WORK_GIT) {
             struct gitop_options git = {
                 .op = cfg->git_op,

@@ -35,9 +35,9 @@ void sched_set_host(struct sched *s, uint32_t id, uint16_t host)
         sched_task(s, id)->host = host;
 }
 
-unsigned sched_host_limit(const struct sched *s, uint16_t host, double now)
+unsigned sched_host_limit(const struct sched *s, uint16_t host)
 {
-    return host && host < s->nhosts ? limiter_allowed(&s->hosts[host].limit, now) : s->cap;
+    return host && host < s->nhosts ? limiter_limit(&s->hosts[host].limit) : s->cap;
 }
 
 uint16_t sched_take_host_change(struct sched *s)

@@ -83,7 +83,7 @@ static void a_refusal_cuts_the_hosts_limit_and_says_so(void **state)
     uint32_t ids[64];
     /* Adaptive: it starts at 4, not at the cap. */
     assert_int_equal(start_all(&s, 0, ids), 4);
-    assert_int_equal(sched_host_limit(&s, host, 0), 4);
+    assert_int_equal(sched_host_limit(&s, host), 4);
     /* Successes raise it while at least half of it is in use: the ends
      * with 4 and 3 running do (6), those with 2 and 1 do not. */
     for (unsigned i = 0; i < 4; i++)
@@ -95,7 +95,7 @@ static void a_refusal_cuts_the_hosts_limit_and_says_so(void **state)
     double after = 0;
     assert_int_equal(sched_finish(&s, ids[0], TASK_FAILED, RP_CLASS_REFUSED, 0.2, &after), SCHED_END_RETRY);
     assert_int_equal(sched_take_host_change(&s), host);
-    assert_int_equal(sched_host_limit(&s, host, 0.2), 4);
+    assert_int_equal(sched_host_limit(&s, host), 4);
     /* Five still run, over the new limit: nothing starts. */
     assert_int_equal(start_all(&s, 0.3, ids), 0);
     assert_int_equal(s.hosts[host].refused, 1);
