@@ -9,7 +9,8 @@ repopool status run must do that write, through whichever reader it chose
 anything else in .git or in the index but stat data, leave a lock behind,
 wait for or touch another process's index.lock, or write at all with
 GIT_OPTIONAL_LOCKS=0. What git reads for repopool must equal what libgit2
-reads. Correctness only: tests/bench/run measures the speed.
+reads. Nothing of the repository's may run (hooks, fsmonitor). Correctness
+only: tests/bench/run measures the speed.
 
 The binary is named by the REPOPOOL environment variable; each test has
 the sandbox of tests/lib/base.py.
@@ -241,6 +242,35 @@ class NothingWrittenWhenNotAllowed(StatusIndexTestCase):
         self.assertEqual(self.read(ran), runs, "the fsmonitor hook ran")
         self.assertEqual(tree_snapshot(gitdir, skip_top=()), before)
         self.assertEqual(end["git"]["modified"], 0, end["summary"])
+
+    def check_index_hook_not_run(self, hook_dir, config=None):
+        """A post-index-change hook in hook_dir (a function of the copy),
+        which git runs after each index write: repopool runs no hook, so it
+        has git write nothing, not even refreshed stat data."""
+        p = self.settled_repo("src", {"README": "hi\n", "a/b.txt": "b\n"})
+        copy = self.copy(p, "copy")
+        ran = self.path("hook-ran")
+        self.write(os.path.join(hook_dir(copy), "post-index-change"),
+                   "#!/bin/sh\necho \"$*\" >> '%s'\n" % ran, mode=0o755)
+        for key, value in (config or {}).items():
+            self.git("config", key, value, cwd=copy)
+        gitdir = os.path.join(copy, ".git")
+        before = tree_snapshot(gitdir, skip_top=())
+        end = self.status(copy)
+        self.assertFalse(os.path.exists(ran), "the post-index-change hook ran")
+        self.assertEqual(tree_snapshot(gitdir, skip_top=()), before)
+        self.assert_agrees_with_git(copy, end)
+        # The setup is effective: git's own status writes, and runs it.
+        self.git("status", "--porcelain", cwd=copy)
+        self.assertTrue(os.path.exists(ran), "git ran no post-index-change hook")
+
+    def test_index_change_hook(self):
+        self.check_index_hook_not_run(lambda repo: os.path.join(repo, ".git", "hooks"))
+
+    def test_index_change_hook_in_hooks_path(self):
+        """core.hooksPath, relative: to the working tree, as git takes it."""
+        self.check_index_hook_not_run(lambda repo: os.path.join(repo, "githooks"),
+                                      {"core.hooksPath": "githooks"})
 
 
 class SameAnswerFromGit(StatusIndexTestCase):
