@@ -465,10 +465,16 @@ static char *run_git_status(const struct gitop_request *req, git_repository *rep
     return text;
 }
 
-/* Asks git for the status; it writes refreshed stat data back (as `git
- * status` does: only when it can take index.lock at once) when may_write. */
-static void status_by_git(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out,
-                          const char *why, bool may_write)
+/*
+ * Asks git for the status; it writes refreshed stat data back (as `git
+ * status` does: only when it can take index.lock at once) when may_write.
+ * Returns true when the outcome is set. When git is only asked because it
+ * is faster (optional) and gives no answer (not installed, a failure, more
+ * output than is kept), returns false with the outcome untouched: libgit2
+ * can still answer.
+ */
+static bool status_by_git(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out,
+                          const char *why, bool may_write, bool optional)
 {
     /* --untracked-files: as libgit2 counts them, whatever
      * status.showUntrackedFiles says. */
@@ -477,21 +483,24 @@ static void status_by_git(const struct gitop_request *req, git_repository *repo,
     bool unsafe = false;
     size_t n = 0;
     char *text = run_git_status(req, repo, may_write, args, &n, &res, &unsafe);
+    struct gitinfo info = {.state = out->info.state};
+    bool parsed = text && gitinfo_parse_porcelain_v2(text, n, &info) == 0;
+    free(text);
+    if (!parsed && optional && !gitop_cancelled(req))
+        return false;
     if (unsafe) {
         gitop_set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL,
                           "%s, and git cannot be asked safely: a filter driver's name holds '='", why);
-        return;
-    }
-    bool parsed = text && gitinfo_parse_porcelain_v2(text, n, &out->info) == 0;
-    free(text);
-    if (!parsed) {
+    } else if (!parsed) {
         gitop_set_outcome(out, TASK_FAILED, RP_CLASS_INTERNAL, "%s, nor could git%s", why,
                           res.spawn_error == ENOENT ? ": git is not installed" : "");
-        return;
+    } else {
+        out->info = info;
+        out->has_info = true;
+        gitinfo_summary(&out->info, &out->summary);
+        strbuf_printf(&out->summary, " (read by git: %s)", why);
     }
-    out->has_info = true;
-    gitinfo_summary(&out->info, &out->summary);
-    strbuf_printf(&out->summary, " (read by git: %s)", why);
+    return true;
 }
 
 /* When libgit2 cannot do it (an index extension it does not know, the
@@ -501,7 +510,7 @@ static void status_by_git(const struct gitop_request *req, git_repository *repo,
 void gitop_status_via_git(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out,
                           const char *why)
 {
-    status_by_git(req, repo, out, why, false);
+    status_by_git(req, repo, out, why, false, false);
 }
 
 /* libgit2 found stale stat data: have git refresh the index and write it, as
@@ -589,27 +598,32 @@ static bool index_looks_stale(git_repository *repo)
 #define GIT_FASTER_ABOVE 1000
 #endif
 
-/* Why git should read this repository instead of libgit2, or NULL. why
- * is for the summary. */
-static const char *git_reads_better(git_repository *repo, const struct index_facts *f, char *why, size_t cap)
+enum reader {
+    READ_BY_LIBGIT2,
+    READ_BY_GIT_FASTER, /* git is faster; libgit2 can answer too */
+    READ_BY_GIT_ONLY,   /* libgit2 cannot read the index */
+};
+
+/* Who should read this repository; why (for the summary) says why git. */
+static enum reader choose_reader(git_repository *repo, const struct index_facts *f, char *why, size_t cap)
 {
     if (f->mandatory[0]) {
         snprintf(why, cap, "libgit2 cannot read the index's '%s' extension", f->mandatory);
-        return why;
+        return READ_BY_GIT_ONLY;
     }
     /* A `git status` of a repository with submodules runs git in each, with
      * their own configuration: libgit2 reads them without running anything. */
     if (f->gitlinks)
-        return NULL;
+        return READ_BY_LIBGIT2;
     if (f->entries > GIT_FASTER_ABOVE) {
         snprintf(why, cap, "%u files", f->entries);
-        return why;
+        return READ_BY_GIT_FASTER;
     }
     if (index_looks_stale(repo)) {
         snprintf(why, cap, "stale stat data in the index");
-        return why;
+        return READ_BY_GIT_FASTER;
     }
-    return NULL;
+    return READ_BY_LIBGIT2;
 }
 
 void gitop_status_run(const struct gitop_request *req, git_repository *repo, struct gitop_outcome *out)
@@ -623,14 +637,14 @@ void gitop_status_run(const struct gitop_request *req, git_repository *repo, str
      * ahead/behind there would be wrong. */
     if (git_repository_is_shallow(repo) == 1) {
         status_by_git(req, repo, out, "libgit2 cannot count a shallow clone's history",
-                      git_may_write_index(repo, &facts));
+                      git_may_write_index(repo, &facts), false);
         return;
     }
     char why[256];
-    if (git_reads_better(repo, &facts, why, sizeof(why))) {
-        status_by_git(req, repo, out, why, git_may_write_index(repo, &facts));
+    enum reader reader = choose_reader(repo, &facts, why, sizeof(why));
+    if (reader != READ_BY_LIBGIT2 &&
+        status_by_git(req, repo, out, why, git_may_write_index(repo, &facts), reader == READ_BY_GIT_FASTER))
         return;
-    }
     struct strbuf branch_ref;
     strbuf_init(&branch_ref);
     int err = gitop_read_branch(repo, gi, &branch_ref);
@@ -645,7 +659,7 @@ void gitop_status_run(const struct gitop_request *req, git_repository *repo, str
         const git_error *e = git_error_last();
         if (e && e->klass == GIT_ERROR_INDEX) {
             snprintf(why, sizeof(why), "libgit2 cannot read the index: %s", gitop_error_text());
-            status_by_git(req, repo, out, why, git_may_write_index(repo, &facts));
+            status_by_git(req, repo, out, why, git_may_write_index(repo, &facts), false);
         } else {
             gitop_fail_with_error(out, err, "status");
         }

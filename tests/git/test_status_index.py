@@ -314,5 +314,19 @@ class SameAnswerFromGit(StatusIndexTestCase):
         self.assert_agrees_with_git(copy, second)
 
 
+class WithoutGit(StatusIndexTestCase):
+    """git is only asked where it is faster: without it, libgit2 answers."""
+
+    def test_git_not_installed(self):
+        empty = self.mkdirs("empty-path")[0]
+        env = dict(self.env, PATH=empty)
+        for what, p in (("large", self.large_repo("large")),
+                        ("copy", self.copy(self.settled_repo("small", {"README": "hi\n"}), "copy"))):
+            with self.subTest(what):
+                end = self.status(p, env=env)
+                self.assert_read_by_git(end, False)
+                self.assert_agrees_with_git(p, end)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
