@@ -475,6 +475,31 @@ class StatusAgreement(TestCase):
         self.assert_exit(res, 1)
 
 
+class InheritedRepository(TestCase):
+    """A repopool started where git is pointed at one repository (a hook,
+    GIT_DIR set by hand) still works on each task's own repository."""
+
+    def test_git_dir_and_friends_do_not_reach_the_tasks(self):
+        other = self.new_repo(self.path("other"), {"o.txt": "o\n"})
+        repos = [self.new_repo(self.path("r%d" % i), {"f.txt": "%d\n" % i}) for i in range(2)]
+        # One of them big enough that its status is asked of git.
+        self.write(os.path.join(repos[1], "many", "x.txt"), "x\n")
+        for i in range(1200):
+            self.write(os.path.join(repos[1], "many", "f%d.txt" % i), "%d\n" % i)
+        self.git("add", "-A", cwd=repos[1])
+        self.git("commit", "-qm", "many", cwd=repos[1])
+        self.write(os.path.join(repos[1], "untracked.txt"), "u\n")
+        env = dict(self.env, GIT_DIR=os.path.join(other, ".git"), GIT_WORK_TREE=other,
+                   GIT_INDEX_FILE=os.path.join(other, ".git", "index"))
+        res = self.repopool(["--no-tui"] + repos + ["--", "git", "rev-parse", "--show-toplevel"], env=env)
+        self.assert_exit(res, 0)
+        for repo, e in res.end_by_repo().items():
+            self.assertEqual(e["summary"], os.path.realpath(repo), res.describe())
+        res = self.repopool(["--no-tui", "--git", "status"] + repos, env=env)
+        self.assert_exit(res, 0)
+        self.assertEqual(res.end_by_repo()[repos[1]]["git"]["untracked"], 1, res.describe())
+
+
 class Scan(TestCase):
     """Part 9: --scan and the default scan of the current directory."""
 
