@@ -56,16 +56,16 @@ uint64_t outbudget_limit(const struct outbudget *b);
 /* A task's buffer went from before to after bytes (0: none). */
 void outbudget_resized(struct outbudget *b, size_t before, size_t after);
 
-/* Task id of tasks[] ended for good and its output is kept: it becomes
+/* Task id of the table ended for good and its output is kept: it becomes
  * droppable, after every task that ended before it. Then drops what is
  * over the budget (outbudget_enforce). Without memory to remember the end,
  * the task's output is dropped at once rather than kept unaccounted. */
-void outbudget_ended(struct outbudget *b, struct task *tasks, uint32_t id);
+void outbudget_ended(struct outbudget *b, const struct task_table *tasks, uint32_t id);
 
 /* While more than the limit is held, drops the output of the task that
  * ended longest ago (its buffer is freed, its byte count kept, and
  * out_dropped set). Stops when within the limit or when only running
  * tasks' output is left. Returns the outputs dropped. */
-size_t outbudget_enforce(struct outbudget *b, struct task *tasks);
+size_t outbudget_enforce(struct outbudget *b, const struct task_table *tasks);
 
 #endif

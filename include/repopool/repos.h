@@ -1,12 +1,22 @@
 /*
- * The list of repositories a run works on, from positional paths and
- * repository files. Paths are made absolute and resolved (symlinks too), so
- * one repository named twice runs once; a repository's ".git" (directory or
- * gitfile) names the working tree around it. A path that cannot be used
- * keeps its place with the reason, so the task for it fails and the run
- * goes on.
+ * The list of repositories a run works on, from positional paths,
+ * repository files and scans, in the order they were named. Each
+ * repository is in it once: a path is known by the device and inode of
+ * its working tree (one lstat, pathres.h), so a repository named twice,
+ * through a symlink, as "./x/../x" or as "x/.git" runs once, and the first
+ * name stays. A path that does not exist is known by its text instead,
+ * and keeps its place: its task fails with the reason and the run goes on.
+ * So does a name that cannot be a path at all (an empty argument, a list
+ * line with a NUL byte), with its reason attached.
  *
- * Loop thread only (or before the loop starts).
+ * Memory: paths live in a pathtab (shared directories stored once), and
+ * an entry is 8 bytes plus its share of the identity set; a million paths
+ * of 217 bytes in a few hundred directories take well under their own
+ * size. A path's text is built on demand into the caller's strbuf.
+ *
+ * Loop thread only (or before the loop starts). Reading lists happens on
+ * a thread of its own (feed.h), which resolves paths and leaves only the
+ * adding to the loop.
  */
 #ifndef REPOPOOL_REPOS_H
 #define REPOPOOL_REPOS_H
@@ -16,51 +26,79 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "repopool/pathres.h"
+#include "repopool/pathtab.h"
 #include "repopool/strbuf.h"
 
+#define REPOS_NONE UINT32_MAX
+
 struct repo {
-    char *path;  /* absolute; the real path when it exists */
-    char *error; /* why it cannot be used, or NULL */
+    uint32_t node;  /* its path (or label) in the pathtab */
+    uint32_t error; /* 0, or 1 + the index of why it cannot be used */
+};
+
+/* A repository's identity: an existing one by device (an index into the
+ * list's devices, from 1) and inode; a missing one by its path's node
+ * (dev REPOS_MISSING). dev 0 marks an empty slot. */
+#define REPOS_MISSING UINT32_MAX
+struct repo_key {
+    uint64_t ino;
+    uint32_t dev;
 };
 
 struct repo_list {
+    struct pathtab paths;
     struct repo *items;
     size_t len, cap;
-    /* Open-addressing set of indexes into items, keyed by path. */
-    size_t *slots;
-    size_t nslots;
+    char **errors; /* the distinct reasons, a handful */
+    size_t nerrors, errors_cap;
+    /* Identities of the entries added so far: open addressing, at most
+     * three quarters full. */
+    struct repo_key *keys;
+    size_t nkeys, nslots;
+    dev_t *devs;   /* distinct devices, usually one or two */
+    size_t ndevs, devs_cap;
+    /* The directory every entry is in (the common ancestor of their
+     * parents), for views that hide it; PATHTAB_NONE when there is none. */
+    uint32_t common;
+    uint32_t last_parent; /* the last parent merged into common */
 };
 
 void repos_init(struct repo_list *rl);
 void repos_free(struct repo_list *rl);
 
-/* Adds one path as given by the user; a duplicate is dropped. A path whose
- * last component is ".git" (as given, or once resolved) is taken as the
- * directory around it. */
-void repos_add_path(struct repo_list *rl, const char *given);
+static inline size_t repos_count(const struct repo_list *rl)
+{
+    return rl->len;
+}
 
-/* Adds an entry as it is, without resolving or deduplicating: a path that
+/* Adds a path resolved by pathres_resolve (path, identity); returns its
+ * index, or REPOS_NONE when the repository is in the list already. */
+uint32_t repos_add_resolved(struct repo_list *rl, const char *path, size_t len, const struct path_id *id);
+
+/* Resolves a path as given by the user (pathres.h) and adds it, as
+ * repos_add_resolved; an empty or over-long one becomes a failing entry. */
+uint32_t repos_add_path(struct repo_list *rl, const char *given);
+
+/* Adds an entry as it is, without resolving or deduplicating: a name that
  * cannot be used (error says why, and its task fails with that), or the
- * name of a simulated task (error NULL). */
-void repos_add_raw(struct repo_list *rl, const char *label, size_t label_len, const char *error);
+ * name of a simulated task (error NULL). Returns its index. */
+uint32_t repos_add_raw(struct repo_list *rl, const char *label, size_t label_len, const char *error);
 
-/* A line with no newline in this many bytes means the input is not a list
- * of paths (/dev/zero, a binary file, an endless pipe). */
-#define REPOS_LINE_LIMIT ((uint64_t)1 << 30)
-#define REPOS_LINE_LIMIT_TEXT "1 GiB"
-
-/* Adds every path listed in the stream, one per line; blank lines and lines
- * whose first non-blank character is '#' are skipped (a CR before the
- * newline is dropped). Lines that cannot be paths become failing entries: a
- * NUL byte among the first PATH_MAX bytes (labelled up to the NUL), else
- * PATH_MAX bytes or more (labelled by the first 64 bytes). Memory does not
- * grow with a line's length: only its first PATH_MAX + 1 bytes are kept and
- * the rest is skipped. name is used in messages. Returns 0, or -1 with a
- * message in err when the stream cannot be read or a line runs on for more
- * than REPOS_LINE_LIMIT bytes (then the list is refused as a whole). */
+/* Adds every entry of a list in the stream (listparse.h), resolving on
+ * this thread. name is used in messages. Returns 0, or -1 with a message
+ * in err when the stream cannot be read or is not a list of paths. */
 int repos_add_stream(struct repo_list *rl, FILE *in, const char *name, struct strbuf *err);
 
-/* Opens file ('-' for stdin) and adds its lines, as repos_add_stream. */
-int repos_add_file(struct repo_list *rl, const char *file, struct strbuf *err);
+/* The path (or label) of entry i: replaces sb's contents, returns them. */
+const char *repos_path(const struct repo_list *rl, uint32_t i, struct strbuf *sb);
+/* Why entry i cannot be used, or NULL. */
+const char *repos_error(const struct repo_list *rl, uint32_t i);
+/* Orders entries i and j by their paths, as strcmp would. */
+int repos_compare(const struct repo_list *rl, uint32_t i, uint32_t j);
+/* Bytes at the start of every path that name the directory all of them
+ * are in, its last slash included ("/src/" of "/src/a" and "/src/b/c");
+ * 0 when they share nothing. */
+size_t repos_common_prefix(const struct repo_list *rl);
 
 #endif

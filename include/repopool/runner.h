@@ -31,7 +31,7 @@ struct runner {
     uv_loop_t *loop;
     struct sched sched;
     struct stats stats;
-    const struct repo_list *repos; /* task i works on repos->items[i] */
+    const struct repo_list *repos; /* a task works on entry task.repo */
     struct backend *backend;
     struct report *report;
     bool keep_output;      /* keep captured output after a task ends */
@@ -48,12 +48,21 @@ struct runner {
     uint64_t turn_started_ns; /* first start of this loop turn; 0: none yet */
     uv_signal_t signals[RUNNER_SIGNALS]; /* one per handled signal, in runner.c's order */
     uint64_t t0_ms;         /* uv_now() at the start */
+    /* Where a starting and an ending task's path is built: reused, so the
+     * hot paths allocate nothing. */
+    struct strbuf start_path, end_path;
 
     int interrupted_by;     /* the first stopping signal, or 0 */
     int hold_error;         /* why a start last failed for want of resources */
     bool hold_announced;    /* that has been said */
     bool in_pump, pump_again;
     bool finished;          /* closed: no task will run again */
+    /* A source (a list still being read) may add tasks: the run does not
+     * end before it says it is done. source_stop tells it to stop when the
+     * run is stopped. */
+    bool source_open;
+    void (*source_stop)(void *ctx);
+    void *source_ctx;
     double ended_at;        /* when every task had ended; -1 before */
 
     /* A view (the dashboard) that outlives the tasks: while hold_open is
@@ -65,6 +74,8 @@ struct runner {
     void *view_ctx;
 };
 
+/* Queues a task for each entry already in repos; later entries are added
+ * with runner_add_task. */
 int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cfg,
                 const struct repo_list *repos, struct report *report);
 /* Runs every task to its end (and until a view holding it open lets go);
@@ -72,6 +83,33 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
  * returns. The caller prints the summary (report_summary). */
 int runner_run(struct runner *r, struct backend *backend);
 void runner_free(struct runner *r);
+
+/*
+ * Tasks added while the run goes on, from a list still being read. Before
+ * runner_run, runner_source_open says that tasks will come: until
+ * runner_source_ended, the run does not end when every task so far has
+ * (and the dashboard's ETA is unknown). stop is called when the run is
+ * stopped first (a signal, q in the dashboard, a reader gone), so the
+ * source stops reading; it still ends with runner_source_ended.
+ */
+void runner_source_open(struct runner *r, void (*stop)(void *ctx), void *ctx);
+/* Queues a task for entry repo of the list; returns its id, or SCHED_NONE
+ * when the run takes no more (stopped, or out of ids). Starts nothing:
+ * call runner_tasks_added after a batch. */
+uint32_t runner_add_task(struct runner *r, uint32_t repo);
+void runner_tasks_added(struct runner *r);
+void runner_source_ended(struct runner *r);
+/* The source was refused halfway (a list that turned out not to be one):
+ * nothing more starts and the tasks still queued end cancelled, while
+ * running ones go on to their end, since killing work halfway through
+ * changing a repository would be worse than the missing rest. */
+void runner_refuse_rest(struct runner *r);
+
+/* Every task has ended and no source can add more. */
+static inline bool runner_done(const struct runner *r)
+{
+    return !r->source_open && sched_all_final(&r->sched);
+}
 
 /* Seconds since the run started. */
 double runner_now(const struct runner *r);

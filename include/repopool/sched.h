@@ -64,10 +64,10 @@ struct repo_slot {
 };
 
 struct sched {
-    struct task *tasks;
-    size_t ntasks, tasks_cap;
+    struct task_table tasks; /* records of tasks 0..ntasks-1 */
+    size_t ntasks;
     struct repo_slot *repos;
-    size_t nrepos;
+    size_t nrepos, repos_cap;
 
     /* Returning tasks (retries whose wait is over, tasks that waited for
      * their repository) start before fresh ones, lowest id first, so first
@@ -115,16 +115,17 @@ enum sched_cancel_result {
 int sched_init(struct sched *s, const struct sched_config *cfg);
 void sched_free(struct sched *s);
 
-/* Makes room for n tasks in all, so adding them never moves the records. */
+/* Makes room for n tasks in all (records never move anyway: task.h). */
 void sched_reserve(struct sched *s, size_t n);
 
 /* Adds a queued task for repository key repo; returns its id, or
  * SCHED_NONE past the id space. Ids count from 0 in submission order. */
 uint32_t sched_add(struct sched *s, uint32_t repo);
 
-static inline struct task *sched_task(struct sched *s, uint32_t id)
+/* The record of task id; it stays where it is while tasks are added. */
+static inline struct task *sched_task(const struct sched *s, uint32_t id)
 {
-    return &s->tasks[id];
+    return task_at(&s->tasks, id);
 }
 
 /* Clamps to [0, max_cap] and returns the cap now in force. Raising it lets

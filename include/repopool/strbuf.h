@@ -28,6 +28,9 @@ void strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 /* Appends v in decimal: the hot paths' cheap alternative to printf. */
 void strbuf_add_uint(struct strbuf *sb, unsigned long long v);
+/* Appends n bytes for the caller to fill in (the NUL after them is
+ * written); returns where they begin. */
+char *strbuf_extend(struct strbuf *sb, size_t n);
 /* Hands the bytes to the caller (free() them); the buffer is empty after. */
 char *strbuf_detach(struct strbuf *sb);
 

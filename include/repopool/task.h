@@ -66,4 +66,29 @@ static inline int task_is_final(const struct task *t)
     return t->state >= TASK_OK;
 }
 
+/*
+ * The records of a run, in chunks of TASK_CHUNK that never move: a
+ * backend holds a pointer to its task's record for as long as the task
+ * runs, while a list that is still being read adds tasks behind it. One
+ * contiguous array would move on every growth; the chunks cost one
+ * pointer per TASK_CHUNK records, and no copying.
+ */
+#define TASK_CHUNK_SHIFT 10
+#define TASK_CHUNK ((size_t)1 << TASK_CHUNK_SHIFT)
+
+struct task_table {
+    struct task **chunks;
+    size_t nchunks, chunks_cap;
+};
+
+static inline struct task *task_at(const struct task_table *tt, uint32_t id)
+{
+    return &tt->chunks[id >> TASK_CHUNK_SHIFT][id & (TASK_CHUNK - 1)];
+}
+
+/* Makes room for n records in all; records already there stay put. */
+void task_table_reserve(struct task_table *tt, size_t n);
+/* Frees the chunks (not what the records point to: task_clear_result). */
+void task_table_free(struct task_table *tt);
+
 #endif

@@ -18,6 +18,7 @@
 
 #include "repopool/canvas.h"
 #include "repopool/runner.h"
+#include "repopool/strbuf.h"
 
 /*
  * Every action: its keys as shown in help and footer, the footer label
@@ -88,7 +89,11 @@ struct ui_view {
     size_t seen_cap;
     bool order_stale;
 
-    size_t prefix_len;      /* common directory of the repositories, hidden */
+    /* The directory all repositories are in, hidden; it can only shrink
+     * as a list still being read adds repositories, and is taken again
+     * whenever the order is. */
+    size_t prefix_len;
+    struct strbuf path;     /* scratch: a repository's path */
     int rows;               /* table rows on the last render */
 };
 

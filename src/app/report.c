@@ -223,7 +223,7 @@ void report_start(struct report *rep, const struct sched *s, uint32_t id, const 
 {
     if (rep->mode != REPORT_JSON)
         return;
-    const struct task *t = &s->tasks[id];
+    const struct task *t = sched_task(s, id);
     json_begin(rep, "start", now);
     json_key_int(&rep->buf, "id", id + 1);
     json_key_string(&rep->buf, "repo", path);
@@ -237,7 +237,7 @@ void report_retry(struct report *rep, const struct sched *s, uint32_t id, double
 {
     if (rep->mode != REPORT_JSON)
         return;
-    const struct task *t = &s->tasks[id];
+    const struct task *t = sched_task(s, id);
     json_begin(rep, "retry", now);
     json_key_int(&rep->buf, "id", id + 1);
     json_key_int(&rep->buf, "attempt", t->attempt + 1);
@@ -320,7 +320,7 @@ static void write_joblog(struct report *rep, const struct task *t, uint32_t id, 
 void report_end(struct report *rep, const struct sched *s, uint32_t id, const char *path,
                 double now, const char *command)
 {
-    const struct task *t = &s->tasks[id];
+    const struct task *t = sched_task(s, id);
     double duration = t->attempt ? t->end - t->start : 0;
     if (rep->joblog)
         write_joblog(rep, t, id, command);
@@ -363,10 +363,15 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
     uint32_t id;
     sched_ended_walk_init(&w, s, seen);
     while (sched_ended_next(&w, &id))
-        if (s->tasks[id].state != TASK_OK && !counted_as_queued_cancel(rep, &s->tasks[id]))
+        if (sched_task(s, id)->state != TASK_OK && !counted_as_queued_cancel(rep, sched_task(s, id)))
             list[n++] = id;
-    while (n-- > 0)
-        write_line(rep, &s->tasks[list[n]], repos->items[s->tasks[list[n]].repo].path);
+    struct strbuf path;
+    strbuf_init(&path);
+    while (n-- > 0) {
+        const struct task *t = sched_task(s, list[n]);
+        write_line(rep, t, repos_path(repos, t->repo, &path));
+    }
+    strbuf_free(&path);
     free(seen);
     free(list);
 }

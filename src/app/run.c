@@ -13,8 +13,10 @@
 #include <git2.h>
 
 #include "repopool/demo.h"
+#include "repopool/feed.h"
 #include "repopool/git.h"
 #include "repopool/proc.h"
+#include "repopool/pathres.h"
 #include "repopool/repos.h"
 #include "repopool/report.h"
 #include "repopool/runner.h"
@@ -26,13 +28,6 @@
 #define KILL_GRACE_SECONDS 2.0
 #define DRAIN_GRACE_SECONDS 0.25
 
-static int usage_failure(struct strbuf *err)
-{
-    fprintf(stderr, "%s\n", err->data ? err->data : "repopool: invalid arguments");
-    strbuf_free(err);
-    return EXIT_USAGE;
-}
-
 static void warn_unreadable(void *ctx, const char *path, int err)
 {
     (void)ctx;
@@ -43,34 +38,30 @@ static void warn_unreadable(void *ctx, const char *path, int err)
     strbuf_free(&shown);
 }
 
-/* Scans dir; *found_none is set when it held no repository. */
-static int scan_into(const struct config *cfg, struct repo_list *rl, const char *dir, bool *found_none,
-                     struct strbuf *err)
+struct scan_count {
+    struct feed *feed;
+    size_t found;
+};
+
+static void found_repo(void *ctx, const char *path)
 {
-    struct scan_options opt = {.depth = cfg->depth, .nested = cfg->nested, .warn = warn_unreadable};
-    size_t before = rl->len;
-    if (scan_dir(rl, dir, &opt) < 0) {
-        strbuf_printf(err, "repopool: --scan %s: %s", dir, strerror(errno));
-        return -1;
-    }
-    *found_none = rl->len == before;
-    return 0;
+    struct scan_count *sc = ctx;
+    feed_add_path(sc->feed, path);
+    sc->found++;
 }
 
-static int gather_repos(const struct config *cfg, struct repo_list *rl, struct strbuf *err)
+/*
+ * What the run works on, in order: the paths named, the lists (opened now,
+ * read on the feed's thread while tasks run), then what the scans find
+ * (scanned now, before the dashboard can be disturbed by their warnings).
+ * *empty_dir names the first scanned directory that held no repository.
+ */
+static int gather_sources(const struct config *cfg, struct feed *feed, const char **empty_dir, struct strbuf *err)
 {
-    if (cfg->work == WORK_DEMO) {
-        for (unsigned i = 1; i <= cfg->demo_count; i++) {
-            char name[32];
-            int n = snprintf(name, sizeof(name), "demo-%u", i);
-            repos_add_raw(rl, name, (size_t)n, NULL);
-        }
-        return 0;
-    }
     for (size_t i = 0; i < cfg->nrepos; i++)
-        repos_add_path(rl, cfg->repos[i]);
+        feed_add_path(feed, cfg->repos[i]);
     for (size_t i = 0; i < cfg->nrepo_files; i++)
-        if (repos_add_file(rl, cfg->repo_files[i], err) < 0)
+        if (feed_add_list(feed, cfg->repo_files[i], err) < 0)
             return -1;
 
     /* No repository named at all: the current directory is scanned. */
@@ -78,19 +69,25 @@ static int gather_repos(const struct config *cfg, struct repo_list *rl, struct s
     char *default_scan[] = {"."};
     char *const *dirs = named_any ? cfg->scan_dirs : default_scan;
     size_t ndirs = named_any ? cfg->nscan_dirs : 1;
-    const char *empty_dir = NULL;
+    *empty_dir = NULL;
     for (size_t i = 0; i < ndirs; i++) {
-        bool found_none;
-        if (scan_into(cfg, rl, dirs[i], &found_none, err) < 0)
+        struct scan_count count = {.feed = feed};
+        struct scan_options opt = {
+            .depth = cfg->depth, .nested = cfg->nested, .warn = warn_unreadable, .found = found_repo, .ctx = &count,
+        };
+        if (scan_dir(dirs[i], &opt) < 0) {
+            strbuf_printf(err, "repopool: --scan %s: %s", dirs[i], strerror(errno));
             return -1;
-        if (found_none && !empty_dir)
-            empty_dir = dirs[i];
+        }
+        if (count.found == 0 && !*empty_dir)
+            *empty_dir = dirs[i];
     }
-    if (rl->len > 0) {
-        if (empty_dir)
-            fprintf(stderr, "repopool: no git repositories under %s (--depth %u)\n", empty_dir, cfg->depth);
-        return 0;
-    }
+    return 0;
+}
+
+/* Why there is nothing to run, when the sources named nothing. */
+static void say_nothing_to_run(const struct config *cfg, const char *empty_dir, struct strbuf *err)
+{
     if (empty_dir && !cfg->nrepos && !cfg->nrepo_files)
         strbuf_printf(err, "repopool: no git repositories under %s (--depth %u)", empty_dir, cfg->depth);
     else if (cfg->nrepo_files == 1 && !cfg->nrepos && !cfg->nscan_dirs)
@@ -98,7 +95,65 @@ static int gather_repos(const struct config *cfg, struct repo_list *rl, struct s
                       strcmp(cfg->repo_files[0], "-") == 0 ? "standard input" : cfg->repo_files[0]);
     else
         strbuf_puts(err, "repopool: no repositories to work on");
-    return -1;
+}
+
+/* Between the feed's thread and the run: entries become tasks. */
+struct intake {
+    struct repo_list *repos;
+    struct runner *runner; /* NULL until the run begins */
+    struct feed *feed;
+    bool deferred;         /* the dashboard is up: messages wait for it */
+    struct strbuf refused; /* why a list was refused during the run */
+};
+
+static void on_feed_entry(void *ctx, const struct feed_entry *e)
+{
+    struct intake *in = ctx;
+    if (!in->runner)
+        return;
+    uint32_t i = e->error ? repos_add_raw(in->repos, e->text, e->len, e->error)
+                          : repos_add_resolved(in->repos, e->text, e->len, &e->id);
+    if (i != REPOS_NONE)
+        runner_add_task(in->runner, i);
+}
+
+static void on_feed_batch(void *ctx)
+{
+    struct intake *in = ctx;
+    if (in->runner)
+        runner_tasks_added(in->runner);
+}
+
+static void on_feed_end(void *ctx, const char *error)
+{
+    struct intake *in = ctx;
+    if (!in->runner)
+        return;
+    if (error) {
+        /* Tasks of the list already run: what is queued is cancelled,
+         * what runs ends in its time, and the exit status says 2. */
+        strbuf_puts(&in->refused, error);
+        if (!in->deferred)
+            fprintf(stderr, "%s\n", error);
+        runner_refuse_rest(in->runner);
+    }
+    runner_source_ended(in->runner);
+}
+
+static void stop_feed(void *ctx)
+{
+    struct intake *in = ctx;
+    feed_stop(in->feed);
+}
+
+/* Ends a feed the run will not use: stops its thread and lets the loop
+ * close its handle. */
+static void abandon_feed(struct feed *feed, uv_loop_t *loop)
+{
+    if (!feed)
+        return;
+    feed_stop(feed);
+    uv_run(loop, UV_RUN_DEFAULT);
 }
 
 /* Each running command holds a pipe; let a large cap have the descriptors
@@ -112,15 +167,85 @@ static void raise_fd_limit(void)
     }
 }
 
+/*
+ * The repositories, up to the moment the run can begin: the demo's names,
+ * or the feed started and waited for until its first entry is there (or
+ * it ended). So a list that names nothing is still the usage error it
+ * always was, with nothing on stdout, and a list refused on its first
+ * line still runs nothing; but a long list no longer holds back the
+ * first task. Returns 0, or -1 with the message in err (the feed then
+ * stopped and its handle closed).
+ */
+static int begin_sources(const struct config *cfg, bool use_tui, struct repo_list *repos, struct feed **feedp,
+                         uv_loop_t *loop, struct intake *in, struct strbuf *err)
+{
+    if (cfg->work == WORK_DEMO) {
+        for (unsigned i = 1; i <= cfg->demo_count; i++) {
+            char name[32];
+            int n = snprintf(name, sizeof(name), "demo-%u", i);
+            repos_add_raw(repos, name, (size_t)n, NULL);
+        }
+        return 0;
+    }
+    char *cwd = pathres_cwd();
+    struct feed *feed = feed_new(cwd);
+    free(cwd);
+    const char *empty_dir = NULL;
+    if (gather_sources(cfg, feed, &empty_dir, err) < 0) {
+        feed_free(feed);
+        return -1;
+    }
+    in->feed = feed;
+    struct feed_callbacks cb = {
+        .entry = on_feed_entry, .batch_done = on_feed_batch, .end = on_feed_end, .ctx = in,
+    };
+    int rc = feed_start(feed, loop, &cb);
+    if (rc < 0) {
+        strbuf_printf(err, "repopool: cannot start reading the repositories: %s", uv_strerror(rc));
+        abandon_feed(feed, loop);
+        feed_free(feed);
+        return -1;
+    }
+    /* A list typed on the terminal is read to its end before the
+     * dashboard takes the terminal's keys. */
+    bool typed = false;
+    for (size_t i = 0; i < cfg->nrepo_files; i++)
+        typed |= strcmp(cfg->repo_files[i], "-") == 0 && use_tui && isatty(STDIN_FILENO);
+    struct feed_progress p = feed_wait(feed, typed);
+    if (p.error || !p.entries) {
+        if (p.error)
+            strbuf_puts(err, p.error);
+        else
+            say_nothing_to_run(cfg, empty_dir, err);
+        abandon_feed(feed, loop);
+        feed_free(feed);
+        return -1;
+    }
+    /* There is something to run, so a scan that found nothing is only
+     * worth a word. */
+    if (empty_dir)
+        fprintf(stderr, "repopool: no git repositories under %s (--depth %u)\n", empty_dir, cfg->depth);
+    *feedp = feed;
+    return 0;
+}
+
 int run_repopool(const struct config *cfg)
 {
     struct strbuf err;
     strbuf_init(&err);
     struct repo_list repos;
     repos_init(&repos);
-    if (gather_repos(cfg, &repos, &err) < 0) {
-        repos_free(&repos);
-        return usage_failure(&err);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct feed *feed = NULL;
+    struct intake in = {.repos = &repos};
+    strbuf_init(&in.refused);
+    int status = EXIT_USAGE;
+    bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
+    if (begin_sources(cfg, use_tui, &repos, &feed, &loop, &in, &err) < 0) {
+        fprintf(stderr, "%s\n", err.data ? err.data : "repopool: invalid arguments");
+        goto out;
     }
 
     uint64_t seed = cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -138,28 +263,20 @@ int run_repopool(const struct config *cfg)
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
-        report_close(&rep);
-        repos_free(&repos);
-        return usage_failure(&err);
+        fprintf(stderr, "%s\n", err.data);
+        goto out_report;
     }
-
-    bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
     if (use_tui && !terminal) {
-        strbuf_puts(&err, "repopool: --tui needs a terminal on stdin and stdout");
-        report_close(&rep);
-        repos_free(&repos);
-        return usage_failure(&err);
+        fprintf(stderr, "repopool: --tui needs a terminal on stdin and stdout\n");
+        goto out_report;
     }
 
     raise_fd_limit();
     /* Once, before any worker thread exists. */
     if (cfg->work == WORK_GIT)
         git_libgit2_init();
-    uv_loop_t loop;
-    uv_loop_init(&loop);
     struct runner runner;
-    int status = 1;
+    status = 1;
     int rc = runner_init(&runner, &loop, &sc, &repos, &rep);
     struct backend *backend = NULL;
     if (rc == 0) {
@@ -191,15 +308,22 @@ int run_repopool(const struct config *cfg)
             };
             backend = proc_backend_new(&runner, &loop, &proc);
         }
+        if (backend && feed) {
+            /* From here on, the feed's entries are tasks. */
+            in.runner = &runner;
+            runner_source_open(&runner, stop_feed, &in);
+        }
         struct tui *tui = NULL;
         if (backend && use_tui) {
             runner.keep_output = true; /* the log view shows it */
             rep.deferred = true;
+            in.deferred = true;
             tui = tui_start(&loop, &runner, cfg->exit_when_done, &err);
             if (!tui) {
                 /* A terminal curses cannot drive: go on headless. */
                 fprintf(stderr, "%s\n", err.data);
                 rep.deferred = false;
+                in.deferred = false;
                 runner.keep_output = false;
             }
         }
@@ -211,28 +335,45 @@ int run_repopool(const struct config *cfg)
             tui_free(tui);
             rep.deferred = false;
             report_problems(&rep, &runner.sched, &repos);
+            if (in.refused.len)
+                fprintf(stderr, "%s\n", in.refused.data);
         }
         if (backend)
             report_summary(&rep, &runner.sched, runner.ended_at >= 0 ? runner.ended_at : runner_now(&runner),
                            runner.interrupted_by);
+        /* A list refused halfway is a usage error, whatever ran of it;
+         * an interruption keeps its own status. */
+        if (in.refused.len && (status == 0 || status == 1))
+            status = EXIT_USAGE;
+        in.runner = NULL;
+        if (!backend)
+            abandon_feed(feed, &loop);
         runner_free(&runner);
     } else {
         fprintf(stderr, "repopool: %s\n", uv_strerror(rc));
+        abandon_feed(feed, &loop);
     }
-
-    if (uv_loop_close(&loop) != 0)
-        fprintf(stderr, "repopool: internal error: handles left open at exit\n");
     if (cfg->work == WORK_GIT)
         git_libgit2_shutdown();
-    report_close(&rep);
     /* After the summary and the job log's last lines: output that could not
      * be written is a failed run, and a reader that went away is one as
      * for SIGPIPE; an interruption keeps its own status. */
+    report_close(&rep);
     if (report_reader_gone(&rep) && (status == 0 || status == 1))
         status = 128 + SIGPIPE;
     else if (report_write_failed(&rep) && status == 0)
         status = 1;
+    goto out;
+
+out_report:
+    report_close(&rep);
+    abandon_feed(feed, &loop);
+out:
+    if (uv_loop_close(&loop) != 0)
+        fprintf(stderr, "repopool: internal error: handles left open at exit\n");
+    feed_free(feed);
     repos_free(&repos);
+    strbuf_free(&in.refused);
     strbuf_free(&err);
     return status;
 }

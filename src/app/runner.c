@@ -40,11 +40,13 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
     r->output_limit = OUTBUF_DEFAULT_LIMIT;
     outbudget_init(&r->out_budget, 0);
     r->ended_at = -1;
+    strbuf_init(&r->start_path);
+    strbuf_init(&r->end_path);
     int rc = sched_init(&r->sched, cfg);
     if (rc < 0)
         return rc;
-    sched_reserve(&r->sched, repos->len);
-    for (size_t i = 0; i < repos->len; i++) {
+    sched_reserve(&r->sched, repos_count(repos));
+    for (size_t i = 0; i < repos_count(repos); i++) {
         if (sched_add(&r->sched, (uint32_t)i) == SCHED_NONE) {
             sched_free(&r->sched);
             return UV_E2BIG;
@@ -56,6 +58,8 @@ int runner_init(struct runner *r, uv_loop_t *loop, const struct sched_config *cf
 
 void runner_free(struct runner *r)
 {
+    strbuf_free(&r->start_path);
+    strbuf_free(&r->end_path);
     outbudget_free(&r->out_budget);
     sched_free(&r->sched);
 }
@@ -70,7 +74,7 @@ void runner_capture(struct runner *r, struct task *t, const char *data, size_t n
     outbuf_append(t->out, data, n);
     outbudget_resized(&r->out_budget, before, t->out->cap);
     /* O(1) while within the budget; past it, finished tasks' output goes. */
-    outbudget_enforce(&r->out_budget, r->sched.tasks);
+    outbudget_enforce(&r->out_budget, &r->sched.tasks);
     runner_changed(r);
 }
 
@@ -126,20 +130,21 @@ static void announce_hold(struct runner *r, int rc)
 static void start_task(struct runner *r, uint32_t id)
 {
     struct task *t = sched_task(&r->sched, id);
-    const struct repo *repo = &r->repos->items[t->repo];
+    const char *path = repos_path(r->repos, t->repo, &r->start_path);
+    const char *error = repos_error(r->repos, t->repo);
     double now = runner_now(r);
     struct attempt_result fail;
-    if (repo->error) {
+    if (error) {
         fail = (struct attempt_result){
             .status = TASK_FAILED, .cls = RP_CLASS_USAGE, .exit_code = -1,
-            .summary = repo->error, .summary_len = strlen(repo->error),
+            .summary = error, .summary_len = strlen(error),
         };
-    } else if (r->backend->ops->needs_directory && !check_directory(repo->path, &fail)) {
+    } else if (r->backend->ops->needs_directory && !check_directory(path, &fail)) {
         /* fail describes it */
     } else {
-        int rc = r->backend->ops->start(r->backend, id, t, repo->path, &fail);
+        int rc = r->backend->ops->start(r->backend, id, t, path, &fail);
         if (rc == 0) {
-            report_start(r->report, &r->sched, id, repo->path, now);
+            report_start(r->report, &r->sched, id, path, now);
             return;
         }
         if (lacks_resources(rc) && sched_unstart(&r->sched, id, now)) {
@@ -147,7 +152,7 @@ static void start_task(struct runner *r, uint32_t id)
             return;
         }
     }
-    report_start(r->report, &r->sched, id, repo->path, now);
+    report_start(r->report, &r->sched, id, path, now);
     runner_attempt_done(r, id, &fail);
 }
 
@@ -156,12 +161,12 @@ static void start_task(struct runner *r, uint32_t id)
 static void report_task_end(struct runner *r, uint32_t id, double now)
 {
     struct task *t = sched_task(&r->sched, id);
-    const struct repo *repo = &r->repos->items[t->repo];
+    const char *path = repos_path(r->repos, t->repo, &r->end_path);
     struct strbuf cmd;
     strbuf_init(&cmd);
     if (r->report->joblog)
-        r->backend->ops->describe(r->backend, repo->path, &cmd);
-    report_end(r->report, &r->sched, id, repo->path, now, cmd.data);
+        r->backend->ops->describe(r->backend, path, &cmd);
+    report_end(r->report, &r->sched, id, path, now, cmd.data);
     strbuf_free(&cmd);
     if (!r->keep_output && t->out) {
         outbudget_resized(&r->out_budget, t->out->cap, 0);
@@ -170,7 +175,7 @@ static void report_task_end(struct runner *r, uint32_t id, double now)
         t->out = NULL;
     } else if (t->out) {
         /* Kept for a view: droppable from now on, oldest end first. */
-        outbudget_ended(&r->out_budget, r->sched.tasks, id);
+        outbudget_ended(&r->out_budget, &r->sched.tasks, id);
     }
 }
 
@@ -315,7 +320,7 @@ static void pump(struct runner *r)
         pump_once(r);
     } while (r->pump_again);
     r->in_pump = false;
-    if (sched_all_final(&r->sched)) {
+    if (runner_done(r)) {
         if (r->ended_at < 0)
             r->ended_at = runner_now(r);
         if (!r->hold_open)
@@ -382,11 +387,51 @@ static void cancel_task(struct runner *r, uint32_t id)
  * ever taken for the end of the run. */
 static void stop_everything(struct runner *r)
 {
+    if (r->source_open && r->source_stop)
+        r->source_stop(r->source_ctx);
     r->in_pump = true;
     sched_stop(&r->sched);
     for (uint32_t id = 0; id < r->sched.ntasks; id++)
         cancel_task(r, id);
     r->in_pump = false;
+}
+
+void runner_source_open(struct runner *r, void (*stop)(void *ctx), void *ctx)
+{
+    r->source_open = true;
+    r->source_stop = stop;
+    r->source_ctx = ctx;
+}
+
+uint32_t runner_add_task(struct runner *r, uint32_t repo)
+{
+    if (r->finished || r->sched.stopping)
+        return SCHED_NONE;
+    return sched_add(&r->sched, repo);
+}
+
+void runner_tasks_added(struct runner *r)
+{
+    pump(r);
+}
+
+void runner_source_ended(struct runner *r)
+{
+    r->source_open = false;
+    pump(r);
+}
+
+void runner_refuse_rest(struct runner *r)
+{
+    if (r->sched.stopping)
+        return;
+    r->in_pump = true;
+    sched_stop(&r->sched);
+    for (uint32_t id = 0; id < r->sched.ntasks; id++)
+        if (sched_task(&r->sched, id)->state == TASK_QUEUED)
+            cancel_task(r, id);
+    r->in_pump = false;
+    pump(r);
 }
 
 void runner_cancel_task(struct runner *r, uint32_t id)
@@ -416,7 +461,7 @@ void runner_stop(struct runner *r)
 void runner_close(struct runner *r)
 {
     r->hold_open = false;
-    if (sched_all_final(&r->sched))
+    if (runner_done(r))
         close_all(r);
 }
 

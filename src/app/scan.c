@@ -24,7 +24,6 @@ struct visited {
 };
 
 struct walk {
-    struct repo_list *rl;
     const struct scan_options *opt;
     struct visited seen;
     struct strbuf path;
@@ -130,7 +129,7 @@ static void walk_dir(struct walk *w, unsigned level)
     closedir(d);
 
     if (is_worktree)
-        repos_add_path(w->rl, w->path.data);
+        w->opt->found(w->opt->ctx, w->path.data);
     size_t base = w->path.len;
     if (!is_worktree || w->opt->nested) {
         /* Sorted, so a run over the same tree always has the same order. */
@@ -150,7 +149,7 @@ static void walk_dir(struct walk *w, unsigned level)
     free(subdirs);
 }
 
-int scan_dir(struct repo_list *rl, const char *dir, const struct scan_options *opt)
+int scan_dir(const char *dir, const struct scan_options *opt)
 {
     struct stat st;
     if (stat(dir, &st) < 0)
@@ -159,7 +158,7 @@ int scan_dir(struct repo_list *rl, const char *dir, const struct scan_options *o
         errno = ENOTDIR;
         return -1;
     }
-    struct walk w = {.rl = rl, .opt = opt};
+    struct walk w = {.opt = opt};
     strbuf_init(&w.path);
     strbuf_puts(&w.path, dir);
     walk_dir(&w, 0);

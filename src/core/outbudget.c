@@ -29,16 +29,16 @@ static int droppable(const struct task *t)
     return task_is_final(t) && t->out && t->out->cap > 0;
 }
 
-void outbudget_ended(struct outbudget *b, struct task *tasks, uint32_t id)
+void outbudget_ended(struct outbudget *b, const struct task_table *tasks, uint32_t id)
 {
-    struct task *t = &tasks[id];
+    struct task *t = task_at(tasks, id);
     if (!droppable(t))
         return;
     ring_push(&b->ends, &(struct outbudget_end){t->end, id, t->attempt});
     outbudget_enforce(b, tasks);
 }
 
-size_t outbudget_enforce(struct outbudget *b, struct task *tasks)
+size_t outbudget_enforce(struct outbudget *b, const struct task_table *tasks)
 {
     size_t n = 0;
     uint64_t limit = outbudget_limit(b);
@@ -46,7 +46,7 @@ size_t outbudget_enforce(struct outbudget *b, struct task *tasks)
     while (b->held > limit && (front = ring_front(&b->ends))) {
         struct outbudget_end e = *front;
         ring_pop(&b->ends);
-        struct task *t = &tasks[e.id];
+        struct task *t = task_at(tasks, e.id);
         /* An end that no longer stands is passed over: the task was
          * queued again since (it runs or waits, and its next end is queued
          * again) or its output is gone already. */

@@ -7,15 +7,6 @@
 #include "repopool/array.h"
 #include "repopool/outbuf.h"
 
-static const char *const state_names[TASK_STATE_COUNT] = {
-    "queued", "running", "ok", "failed", "skipped", "cancelled",
-};
-
-const char *task_state_name(enum task_state s)
-{
-    return (unsigned)s < TASK_STATE_COUNT ? state_names[s] : "?";
-}
-
 /* --- a binary min-heap --- */
 
 static void heap_push(struct heap *h, double key, uint32_t id)
@@ -65,7 +56,7 @@ static struct deadline_entry *deadline_front(struct sched *s)
 {
     struct deadline_entry *e;
     while ((e = ring_front(&s->deadlines))) {
-        const struct task *t = &s->tasks[e->id];
+        const struct task *t = sched_task(s, e->id);
         if (t->state == TASK_RUNNING && t->attempt == e->attempt && t->stop == TASK_STOP_NONE)
             return e;
         ring_pop(&s->deadlines);
@@ -92,24 +83,11 @@ int sched_init(struct sched *s, const struct sched_config *cfg)
     return 0;
 }
 
-void task_clear_result(struct task *t)
-{
-    free(t->summary);
-    t->summary = NULL;
-    free(t->git);
-    t->git = NULL;
-    if (t->out) {
-        outbuf_free(t->out);
-        free(t->out);
-        t->out = NULL;
-    }
-}
-
 void sched_free(struct sched *s)
 {
     for (size_t i = 0; i < s->ntasks; i++)
-        task_clear_result(&s->tasks[i]);
-    free(s->tasks);
+        task_clear_result(sched_task(s, (uint32_t)i));
+    task_table_free(&s->tasks);
     free(s->repos);
     free(s->returning.items);
     ring_free(&s->fresh);
@@ -121,25 +99,26 @@ void sched_free(struct sched *s)
 
 void sched_reserve(struct sched *s, size_t n)
 {
-    array_reserve((void **)&s->tasks, &s->tasks_cap, n, sizeof(*s->tasks));
+    task_table_reserve(&s->tasks, n);
 }
 
 uint32_t sched_add(struct sched *s, uint32_t repo)
 {
     if (s->ntasks >= SCHED_NONE - 1 || repo == SCHED_NONE)
         return SCHED_NONE;
-    array_reserve((void **)&s->tasks, &s->tasks_cap, s->ntasks + 1, sizeof(*s->tasks));
+    task_table_reserve(&s->tasks, s->ntasks + 1);
     if (repo >= s->nrepos) {
-        /* Repository keys are dense: every slot up to the new capacity is
-         * a free repository. */
-        size_t had = s->nrepos;
-        array_reserve((void **)&s->repos, &s->nrepos, (size_t)repo + 1, sizeof(*s->repos));
-        for (size_t i = had; i < s->nrepos; i++)
+        /* Repository keys are dense: every slot up to this key is a free
+         * repository. Only the slots in use are written, so the capacity
+         * doubling ahead costs no resident memory. */
+        array_reserve((void **)&s->repos, &s->repos_cap, (size_t)repo + 1, sizeof(*s->repos));
+        for (size_t i = s->nrepos; i <= repo; i++)
             s->repos[i] = (struct repo_slot){SCHED_NONE, SCHED_NONE, SCHED_NONE, SCHED_NONE};
+        s->nrepos = (size_t)repo + 1;
     }
-    uint32_t id = (uint32_t)s->ntasks;
+    uint32_t id = (uint32_t)s->ntasks++;
     ring_push(&s->fresh, &id);
-    struct task *t = &s->tasks[s->ntasks++];
+    struct task *t = sched_task(s, id);
     memset(t, 0, sizeof(*t));
     t->repo = repo;
     t->next_parked = SCHED_NONE;
@@ -184,14 +163,15 @@ void sched_set_rate(struct sched *s, double rate, double now)
         s->tokens = was_unlimited ? 1 : s->bucket;
 }
 
-static void set_state(struct sched *s, struct task *t, enum task_state state)
+static void set_state(struct sched *s, uint32_t id, enum task_state state)
 {
+    struct task *t = sched_task(s, id);
     s->counts[t->state]--;
     s->counts[state]++;
     t->state = (uint8_t)state;
     if (state >= TASK_OK) {
         array_reserve((void **)&s->ended, &s->ended_cap, s->nended + 1, sizeof(*s->ended));
-        s->ended[s->nended++] = (uint32_t)(t - s->tasks);
+        s->ended[s->nended++] = id;
     }
 }
 
@@ -203,7 +183,7 @@ static void unpark_next(struct sched *s, uint32_t repo)
     struct repo_slot *slot = &s->repos[repo];
     while (slot->parked_head != SCHED_NONE) {
         uint32_t id = slot->parked_head;
-        struct task *t = &s->tasks[id];
+        struct task *t = sched_task(s, id);
         slot->parked_head = t->next_parked;
         if (slot->parked_head == SCHED_NONE)
             slot->parked_tail = SCHED_NONE;
@@ -222,7 +202,7 @@ static void unpark_next(struct sched *s, uint32_t repo)
  * in nearly that order, so the walk almost never leaves the tail. */
 static void park(struct sched *s, uint32_t id)
 {
-    struct task *t = &s->tasks[id];
+    struct task *t = sched_task(s, id);
     struct repo_slot *slot = &s->repos[t->repo];
     t->parked = 1;
     if (slot->parked_tail == SCHED_NONE || slot->parked_tail < id) {
@@ -230,13 +210,13 @@ static void park(struct sched *s, uint32_t id)
         if (slot->parked_tail == SCHED_NONE)
             slot->parked_head = id;
         else
-            s->tasks[slot->parked_tail].next_parked = id;
+            sched_task(s, slot->parked_tail)->next_parked = id;
         slot->parked_tail = id;
         return;
     }
     uint32_t *link = &slot->parked_head;
     while (*link < id)
-        link = &s->tasks[*link].next_parked;
+        link = &sched_task(s, *link)->next_parked;
     t->next_parked = *link;
     *link = id;
 }
@@ -254,7 +234,7 @@ static uint32_t pop_candidate(struct sched *s)
         }
         else
             return SCHED_NONE;
-        struct task *t = &s->tasks[id];
+        struct task *t = sched_task(s, id);
         if (t->state != TASK_QUEUED || t->waiting || t->parked)
             continue; /* cancelled, or a stale entry */
         if (s->repos[t->repo].running != SCHED_NONE) {
@@ -270,7 +250,7 @@ static void release_retries(struct sched *s, double now)
 {
     while (s->retry_wait.len > 0 && s->retry_wait.items[0].key <= now) {
         struct heap_entry e = heap_pop(&s->retry_wait);
-        struct task *t = &s->tasks[e.id];
+        struct task *t = sched_task(s, e.id);
         if (t->state != TASK_QUEUED || !t->waiting || t->ready_at != e.key)
             continue;
         t->waiting = 0;
@@ -298,12 +278,12 @@ uint32_t sched_next_start(struct sched *s, double now)
     if (id == SCHED_NONE)
         return SCHED_NONE;
 
-    struct task *t = &s->tasks[id];
+    struct task *t = sched_task(s, id);
     if (s->timeout > 0)
         ring_push(&s->deadlines, &(struct deadline_entry){now + s->timeout, id, (uint16_t)(t->attempt + 1)});
     if (s->rate > 0)
         s->tokens -= 1;
-    set_state(s, t, TASK_RUNNING);
+    set_state(s, id, TASK_RUNNING);
     if (t->attempt < UINT16_MAX)
         t->attempt++;
     if (t->attempt == 1)
@@ -323,11 +303,11 @@ uint32_t sched_next_start(struct sched *s, double now)
 
 bool sched_unstart(struct sched *s, uint32_t id, double now)
 {
-    struct task *t = &s->tasks[id];
+    struct task *t = sched_task(s, id);
     if (t->state != TASK_RUNNING || sched_running(s) < 2)
         return false;
     returning_push(s, id);
-    set_state(s, t, TASK_QUEUED);
+    set_state(s, id, TASK_QUEUED);
     t->attempt--;
     t->start = 0;
     s->repos[t->repo].running = SCHED_NONE;
@@ -351,7 +331,7 @@ uint32_t sched_next_expired(struct sched *s, double now)
     if (!e || e->at > now)
         return SCHED_NONE;
     uint32_t id = e->id;
-    s->tasks[id].stop = TASK_STOP_TIMEOUT;
+    sched_task(s, id)->stop = TASK_STOP_TIMEOUT;
     deadline_front(s); /* drops the entry: the task is stopping now */
     return id;
 }
@@ -403,7 +383,7 @@ static double backoff_delay(struct sched *s, unsigned failed_attempts)
 enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status,
                             enum rp_class cls, double now, double *retry_after)
 {
-    struct task *t = &s->tasks[id];
+    struct task *t = sched_task(s, id);
     if (t->state != TASK_RUNNING)
         return SCHED_END_FINAL;
     /* An end frees what a start lacked: try the full cap again. */
@@ -430,24 +410,24 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
         t->end = now; /* of this attempt; the task has not ended */
         t->waiting = 1;
         t->ready_at = now + delay;
-        set_state(s, t, TASK_QUEUED);
+        set_state(s, id, TASK_QUEUED);
         if (retry_after)
             *retry_after = delay;
         return SCHED_END_RETRY;
     }
-    set_state(s, t, status);
+    set_state(s, id, status);
     t->end = now;
     return SCHED_END_FINAL;
 }
 
 enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
 {
-    struct task *t = &s->tasks[id];
+    struct task *t = sched_task(s, id);
     if (t->state == TASK_QUEUED) {
         /* Its queue or heap entry is skipped when it comes up. */
         t->waiting = 0;
         t->cls = RP_CLASS_NONE;
-        set_state(s, t, TASK_CANCELLED);
+        set_state(s, id, TASK_CANCELLED);
         t->end = now;
         /* It was to go next on its repository: the next in line goes. */
         struct repo_slot *slot = &s->repos[t->repo];
@@ -471,7 +451,7 @@ enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
 
 bool sched_requeue(struct sched *s, uint32_t id)
 {
-    struct task *t = &s->tasks[id];
+    struct task *t = sched_task(s, id);
     if (s->stopping || (t->state != TASK_FAILED && t->state != TASK_CANCELLED))
         return false;
     /* A task cancelled while it waited for its repository is still in that
@@ -479,7 +459,7 @@ bool sched_requeue(struct sched *s, uint32_t id)
     if (!t->parked)
         returning_push(s, id);
     t->waiting = 0;
-    set_state(s, t, TASK_QUEUED);
+    set_state(s, id, TASK_QUEUED);
     return true;
 }
 
@@ -501,7 +481,7 @@ bool sched_ended_next(struct sched_ended_walk *w, uint32_t *id)
 {
     while (w->i > 0) {
         uint32_t e = w->s->ended[--w->i];
-        if (w->seen[e] || !task_is_final(&w->s->tasks[e]))
+        if (w->seen[e] || !task_is_final(sched_task(w->s, e)))
             continue;
         w->seen[e] = 1;
         *id = e;

@@ -46,6 +46,15 @@ void strbuf_add(struct strbuf *sb, const char *s, size_t n)
     sb->data[sb->len] = '\0';
 }
 
+char *strbuf_extend(struct strbuf *sb, size_t n)
+{
+    strbuf_reserve(sb, n);
+    char *at = sb->data + sb->len;
+    sb->len += n;
+    sb->data[sb->len] = '\0';
+    return at;
+}
+
 void strbuf_puts(struct strbuf *sb, const char *s)
 {
     strbuf_add(sb, s, strlen(s));

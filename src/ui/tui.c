@@ -301,8 +301,7 @@ static void tui_close(struct tui *t)
 /* The run may be over, or the user may be done: close when both agree. */
 static void maybe_close(struct tui *t)
 {
-    const struct sched *s = &t->r->sched;
-    if (!sched_all_final(s))
+    if (!runner_done(t->r))
         return;
     if (t->view.quit || t->exit_when_done || t->r->interrupted_by)
         tui_close(t);
@@ -322,7 +321,7 @@ static void on_clock(uv_timer_t *timer)
     /* Only the clocks move on their own, and a finished run is still. The
      * tick draws itself rather than arming the redraw timer: one wake-up a
      * second for an idle pool, not two. */
-    if (!sched_all_final(&t->r->sched) && !t->dirty)
+    if (!runner_done(t->r) && !t->dirty)
         draw_now(t);
 }
 

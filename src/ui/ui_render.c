@@ -58,10 +58,11 @@ enum ui_attr ui_state_attr(enum task_state s)
 
 /* --- header --- */
 
-static int put_count(struct canvas *c, int x, int y, const char *what, unsigned n, enum ui_attr attr)
+static int put_count(struct canvas *c, int x, int y, const char *what, unsigned n, const char *more,
+                     enum ui_attr attr)
 {
     x += canvas_text(c, x, y, c->w - x, what, UI_TITLE);
-    x += canvas_printf(c, x, y, c->w - x, attr, " %u  ", n);
+    x += canvas_printf(c, x, y, c->w - x, attr, " %u%s  ", n, more);
     return x;
 }
 
@@ -69,14 +70,15 @@ void ui_draw_header(struct canvas *c, const struct runner *r)
 {
     const struct sched *s = &r->sched;
     int x = 0;
-    x = put_count(c, x, 0, "running", s->counts[TASK_RUNNING], UI_RUNNING);
-    x = put_count(c, x, 0, "queued", s->counts[TASK_QUEUED], UI_QUEUED);
-    x = put_count(c, x, 0, "done", s->counts[TASK_OK], UI_OK);
-    x = put_count(c, x, 0, "failed", s->counts[TASK_FAILED], s->counts[TASK_FAILED] ? UI_FAILED : UI_NORMAL);
+    x = put_count(c, x, 0, "running", s->counts[TASK_RUNNING], "", UI_RUNNING);
+    /* A list still being read: more are on their way. */
+    x = put_count(c, x, 0, "queued", s->counts[TASK_QUEUED], r->source_open ? "+" : "", UI_QUEUED);
+    x = put_count(c, x, 0, "done", s->counts[TASK_OK], "", UI_OK);
+    x = put_count(c, x, 0, "failed", s->counts[TASK_FAILED], "", s->counts[TASK_FAILED] ? UI_FAILED : UI_NORMAL);
     if (s->counts[TASK_SKIPPED])
-        x = put_count(c, x, 0, "skipped", s->counts[TASK_SKIPPED], UI_SKIPPED);
+        x = put_count(c, x, 0, "skipped", s->counts[TASK_SKIPPED], "", UI_SKIPPED);
     if (s->counts[TASK_CANCELLED])
-        x = put_count(c, x, 0, "cancelled", s->counts[TASK_CANCELLED], UI_CANCELLED);
+        x = put_count(c, x, 0, "cancelled", s->counts[TASK_CANCELLED], "", UI_CANCELLED);
     x += canvas_text(c, x, 0, c->w - x, "cap", UI_TITLE);
     x += canvas_printf(c, x, 0, c->w - x, UI_CAP, " %u", s->cap);
     if (s->cap == 0 && !s->stopping)
@@ -98,9 +100,9 @@ static int render_timing(struct canvas *c, int y, const struct runner *r, double
     char elapsed[32], eta[32], text[96];
     duration_text(elapsed, sizeof(elapsed), now, DURATION_SHORT);
     double left = stats_eta(finished, (unsigned)s->ntasks - finished, now);
-    if (sched_all_final(s))
+    if (runner_done(r))
         snprintf(eta, sizeof(eta), "done");
-    else if (left < 0)
+    else if (left < 0 || r->source_open) /* how many are still to come is not known */
         snprintf(eta, sizeof(eta), "?");
     else
         duration_text(eta, sizeof(eta), left, DURATION_SHORT);

@@ -30,11 +30,11 @@ static void render_log(struct canvas *c, struct ui_view *v, struct runner *r, do
         canvas_text(c, 0, 0, c->w, "no task selected (Esc: back)", UI_HEADER);
         return;
     }
-    const struct task *t = &r->sched.tasks[v->selected];
-    const char *path = r->repos->items[t->repo].path;
+    const struct task *t = sched_task(&r->sched, v->selected);
     struct strbuf sb;
     strbuf_init(&sb);
-    sanitize_name(&sb, path, strlen(path));
+    repos_path(r->repos, t->repo, &v->path);
+    sanitize_name(&sb, v->path.data, v->path.len);
     unsigned long long total = t->out ? (unsigned long long)t->out->total : 0;
     int x = canvas_printf(c, 0, 0, c->w, UI_HEADER, "%s  %s", task_state_name(t->state),
                           t->out_dropped                         ? "(output dropped)  "

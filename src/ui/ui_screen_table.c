@@ -53,10 +53,11 @@ static void last_output(const struct task *t, struct strbuf *out)
 static void render_row(struct canvas *c, int y, const struct ui_view *v, const struct runner *r,
                        uint32_t id, const struct columns *col, double now, const char *op)
 {
-    const struct task *t = &r->sched.tasks[id];
-    const char *path = r->repos->items[t->repo].path;
-    struct strbuf sb;
+    const struct task *t = sched_task(&r->sched, id);
+    struct strbuf sb, path_sb;
     strbuf_init(&sb);
+    strbuf_init(&path_sb);
+    const char *path = repos_path(r->repos, t->repo, &path_sb);
     int x = 0;
     char mark[3] = {ui_state_mark(t->state), ' ', 0};
     canvas_text(c, x, y, col->mark, mark, ui_state_attr(t->state));
@@ -96,6 +97,7 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     if (id == v->selected)
         canvas_paint(c, 0, y, c->w, UI_SELECTED);
     strbuf_free(&sb);
+    strbuf_free(&path_sb);
 }
 
 static void render_rows(struct canvas *c, struct ui_view *v, struct runner *r, double now, const char *op)
@@ -189,7 +191,7 @@ unsigned ui_screen_table_key(struct ui_view *v, struct runner *r, int key, enum 
         break;
     case UI_ACTION_RETRY_ALL:
         for (uint32_t id = 0; id < s->ntasks; id++)
-            if (s->tasks[id].state == TASK_FAILED)
+            if (sched_task(s, id)->state == TASK_FAILED)
                 runner_retry_task(r, id);
         break;
     case UI_ACTION_FILTER:
@@ -227,7 +229,7 @@ unsigned ui_screen_table_key(struct ui_view *v, struct runner *r, int key, enum 
         v->order_stale = true;
         break;
     case UI_ACTION_QUIT:
-        if (!sched_all_final(s)) {
+        if (!runner_done(r)) {
             v->confirm_quit = true;
             break;
         }

@@ -57,7 +57,7 @@ static void render_lanes(struct canvas *c, const struct runner *r, double now)
     double *free_at = xcalloc(lanes, sizeof(*free_at));
     size_t n = 0;
     for (uint32_t id = 0; id < s->ntasks; id++) {
-        const struct task *t = &s->tasks[id];
+        const struct task *t = sched_task(s, id);
         if (t->attempt == 0 || (t->state == TASK_QUEUED && !t->waiting))
             continue;
         double end = t->state == TASK_RUNNING ? now : t->end; /* a waiting retry: its last attempt */
@@ -73,7 +73,7 @@ static void render_lanes(struct canvas *c, const struct runner *r, double now)
         free_at[lane] = list[i].end;
         int x0 = (int)(list[i].start / per_col);
         int x1 = (int)(list[i].end / per_col);
-        const struct task *t = &s->tasks[list[i].id];
+        const struct task *t = sched_task(s, list[i].id);
         char mark[2] = {ui_state_mark(t->state), 0};
         for (int x = x0; x <= x1 && x < width; x++)
             canvas_text(c, 6 + x, 2 + (int)lane, 1, x == x0 ? mark : "\xe2\x96\x88", ui_state_attr(t->state));

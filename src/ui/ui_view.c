@@ -9,26 +9,16 @@ void ui_view_init(struct ui_view *v, const struct runner *r)
     memset(v, 0, sizeof(*v));
     v->selected = UINT32_MAX;
     v->order_stale = true;
+    strbuf_init(&v->path);
     /* Hide the directory all repositories share: the rest tells them apart. */
-    const struct repo_list *rl = r->repos;
-    if (rl->len == 0 || rl->items[0].path[0] != '/')
-        return;
-    size_t common = strlen(rl->items[0].path);
-    for (size_t i = 1; i < rl->len && common > 0; i++) {
-        size_t k = 0;
-        while (k < common && rl->items[i].path[k] == rl->items[0].path[k])
-            k++;
-        common = k;
-    }
-    while (common > 0 && rl->items[0].path[common - 1] != '/')
-        common--;
-    v->prefix_len = common;
+    v->prefix_len = repos_common_prefix(r->repos);
 }
 
 void ui_view_free(struct ui_view *v)
 {
     free(v->order);
     free(v->seen);
+    strbuf_free(&v->path);
     memset(v, 0, sizeof(*v));
 }
 
@@ -53,14 +43,14 @@ static bool passes_state_filter(enum ui_filter f, const struct task *t)
     }
 }
 
-static bool shown(const struct ui_view *v, const struct runner *r, uint32_t id)
+static bool shown(struct ui_view *v, const struct runner *r, uint32_t id)
 {
-    const struct task *t = &r->sched.tasks[id];
+    const struct task *t = sched_task(&r->sched, id);
     if (!passes_state_filter(v->filter_state, t))
         return false;
     if (!v->filter[0])
         return true;
-    const char *path = r->repos->items[t->repo].path;
+    const char *path = repos_path(r->repos, t->repo, &v->path);
     return strcasestr(path, v->filter) || (t->summary && strcasestr(t->summary, v->filter));
 }
 
@@ -79,17 +69,17 @@ struct sort_ctx {
 static int by_duration(const void *a, const void *b, void *arg)
 {
     const struct sort_ctx *ctx = arg;
-    double da = ui_task_duration(&ctx->r->sched.tasks[*(const uint32_t *)a], ctx->now);
-    double db = ui_task_duration(&ctx->r->sched.tasks[*(const uint32_t *)b], ctx->now);
+    double da = ui_task_duration(sched_task(&ctx->r->sched, *(const uint32_t *)a), ctx->now);
+    double db = ui_task_duration(sched_task(&ctx->r->sched, *(const uint32_t *)b), ctx->now);
     return da < db ? 1 : da > db ? -1 : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
 }
 
 static int by_name(const void *a, const void *b, void *arg)
 {
     const struct sort_ctx *ctx = arg;
-    const struct task *ta = &ctx->r->sched.tasks[*(const uint32_t *)a];
-    const struct task *tb = &ctx->r->sched.tasks[*(const uint32_t *)b];
-    return strcmp(ctx->r->repos->items[ta->repo].path, ctx->r->repos->items[tb->repo].path);
+    const struct task *ta = sched_task(&ctx->r->sched, *(const uint32_t *)a);
+    const struct task *tb = sched_task(&ctx->r->sched, *(const uint32_t *)b);
+    return repos_compare(ctx->r->repos, ta->repo, tb->repo);
 }
 
 static void push_row(struct ui_view *v, uint32_t id)
@@ -107,10 +97,10 @@ static void order_by_state(struct ui_view *v, const struct runner *r)
 {
     const struct sched *s = &r->sched;
     for (uint32_t id = 0; id < s->ntasks; id++)
-        if (s->tasks[id].state == TASK_RUNNING && shown(v, r, id))
+        if (sched_task(s, id)->state == TASK_RUNNING && shown(v, r, id))
             push_row(v, id);
     for (uint32_t id = 0; id < s->ntasks; id++)
-        if (s->tasks[id].state == TASK_QUEUED && shown(v, r, id))
+        if (sched_task(s, id)->state == TASK_QUEUED && shown(v, r, id))
             push_row(v, id);
     array_reserve((void **)&v->seen, &v->seen_cap, s->ntasks, 1);
     struct sched_ended_walk w;
@@ -124,6 +114,7 @@ static void order_by_state(struct ui_view *v, const struct runner *r)
 void ui_view_order(struct ui_view *v, const struct runner *r, double now)
 {
     v->norder = 0;
+    v->prefix_len = repos_common_prefix(r->repos);
     if (v->sort == UI_SORT_STATE) {
         order_by_state(v, r);
     } else {

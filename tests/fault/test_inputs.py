@@ -4,7 +4,8 @@
 - Lists that never end a line: `-f /dev/zero`, and `-f -` from a pipe that
   writes forever without a newline (NUL bytes or text). A line is kept only
   up to PATH_MAX; a line with no newline in its first 1 GiB refuses the
-  whole list with one line on stderr and exit 2. repopool's peak RSS
+  rest of the list with one line on stderr and exit 2 (what the lines
+  before it named has started meanwhile, and ends in its time). repopool's peak RSS
   (VmHWM, polled, and ru_maxrss from wait4) stays under 64 MiB, and the
   run ends (a guard timeout only stops a hang).
 - A 100 MB line between good lines: it fails as one entry (named by its
@@ -131,11 +132,15 @@ class EndlessLines(InputTestCase):
                             pipe.write(chunk)
                     except (BrokenPipeError, ValueError, OSError):
                         pass
-                res = self.run_measured(["--no-tui", "-f", "-", "--", "true"], feed=feed)
+                res = self.run_measured(["--json", "--no-tui", "-f", "-", "--", "true"], feed=feed)
                 self.assertEqual(res.returncode, 2, res.describe())
                 self.assertEqual(res.stderr, ("repopool: standard input: line 3: %s\n" % LIMIT_TEXT).encode(),
                                  res.describe())
-                self.assertEqual(res.stdout, b"", "a list refused runs nothing")
+                # Tasks start while a list is read: the two good lines ran
+                # to their end before the refusal, and nothing else did.
+                ends = [e for e in parse_events(res.stdout) if e["event"] == "end"]
+                self.assertEqual(sorted((e["repo"], e["status"]) for e in ends),
+                                 sorted((p, "ok") for p in good), res.describe())
                 self.assert_flat(res)
 
     def test_hundred_megabyte_line_between_good_lines(self):

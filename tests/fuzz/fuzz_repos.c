@@ -75,28 +75,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t seen_errors = 0, npaths = 0;
     char **paths = malloc((rl.len + 1) * sizeof(*paths));
     FUZZ_CHECK(paths != NULL);
+    struct strbuf path;
+    strbuf_init(&path);
     for (size_t i = 0; i < rl.len; i++) {
-        const struct repo *r = &rl.items[i];
-        FUZZ_CHECK(r->path != NULL);
-        if (r->error) {
+        const char *p = repos_path(&rl, (uint32_t)i, &path);
+        const char *error = repos_error(&rl, (uint32_t)i);
+        FUZZ_CHECK(p != NULL);
+        if (error) {
             FUZZ_CHECK(seen_errors < nerrors);
             const struct expected_error *e = &errors[seen_errors++];
-            FUZZ_CHECK(r->error[0] != '\0');
-            FUZZ_CHECK(strlen(r->path) == e->len);
-            FUZZ_CHECK(memcmp(r->path, e->label, e->len) == 0);
+            FUZZ_CHECK(error[0] != '\0');
+            FUZZ_CHECK(path.len == e->len);
+            FUZZ_CHECK(memcmp(p, e->label, e->len) == 0);
         } else {
-            FUZZ_CHECK(r->path[0] == '/');
-            paths[npaths++] = r->path;
+            FUZZ_CHECK(p[0] == '/');
+            paths[npaths++] = strbuf_detach(&path);
         }
     }
+    strbuf_free(&path);
     FUZZ_CHECK(seen_errors == nerrors);
     qsort(paths, npaths, sizeof(*paths), compare_paths);
     for (size_t i = 1; i < npaths; i++)
         FUZZ_CHECK(strcmp(paths[i - 1], paths[i]) != 0);
+    for (size_t i = 0; i < npaths; i++)
+        free(paths[i]);
     free(paths);
 
     repos_free(&rl);
-    FUZZ_CHECK(rl.len == 0 && rl.items == NULL && rl.slots == NULL);
+    FUZZ_CHECK(rl.len == 0 && rl.items == NULL && rl.keys == NULL && rl.paths.nodes == NULL);
     strbuf_free(&err);
     free(errors);
     return 0;

@@ -143,6 +143,10 @@ class EventChecker(Events):
         ended = {}        # id -> end event
         waiting_retry = set()
         queued = None
+        # Tasks the run knows of: a list still being read adds tasks
+        # between events (with ids above every one before), so this only
+        # grows, every id seen is among them, and it ends at the total.
+        known = 0
         peak = 0
         for e in ev:
             kind = e.get("event")
@@ -214,12 +218,22 @@ class EventChecker(Events):
                     queued -= 1
                 ended[i] = e
             t.assertEqual(e["running"], len(running_ids), "running is off at %r" % e)
-            t.assertEqual(e["queued"], queued, "queued is off at %r" % e)
+            # Tasks added since the last event join the queue; none leaves
+            # it unseen.
+            t.assertGreaterEqual(e["queued"], queued, "queued is off at %r" % e)
+            queued = e["queued"]
+            now_known = queued + len(running_ids) + len(ended)
+            t.assertGreaterEqual(now_known, known, "tasks vanished at %r" % e)
+            known = now_known
+            t.assertLessEqual(i, known, "an id beyond the tasks known at %r" % e)
+            if self.total is not None:
+                t.assertLessEqual(known, self.total, "more tasks than the total at %r" % e)
             if not self.cap_lowered:
                 t.assertLessEqual(e["running"], e["cap"], e)
             peak = max(peak, e["running"])
 
         t.assertEqual(running_ids, set(), "tasks still running at the end")
+        t.assertEqual(queued or 0, 0, "tasks still queued at the end")
         ids = sorted(ended)
         if self.total is not None:
             t.assertEqual(ids, list(range(1, self.total + 1)), "every task ends exactly once")

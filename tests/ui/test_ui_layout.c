@@ -151,10 +151,43 @@ static void timeline_draws_a_retry_waits_last_attempt(void **state)
     fx_free(f);
 }
 
+/* A list still being read: more tasks are on their way, so the queued
+ * count says so, the ETA is unknown rather than "done" when every task so
+ * far has ended, and the directory hidden from every row shrinks as
+ * repositories from elsewhere arrive. */
+static void a_list_still_read_shows_more_to_come(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(names, 2, fx_config(2));
+    runner_source_open(&f->r, NULL, NULL);
+    fx_start_n(f, 2, 0);
+    fx_end(f, 0, TASK_OK, RP_CLASS_NONE, 1, "ok");
+    fx_end(f, 1, TASK_OK, RP_CLASS_NONE, 1, "ok");
+    fx_render(f, 120, 24, 2);
+    if (!strstr(fx_line(f, 0), "queued 0+"))
+        fail_msg("header \"%s\" does not say more are coming", fx_line(f, 0));
+    if (!strstr(fx_line(f, 1), "ETA ?"))
+        fail_msg("second line \"%s\" has no unknown ETA", fx_line(f, 1));
+    assert_true(fx_find(f, " mango ") > 0);
+
+    runner_add_task(&f->r, repos_add_raw(&f->repos, "/x/new", 6, NULL));
+    runner_tasks_added(&f->r);
+    runner_source_ended(&f->r);
+    fx_render(f, 120, 24, 3);
+    if (strstr(fx_line(f, 0), "+"))
+        fail_msg("header \"%s\" still says more are coming", fx_line(f, 0));
+    assert_true(fx_find(f, " w/mango ") > 0);
+    assert_true(fx_find(f, " x/new ") > 0);
+    /* The runner started the new one at once: the pool had room. */
+    assert_int_equal(sched_task(&f->r.sched, 2)->state, TASK_RUNNING);
+    fx_free(f);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(a_list_still_read_shows_more_to_come, fx_teardown),
         cmocka_unit_test_teardown(header_shows_eta_at_80_columns, fx_teardown),
         cmocka_unit_test_teardown(header_shows_a_resource_hold, fx_teardown),
         cmocka_unit_test_teardown(footer_shows_quit_at_80_columns, fx_teardown),

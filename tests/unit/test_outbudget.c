@@ -17,7 +17,7 @@
 
 struct pool {
     struct outbudget b;
-    struct task *t;
+    struct task_table t; /* as the scheduler keeps them */
     size_t n;
     uint64_t *end_seq; /* when each task last ended, in ends */
     uint64_t ends;
@@ -28,9 +28,10 @@ static struct pool *pool_new(size_t n, uint64_t limit)
     struct pool *p = calloc(1, sizeof(*p));
     assert_non_null(p);
     outbudget_init(&p->b, limit);
-    p->t = calloc(n, sizeof(*p->t));
+    task_table_reserve(&p->t, n);
+    for (size_t i = 0; i < n; i++)
+        memset(task_at(&p->t, (uint32_t)i), 0, sizeof(struct task));
     p->end_seq = calloc(n, sizeof(*p->end_seq));
-    assert_non_null(p->t);
     assert_non_null(p->end_seq);
     p->n = n;
     return p;
@@ -39,27 +40,27 @@ static struct pool *pool_new(size_t n, uint64_t limit)
 static void pool_free(struct pool *p)
 {
     for (size_t i = 0; i < p->n; i++) {
-        if (p->t[i].out) {
-            outbuf_free(p->t[i].out);
-            free(p->t[i].out);
+        if (task_at(&p->t, (uint32_t)(i))->out) {
+            outbuf_free(task_at(&p->t, (uint32_t)(i))->out);
+            free(task_at(&p->t, (uint32_t)(i))->out);
         }
     }
     outbudget_free(&p->b);
-    free(p->t);
+    task_table_free(&p->t);
     free(p->end_seq);
     free(p);
 }
 
 static void start(struct pool *p, uint32_t id)
 {
-    p->t[id].state = TASK_RUNNING;
-    p->t[id].attempt++;
+    task_at(&p->t, (uint32_t)(id))->state = TASK_RUNNING;
+    task_at(&p->t, (uint32_t)(id))->attempt++;
 }
 
 /* As runner_capture does it. */
 static void capture(struct pool *p, uint32_t id, size_t n)
 {
-    struct task *t = &p->t[id];
+    struct task *t = task_at(&p->t, (uint32_t)(id));
     if (!t->out) {
         t->out = malloc(sizeof(*t->out));
         assert_non_null(t->out);
@@ -74,18 +75,18 @@ static void capture(struct pool *p, uint32_t id, size_t n)
         n -= k;
     }
     outbudget_resized(&p->b, before, t->out->cap);
-    outbudget_enforce(&p->b, p->t);
+    outbudget_enforce(&p->b, &p->t);
 }
 
 /* As sched_finish or sched_cancel, then report_task_end when the output
  * is kept. */
 static void end_as(struct pool *p, uint32_t id, enum task_state st)
 {
-    p->t[id].state = (uint8_t)st;
+    task_at(&p->t, (uint32_t)(id))->state = (uint8_t)st;
     p->end_seq[id] = ++p->ends;
-    p->t[id].end = (double)p->ends / 1000;
-    if (p->t[id].out)
-        outbudget_ended(&p->b, p->t, id);
+    task_at(&p->t, (uint32_t)(id))->end = (double)p->ends / 1000;
+    if (task_at(&p->t, (uint32_t)(id))->out)
+        outbudget_ended(&p->b, &p->t, id);
 }
 
 static void end(struct pool *p, uint32_t id)
@@ -96,14 +97,14 @@ static void end(struct pool *p, uint32_t id)
 /* Queued again by hand (r in the dashboard): not started yet. */
 static void requeue(struct pool *p, uint32_t id)
 {
-    p->t[id].state = TASK_QUEUED;
+    task_at(&p->t, (uint32_t)(id))->state = TASK_QUEUED;
 }
 
 static uint64_t held(const struct pool *p)
 {
     uint64_t sum = 0;
     for (size_t i = 0; i < p->n; i++)
-        sum += p->t[i].out ? p->t[i].out->cap : 0;
+        sum += task_at(&p->t, (uint32_t)(i))->out ? task_at(&p->t, (uint32_t)(i))->out->cap : 0;
     return sum;
 }
 
@@ -139,8 +140,8 @@ static void within_the_budget_nothing_is_dropped(void **state)
     assert_int_equal(p->b.held, 10 * PER_TASK);
     assert_int_equal(p->b.held, held(p));
     for (uint32_t i = 0; i < 10; i++) {
-        assert_true(kept(&p->t[i]));
-        assert_int_equal(p->t[i].out_dropped, 0);
+        assert_true(kept(task_at(&p->t, (uint32_t)(i))));
+        assert_int_equal(task_at(&p->t, (uint32_t)(i))->out_dropped, 0);
     }
     assert_int_equal(p->b.dropped, 0);
     pool_free(p);
@@ -161,18 +162,18 @@ static void the_oldest_end_goes_first_not_the_lowest_id(void **state)
     }
     /* Only the last three to end are kept. */
     assert_int_equal(p->b.held, 3 * PER_TASK);
-    assert_false(kept(&p->t[3]));
-    assert_false(kept(&p->t[1]));
-    assert_true(kept(&p->t[4]));
-    assert_true(kept(&p->t[0]));
-    assert_true(kept(&p->t[2]));
-    assert_int_equal(p->t[3].out_dropped, 1);
-    assert_int_equal(p->t[1].out_dropped, 1);
-    assert_int_equal(p->t[4].out_dropped, 0);
+    assert_false(kept(task_at(&p->t, (uint32_t)(3))));
+    assert_false(kept(task_at(&p->t, (uint32_t)(1))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(4))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(2))));
+    assert_int_equal(task_at(&p->t, (uint32_t)(3))->out_dropped, 1);
+    assert_int_equal(task_at(&p->t, (uint32_t)(1))->out_dropped, 1);
+    assert_int_equal(task_at(&p->t, (uint32_t)(4))->out_dropped, 0);
     /* What it printed is still counted, and the record stays. */
-    assert_non_null(p->t[3].out);
-    assert_int_equal(p->t[3].out->total, PER_TASK);
-    assert_int_equal(p->t[3].out->len, 0);
+    assert_non_null(task_at(&p->t, (uint32_t)(3))->out);
+    assert_int_equal(task_at(&p->t, (uint32_t)(3))->out->total, PER_TASK);
+    assert_int_equal(task_at(&p->t, (uint32_t)(3))->out->len, 0);
     assert_int_equal(p->b.dropped, 2);
     pool_free(p);
 }
@@ -191,26 +192,26 @@ static void running_output_counts_but_is_never_dropped(void **state)
     for (uint32_t i = 2; i < 6; i++)
         start(p, i);
     capture(p, 2, PER_TASK);
-    assert_false(kept(&p->t[0]));
-    assert_true(kept(&p->t[1]));
+    assert_false(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(1))));
     capture(p, 3, PER_TASK);
-    assert_false(kept(&p->t[1]));
+    assert_false(kept(task_at(&p->t, (uint32_t)(1))));
     /* ...and past that, running output is over the budget but stays. */
     capture(p, 4, PER_TASK);
     capture(p, 5, PER_TASK);
     assert_int_equal(p->b.held, 4 * PER_TASK);
     for (uint32_t i = 2; i < 6; i++)
-        assert_true(kept(&p->t[i]));
+        assert_true(kept(task_at(&p->t, (uint32_t)(i))));
     /* When they end, each end brings the total back within the budget:
      * the one that ended first goes first. */
     end(p, 4);
-    assert_false(kept(&p->t[4]));
+    assert_false(kept(task_at(&p->t, (uint32_t)(4))));
     end(p, 2);
-    assert_false(kept(&p->t[2]));
+    assert_false(kept(task_at(&p->t, (uint32_t)(2))));
     end(p, 5);
     end(p, 3);
-    assert_true(kept(&p->t[5]));
-    assert_true(kept(&p->t[3]));
+    assert_true(kept(task_at(&p->t, (uint32_t)(5))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(3))));
     assert_int_equal(p->b.held, 2 * PER_TASK);
     assert_int_equal(p->b.held, held(p));
     pool_free(p);
@@ -235,16 +236,16 @@ static void a_retried_task_counts_from_its_last_end(void **state)
     start(p, 2);
     capture(p, 2, PER_TASK);
     end(p, 2);
-    assert_true(kept(&p->t[0]));
-    assert_false(kept(&p->t[1]));
-    assert_true(kept(&p->t[2]));
+    assert_true(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_false(kept(task_at(&p->t, (uint32_t)(1))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(2))));
     /* A fourth: now task 0 goes. */
     start(p, 3);
     capture(p, 3, PER_TASK);
     end(p, 3);
-    assert_false(kept(&p->t[0]));
-    assert_true(kept(&p->t[2]));
-    assert_true(kept(&p->t[3]));
+    assert_false(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(2))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(3))));
     pool_free(p);
 }
 
@@ -261,18 +262,18 @@ static void a_task_queued_again_keeps_its_output_until_it_ends(void **state)
     start(p, 1);
     capture(p, 1, PER_TASK);
     end(p, 1);
-    assert_true(kept(&p->t[0]));
-    assert_false(kept(&p->t[1]));
+    assert_true(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_false(kept(task_at(&p->t, (uint32_t)(1))));
     /* Cancelled before it ran: it ended again, last, and is droppable
      * from there. */
     end_as(p, 0, TASK_CANCELLED);
-    assert_true(kept(&p->t[0]));
+    assert_true(kept(task_at(&p->t, (uint32_t)(0))));
     start(p, 2);
     capture(p, 2, PER_TASK);
     end(p, 2);
-    assert_false(kept(&p->t[0]));
-    assert_true(kept(&p->t[2]));
-    assert_int_equal(p->t[0].out_dropped, 1);
+    assert_false(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(2))));
+    assert_int_equal(task_at(&p->t, (uint32_t)(0))->out_dropped, 1);
     assert_int_equal(p->b.held, held(p));
     pool_free(p);
 }
@@ -293,9 +294,9 @@ static void a_task_that_ended_twice_counts_from_its_last_end(void **state)
     end_as(p, 0, TASK_CANCELLED);
     start(p, 2);
     capture(p, 2, PER_TASK);
-    assert_true(kept(&p->t[0]));
-    assert_false(kept(&p->t[1]));
-    assert_true(kept(&p->t[2]));
+    assert_true(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_false(kept(task_at(&p->t, (uint32_t)(1))));
+    assert_true(kept(task_at(&p->t, (uint32_t)(2))));
     pool_free(p);
 }
 
@@ -309,15 +310,15 @@ static void output_after_a_drop_is_kept_and_counted_again(void **state)
     start(p, 1);
     capture(p, 1, PER_TASK);
     end(p, 1);
-    assert_false(kept(&p->t[0]));
-    assert_int_equal(p->t[0].out_dropped, 1);
+    assert_false(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_int_equal(task_at(&p->t, (uint32_t)(0))->out_dropped, 1);
     /* Retried: it prints again; the mark stays (its first output is gone). */
     start(p, 0);
     capture(p, 0, 300);
-    assert_true(kept(&p->t[0]));
-    assert_int_equal(p->t[0].out->total, PER_TASK + 300);
-    assert_int_equal(p->t[0].out->len, 300);
-    assert_int_equal(p->t[0].out_dropped, 1);
+    assert_true(kept(task_at(&p->t, (uint32_t)(0))));
+    assert_int_equal(task_at(&p->t, (uint32_t)(0))->out->total, PER_TASK + 300);
+    assert_int_equal(task_at(&p->t, (uint32_t)(0))->out->len, 300);
+    assert_int_equal(task_at(&p->t, (uint32_t)(0))->out_dropped, 1);
     assert_int_equal(p->b.held, held(p));
     pool_free(p);
 }
@@ -341,7 +342,7 @@ static void random_runs_keep_every_rule(void **state)
     uint32_t next = 0;
     for (int step = 0; step < STEPS; step++) {
         uint32_t id = (uint32_t)(rng_next(&rng) % N);
-        struct task *t = &p->t[id];
+        struct task *t = task_at(&p->t, (uint32_t)(id));
         switch (rng_next(&rng) % 6) {
         case 0:
             if (next < N)
@@ -372,7 +373,7 @@ static void random_runs_keep_every_rule(void **state)
         uint64_t oldest_kept = UINT64_MAX;
         bool finished_output = false;
         for (uint32_t i = 0; i < N; i++) {
-            const struct task *u = &p->t[i];
+            const struct task *u = task_at(&p->t, (uint32_t)(i));
             bool now_kept = kept(u);
             assert_msg(task_is_final(u) || !was_kept[i] || now_kept,
                        "step %d: task %u lost its output while running or queued", step, i);

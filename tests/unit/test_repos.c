@@ -1,7 +1,7 @@
 /*
- * The repository list: what runs is each repository once, by its absolute
- * real path, and a line that cannot be a path still shows up as a failing
- * entry instead of vanishing.
+ * The repository list: what runs is each repository once (known by its
+ * device and inode), by an absolute path that leads there, and a line that
+ * cannot be a path still shows up as a failing entry instead of vanishing.
  */
 #include "unit.h"
 
@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "repopool/listparse.h"
 #include "repopool/repos.h"
 
 /* snprintf into an array, failing the test if it does not fit. */
@@ -62,6 +63,16 @@ static int teardown(void **state)
     return 0;
 }
 
+/* Entry i's path; valid until the fourth call after. */
+static const char *path_of(const struct repo_list *rl, size_t i)
+{
+    static struct strbuf bufs[4];
+    static unsigned next;
+    struct strbuf *sb = &bufs[next++ % 4];
+    assert_true(i < repos_count(rl));
+    return repos_path(rl, (uint32_t)i, sb);
+}
+
 /* A stream holding exactly bytes[0..n), NUL bytes included. */
 static FILE *stream_of(const char *bytes, size_t n)
 {
@@ -96,9 +107,9 @@ static void same_directory_twice_runs_once(void **state)
     repos_add_path(&rl, with_slash);
     assert_int_equal(rl.len, 2);
     /* First mention wins the position. */
-    assert_string_equal(rl.items[0].path, f->a);
-    assert_string_equal(rl.items[1].path, f->b);
-    assert_null(rl.items[0].error);
+    assert_string_equal(path_of(&rl, 0), f->a);
+    assert_string_equal(path_of(&rl, 1), f->b);
+    assert_null(repos_error(&rl, 0));
     repos_free(&rl);
 }
 
@@ -111,7 +122,7 @@ static void symlink_to_a_listed_directory_runs_once(void **state)
     repos_add_path(&rl, f->a);
     assert_int_equal(rl.len, 1);
     /* The entry is the real path, whichever name came first. */
-    assert_string_equal(rl.items[0].path, f->a);
+    assert_string_equal(path_of(&rl, 0), f->a);
     repos_free(&rl);
 }
 
@@ -125,8 +136,8 @@ static void relative_paths_become_absolute(void **state)
     repos_add_path(&rl, "./b/../a");
     repos_add_path(&rl, "b");
     assert_int_equal(rl.len, 2);
-    assert_string_equal(rl.items[0].path, f->a);
-    assert_string_equal(rl.items[1].path, f->b);
+    assert_string_equal(path_of(&rl, 0), f->a);
+    assert_string_equal(path_of(&rl, 1), f->b);
     repos_free(&rl);
 }
 
@@ -143,8 +154,8 @@ static void nonexistent_path_is_kept_absolute(void **state)
     assert_int_equal(rl.len, 2);
     char want[PATH_MAX + 32];
     FORMAT(want, "%s/missing/repo", f->real);
-    assert_string_equal(rl.items[0].path, want);
-    assert_string_equal(rl.items[1].path, "/nonexistent-repopool/x");
+    assert_string_equal(path_of(&rl, 0), want);
+    assert_string_equal(path_of(&rl, 1), "/nonexistent-repopool/x");
     repos_free(&rl);
 }
 
@@ -160,7 +171,7 @@ static void overlong_argument_becomes_a_failing_entry(void **state)
     repos_init(&rl);
     repos_add_path(&rl, p);
     assert_int_equal(rl.len, 1);
-    assert_non_null(rl.items[0].error);
+    assert_non_null(repos_error(&rl, 0));
     free(p);
     repos_free(&rl);
 }
@@ -210,16 +221,16 @@ static void git_dir_names_its_working_tree(void **state)
 
     char want[PATH_MAX + 32];
     assert_int_equal(rl.len, 5);
-    assert_string_equal(rl.items[0].path, f->a);
-    assert_string_equal(rl.items[1].path, f->b);
+    assert_string_equal(path_of(&rl, 0), f->a);
+    assert_string_equal(path_of(&rl, 1), f->b);
     FORMAT(want, "%s/missing", f->real);
-    assert_string_equal(rl.items[2].path, want);
+    assert_string_equal(path_of(&rl, 2), want);
     FORMAT(want, "%s/x.git", f->real);
-    assert_string_equal(rl.items[3].path, want);
+    assert_string_equal(path_of(&rl, 3), want);
     FORMAT(want, "%s/.gitx", f->real);
-    assert_string_equal(rl.items[4].path, want);
+    assert_string_equal(path_of(&rl, 4), want);
     for (size_t i = 0; i < rl.len; i++)
-        assert_null(rl.items[i].error);
+        assert_null(repos_error(&rl, i));
     repos_free(&rl);
     unlink(to_git_dir);
     unlink(gitfile);
@@ -234,7 +245,120 @@ static void git_dir_of_the_root_is_the_root(void **state)
     repos_add_path(&rl, "/.git");
     repos_add_path(&rl, "/");
     assert_int_equal(rl.len, 1);
-    assert_string_equal(rl.items[0].path, "/");
+    assert_string_equal(path_of(&rl, 0), "/");
+    repos_free(&rl);
+}
+
+/* ".." after a symlink leads to the parent of the link's target, not back
+ * where the text says: folded only when a stat finds the same directory. */
+static void dotdot_is_folded_only_where_it_leads_the_same_way(void **state)
+{
+    struct fixture *f = *state;
+    char inner[PATH_MAX + 16], sib[PATH_MAX + 16], other[PATH_MAX + 16], jump[PATH_MAX + 16];
+    char arg[PATH_MAX + 32], want[PATH_MAX + 32];
+    FORMAT(inner, "%s/deep", f->real);
+    assert_int_equal(mkdir(inner, 0700), 0);
+    FORMAT(inner, "%s/deep/inner", f->real);
+    FORMAT(sib, "%s/deep/sib", f->real);
+    FORMAT(other, "%s/sib", f->real);
+    FORMAT(jump, "%s/jump", f->real);
+    assert_int_equal(mkdir(inner, 0700), 0);
+    assert_int_equal(mkdir(sib, 0700), 0);
+    assert_int_equal(mkdir(other, 0700), 0);
+    assert_int_equal(symlink(inner, jump), 0);
+
+    struct repo_list rl;
+    repos_init(&rl);
+    FORMAT(arg, "%s/jump/../sib", f->real); /* deep/sib, not sib */
+    repos_add_path(&rl, arg);
+    repos_add_path(&rl, sib);
+    repos_add_path(&rl, other);
+    FORMAT(arg, "%s/b/../a/.", f->real); /* no link on the way: folded */
+    repos_add_path(&rl, arg);
+    assert_int_equal(rl.len, 3);
+    FORMAT(want, "%s/jump/../sib", f->real);
+    assert_string_equal(path_of(&rl, 0), want);
+    assert_string_equal(path_of(&rl, 1), other);
+    assert_string_equal(path_of(&rl, 2), f->a);
+
+    /* A path that is not there keeps its ".." as written. */
+    FORMAT(arg, "%s/missing/../a", f->real);
+    repos_add_path(&rl, arg);
+    assert_int_equal(rl.len, 4);
+    assert_string_equal(path_of(&rl, 3), arg);
+    repos_free(&rl);
+    unlink(jump);
+    rmdir(inner);
+    rmdir(sib);
+    rmdir(other);
+    FORMAT(inner, "%s/deep", f->real);
+    rmdir(inner);
+}
+
+static void symlinks_are_followed_to_what_they_name(void **state)
+{
+    struct fixture *f = *state;
+    char git_dir[PATH_MAX + 16], rel[PATH_MAX + 16], to_git[PATH_MAX + 16], chain[PATH_MAX + 16];
+    char dangling[PATH_MAX + 16], loop[PATH_MAX + 16];
+    FORMAT(git_dir, "%s/.git", f->b);
+    FORMAT(rel, "%s/rel-to-a", f->real);
+    FORMAT(to_git, "%s/to-b-git", f->real);
+    FORMAT(chain, "%s/chain", f->real);
+    FORMAT(dangling, "%s/dangling", f->real);
+    FORMAT(loop, "%s/loop", f->real);
+    assert_int_equal(mkdir(git_dir, 0700), 0);
+    assert_int_equal(symlink("a", rel), 0);          /* relative to its directory */
+    assert_int_equal(symlink("b/.git", to_git), 0);  /* a git directory: its working tree */
+    assert_int_equal(symlink("to-b-git", chain), 0); /* a link to that link */
+    assert_int_equal(symlink("nowhere", dangling), 0);
+    assert_int_equal(symlink("loop", loop), 0);
+
+    struct repo_list rl;
+    repos_init(&rl);
+    repos_add_path(&rl, rel);
+    repos_add_path(&rl, chain);
+    repos_add_path(&rl, to_git);
+    repos_add_path(&rl, f->b);
+    repos_add_path(&rl, dangling);
+    repos_add_path(&rl, loop);
+    repos_add_path(&rl, loop);
+    assert_int_equal(rl.len, 4);
+    assert_string_equal(path_of(&rl, 0), f->a);
+    assert_string_equal(path_of(&rl, 1), f->b);
+    /* What leads nowhere is shown by its own name, once. */
+    assert_string_equal(path_of(&rl, 2), dangling);
+    assert_string_equal(path_of(&rl, 3), loop);
+    repos_free(&rl);
+    unlink(rel);
+    unlink(to_git);
+    unlink(chain);
+    unlink(dangling);
+    unlink(loop);
+    rmdir(git_dir);
+}
+
+static void common_prefix_is_the_shared_directory(void **state)
+{
+    (void)state;
+    struct repo_list rl;
+    repos_init(&rl);
+    assert_int_equal(repos_common_prefix(&rl), 0);
+    repos_add_raw(&rl, "/src/team/app", 13, NULL);
+    assert_int_equal(repos_common_prefix(&rl), strlen("/src/team/"));
+    repos_add_raw(&rl, "/src/team/app/sub", 17, NULL); /* nested: its parent is app */
+    repos_add_raw(&rl, "/src/team/lib", 13, NULL);
+    assert_int_equal(repos_common_prefix(&rl), strlen("/src/team/"));
+    repos_add_raw(&rl, "/src/other", 10, NULL);
+    assert_int_equal(repos_common_prefix(&rl), strlen("/src/"));
+    repos_add_raw(&rl, "/srcx", 5, NULL);
+    assert_int_equal(repos_common_prefix(&rl), strlen("/"));
+    repos_add_raw(&rl, "demo-1", 6, NULL);
+    assert_int_equal(repos_common_prefix(&rl), 0);
+    /* Orders as strcmp does. */
+    assert_true(repos_compare(&rl, 0, 1) < 0);
+    assert_true(repos_compare(&rl, 2, 1) > 0);
+    assert_true(repos_compare(&rl, 4, 3) > 0);
+    assert_int_equal(repos_compare(&rl, 5, 5), 0);
     repos_free(&rl);
 }
 
@@ -248,10 +372,10 @@ static void raw_entries_are_kept_as_given(void **state)
     repos_add_raw(&rl, "bad", 3, "why it fails");
     /* No dedup, no resolving: simulated tasks are labels. */
     assert_int_equal(rl.len, 3);
-    assert_string_equal(rl.items[0].path, "demo-1");
-    assert_string_equal(rl.items[1].path, "demo-1");
-    assert_null(rl.items[0].error);
-    assert_string_equal(rl.items[2].error, "why it fails");
+    assert_string_equal(path_of(&rl, 0), "demo-1");
+    assert_string_equal(path_of(&rl, 1), "demo-1");
+    assert_null(repos_error(&rl, 0));
+    assert_string_equal(repos_error(&rl, 2), "why it fails");
     repos_free(&rl);
 }
 
@@ -275,13 +399,13 @@ static void stream_skips_blanks_and_comments(void **state)
     repos_init(&rl);
     add_stream(&rl, text, strlen(text));
     assert_int_equal(rl.len, 3);
-    assert_string_equal(rl.items[0].path, f->a);
+    assert_string_equal(path_of(&rl, 0), f->a);
     /* The CR of a CRLF line is not part of the path. */
-    assert_string_equal(rl.items[1].path, f->b);
+    assert_string_equal(path_of(&rl, 1), f->b);
     /* '#' after the start is part of the name; the last line needs no \n. */
     char want[PATH_MAX + 16];
     FORMAT(want, "%s/with#hash", f->real);
-    assert_string_equal(rl.items[2].path, want);
+    assert_string_equal(path_of(&rl, 2), want);
     repos_free(&rl);
 }
 
@@ -295,7 +419,7 @@ static void stream_deduplicates_with_arguments(void **state)
     FORMAT(text, "%s\n%s\n%s/\n", f->link, f->b, f->b);
     add_stream(&rl, text, strlen(text));
     assert_int_equal(rl.len, 2);
-    assert_string_equal(rl.items[1].path, f->b);
+    assert_string_equal(path_of(&rl, 1), f->b);
     repos_free(&rl);
 }
 
@@ -310,12 +434,12 @@ static void line_with_nul_byte_becomes_a_failing_entry(void **state)
     repos_init(&rl);
     add_stream(&rl, text, (size_t)n);
     assert_int_equal(rl.len, 2);
-    assert_non_null(rl.items[0].error);
+    assert_non_null(repos_error(&rl, 0));
     /* The entry says which line it was, up to the NUL. */
-    assert_string_equal(rl.items[0].path, "/tmp/x");
+    assert_string_equal(path_of(&rl, 0), "/tmp/x");
     /* The next line is read as usual. */
-    assert_string_equal(rl.items[1].path, f->a);
-    assert_null(rl.items[1].error);
+    assert_string_equal(path_of(&rl, 1), f->a);
+    assert_null(repos_error(&rl, 1));
     repos_free(&rl);
 }
 
@@ -334,9 +458,9 @@ static void overlong_line_becomes_a_failing_entry(void **state)
     repos_init(&rl);
     add_stream(&rl, text, n);
     assert_int_equal(rl.len, 2);
-    assert_non_null(rl.items[0].error);
-    assert_true(strncmp(rl.items[0].path, "/yyyy", 5) == 0);
-    assert_string_equal(rl.items[1].path, f->b);
+    assert_non_null(repos_error(&rl, 0));
+    assert_true(strncmp(path_of(&rl, 0), "/yyyy", 5) == 0);
+    assert_string_equal(path_of(&rl, 1), f->b);
     free(text);
     repos_free(&rl);
 }
@@ -373,15 +497,15 @@ static void long_blank_and_comment_lines_are_skipped(void **state)
     repos_init(&rl);
     add_stream(&rl, text.data, text.len);
     assert_int_equal(rl.len, 4);
-    assert_non_null(rl.items[0].error);
-    assert_int_equal(strlen(rl.items[0].path), 64);
-    assert_int_equal(strspn(rl.items[0].path, " "), 64);
-    assert_null(rl.items[1].error);
-    assert_int_equal(strlen(rl.items[1].path), PATH_MAX - 1);
-    assert_non_null(rl.items[2].error);
-    assert_non_null(strstr(rl.items[2].error, "PATH_MAX"));
-    assert_int_equal(strspn(rl.items[2].path, "z"), 64);
-    assert_string_equal(rl.items[3].path, f->a);
+    assert_non_null(repos_error(&rl, 0));
+    assert_int_equal(strlen(path_of(&rl, 0)), 64);
+    assert_int_equal(strspn(path_of(&rl, 0), " "), 64);
+    assert_null(repos_error(&rl, 1));
+    assert_int_equal(strlen(path_of(&rl, 1)), PATH_MAX - 1);
+    assert_non_null(repos_error(&rl, 2));
+    assert_non_null(strstr(repos_error(&rl, 2), "PATH_MAX"));
+    assert_int_equal(strspn(path_of(&rl, 2), "z"), 64);
+    assert_string_equal(path_of(&rl, 3), f->a);
     repos_free(&rl);
     strbuf_free(&text);
 }
@@ -456,10 +580,10 @@ static void hundred_megabyte_line_keeps_memory_flat(void **state)
     assert_int_equal(err.len, 0);
     /* The long line is one failing entry; the lines around it run. */
     assert_int_equal(rl.len, 3);
-    assert_string_equal(rl.items[0].path, f->a);
-    assert_non_null(rl.items[1].error);
-    assert_true(strncmp(rl.items[1].path, "/xxx", 4) == 0);
-    assert_string_equal(rl.items[2].path, f->b);
+    assert_string_equal(path_of(&rl, 0), f->a);
+    assert_non_null(repos_error(&rl, 1));
+    assert_true(strncmp(path_of(&rl, 1), "/xxx", 4) == 0);
+    assert_string_equal(path_of(&rl, 2), f->b);
     /* Read in chunks, kept up to PATH_MAX: no more than a few pages. */
     assert_true(g.heap_peak - g.heap_base < 256 * 1024);
     strbuf_free(&err);
@@ -473,7 +597,7 @@ static void endless_line_refuses_the_list(void **state)
     FORMAT(head, "%s\n", f->a);
     /* NUL bytes (as /dev/zero gives) with no newline: well past the limit,
      * then an end the reader must not get to. */
-    struct gen g = {.head = head, .tail = "\n/tmp\n", .body = REPOS_LINE_LIMIT + (64u << 20), .fill = '\0'};
+    struct gen g = {.head = head, .tail = "\n/tmp\n", .body = LISTPARSE_LINE_LIMIT + (64u << 20), .fill = '\0'};
     FILE *in = gen_open(&g);
     struct repo_list rl;
     repos_init(&rl);
@@ -482,10 +606,10 @@ static void endless_line_refuses_the_list(void **state)
     assert_int_equal(repos_add_stream(&rl, in, "list", &err), -1);
     fclose(in);
     assert_non_null(err.data);
-    assert_non_null(strstr(err.data, "list: line 2: no newline in its first " REPOS_LINE_LIMIT_TEXT));
+    assert_non_null(strstr(err.data, "list: line 2: no newline in its first " LISTPARSE_LINE_LIMIT_TEXT));
     assert_non_null(strstr(err.data, "not a list of paths"));
     /* It stopped at the limit, and kept nothing of the line. */
-    assert_true(g.pos <= strlen(head) + REPOS_LINE_LIMIT + (1u << 20));
+    assert_true(g.pos <= strlen(head) + LISTPARSE_LINE_LIMIT + (1u << 20));
     assert_true(g.heap_peak - g.heap_base < 256 * 1024);
     strbuf_free(&err);
     repos_free(&rl);
@@ -507,7 +631,7 @@ static void ten_thousand_lines(void **state)
     for (int i = 0; i < N; i += 997) {
         char want[PATH_MAX + 32];
         FORMAT(want, "%s/repo-%05d", f->real, i);
-        assert_string_equal(rl.items[i].path, want);
+        assert_string_equal(path_of(&rl, i), want);
     }
     /* ...and the same list again adds nothing. */
     add_stream(&rl, text.data, text.len);
@@ -532,44 +656,6 @@ static void ten_thousand_lines_with_repeats(void **state)
     strbuf_free(&text);
 }
 
-static void missing_file_is_an_error_naming_it(void **state)
-{
-    struct fixture *f = *state;
-    char path[PATH_MAX + 16];
-    FORMAT(path, "%s/no-such-list", f->real);
-    struct repo_list rl;
-    repos_init(&rl);
-    struct strbuf err;
-    strbuf_init(&err);
-    assert_int_equal(repos_add_file(&rl, path, &err), -1);
-    assert_non_null(strstr(err.data, path));
-    assert_int_equal(rl.len, 0);
-    strbuf_free(&err);
-    repos_free(&rl);
-}
-
-static void file_is_read_like_a_stream(void **state)
-{
-    struct fixture *f = *state;
-    char path[PATH_MAX + 16];
-    FORMAT(path, "%s/list", f->real);
-    FILE *out = fopen(path, "w");
-    assert_non_null(out);
-    fprintf(out, "# list\n%s\n%s\n", f->b, f->a);
-    fclose(out);
-    struct repo_list rl;
-    repos_init(&rl);
-    struct strbuf err;
-    strbuf_init(&err);
-    assert_int_equal(repos_add_file(&rl, path, &err), 0);
-    assert_int_equal(rl.len, 2);
-    assert_string_equal(rl.items[0].path, f->b);
-    assert_string_equal(rl.items[1].path, f->a);
-    strbuf_free(&err);
-    repos_free(&rl);
-    unlink(path);
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +666,9 @@ int main(void)
         cmocka_unit_test(overlong_argument_becomes_a_failing_entry),
         cmocka_unit_test_setup_teardown(git_dir_names_its_working_tree, setup, teardown),
         cmocka_unit_test(git_dir_of_the_root_is_the_root),
+        cmocka_unit_test_setup_teardown(dotdot_is_folded_only_where_it_leads_the_same_way, setup, teardown),
+        cmocka_unit_test_setup_teardown(symlinks_are_followed_to_what_they_name, setup, teardown),
+        cmocka_unit_test(common_prefix_is_the_shared_directory),
         cmocka_unit_test(raw_entries_are_kept_as_given),
         cmocka_unit_test_setup_teardown(stream_skips_blanks_and_comments, setup, teardown),
         cmocka_unit_test_setup_teardown(stream_deduplicates_with_arguments, setup, teardown),
@@ -590,8 +679,6 @@ int main(void)
         cmocka_unit_test_setup_teardown(endless_line_refuses_the_list, setup, teardown),
         cmocka_unit_test_setup_teardown(ten_thousand_lines, setup, teardown),
         cmocka_unit_test_setup_teardown(ten_thousand_lines_with_repeats, setup, teardown),
-        cmocka_unit_test_setup_teardown(missing_file_is_an_error_naming_it, setup, teardown),
-        cmocka_unit_test_setup_teardown(file_is_read_like_a_stream, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

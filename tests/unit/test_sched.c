@@ -1049,6 +1049,30 @@ static void ids_count_from_zero_in_submission_order(void **state)
     sched_free(&s);
 }
 
+/* A list still being read adds tasks while others run, and a backend
+ * holds its running task's record: adding must never move a record. */
+static void records_stay_put_while_tasks_are_added(void **state)
+{
+    (void)state;
+    struct sched s;
+    init(&s, config(2));
+    add_tasks(&s, 2, 0);
+    uint32_t ids[2];
+    assert_int_equal(start_all(&s, 0, ids), 2);
+    struct task *held[2] = {sched_task(&s, ids[0]), sched_task(&s, ids[1])};
+    for (unsigned i = 0; i < 5 * TASK_CHUNK; i++)
+        assert_int_equal(sched_add(&s, 2 + i), 2 + i);
+    assert_ptr_equal(sched_task(&s, ids[0]), held[0]);
+    assert_ptr_equal(sched_task(&s, ids[1]), held[1]);
+    assert_int_equal(held[0]->state, TASK_RUNNING);
+    /* The tasks added later queue behind and start as the first end. */
+    assert_int_equal(finish_ok(&s, ids[0], 1), SCHED_END_FINAL);
+    assert_int_equal(sched_next_start(&s, 1), 2);
+    assert_int_equal(sched_queued(&s), 5 * TASK_CHUNK - 1);
+    assert_int_equal(sched_task(&s, 5 * TASK_CHUNK + 1)->repo, 5 * TASK_CHUNK + 1);
+    sched_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1091,6 +1115,7 @@ int main(void)
         cmocka_unit_test(all_final_once_everything_ended),
         cmocka_unit_test(ended_walk_lists_each_last_end_newest_first),
         cmocka_unit_test(ids_count_from_zero_in_submission_order),
+        cmocka_unit_test(records_stay_put_while_tasks_are_added),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
