@@ -28,7 +28,9 @@ struct child_result {
 
 /*
  * environ for a child: GIT_TERMINAL_PROMPT=0 so nothing waits on a prompt,
- * no inherited REPOPOOL_REPO, and spare empty slots (from *free_slot on,
+ * no inherited REPOPOOL_REPO nor the variables that point git at one
+ * repository (GIT_DIR, GIT_WORK_TREE, GIT_INDEX_FILE...), and spare empty
+ * slots (from *free_slot on,
  * when not NULL) before the terminating NULL, for variables of the
  * caller's. The strings are environ's; free only the array.
  */

@@ -26,6 +26,27 @@ static double monotonic_seconds(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/*
+ * Variables a child must not inherit: ours, and those that tell git which
+ * repository to work on (`git rev-parse --local-env-vars` less the config
+ * ones): a repopool started from a hook or with GIT_DIR set would
+ * otherwise have every task's git work on that one repository.
+ */
+static const char *const dropped[] = {
+    "GIT_TERMINAL_PROMPT=", "REPOPOOL_REPO=", "GIT_DIR=", "GIT_WORK_TREE=", "GIT_IMPLICIT_WORK_TREE=",
+    "GIT_COMMON_DIR=", "GIT_INDEX_FILE=", "GIT_OBJECT_DIRECTORY=", "GIT_ALTERNATE_OBJECT_DIRECTORIES=",
+    "GIT_GRAFT_FILE=", "GIT_NO_REPLACE_OBJECTS=", "GIT_REPLACE_REF_BASE=", "GIT_PREFIX=", "GIT_SHALLOW_FILE=",
+    "GIT_NAMESPACE=",
+};
+
+static bool inherited(const char *var)
+{
+    for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+        if (strncmp(var, dropped[i], strlen(dropped[i])) == 0)
+            return false;
+    return true;
+}
+
 char **child_environ(size_t spare, size_t *free_slot)
 {
     size_t n = 0;
@@ -34,8 +55,7 @@ char **child_environ(size_t spare, size_t *free_slot)
     char **env = xcalloc(n + 2 + spare, sizeof(*env));
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], "GIT_TERMINAL_PROMPT=", 20) != 0 &&
-            strncmp(environ[i], "REPOPOOL_REPO=", 14) != 0)
+        if (inherited(environ[i]))
             env[k++] = environ[i];
     env[k++] = "GIT_TERMINAL_PROMPT=0";
     if (free_slot)

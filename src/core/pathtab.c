@@ -69,7 +69,10 @@ static uint32_t intern_component(struct pathtab *pt, uint32_t parent, const char
     if (pt->slots[slot] != PATHTAB_NONE)
         return pt->slots[slot];
 
-    array_reserve((void **)&pt->names, &pt->names_cap, pt->names_len + n, 1);
+    /* One byte more than needed: names exists once any node does, even
+     * when every component so far is empty, so no memcpy or memcmp ever
+     * gets a null pointer. */
+    array_reserve((void **)&pt->names, &pt->names_cap, pt->names_len + n + 1, 1);
     memcpy(pt->names + pt->names_len, s, n);
     array_reserve((void **)&pt->nodes, &pt->cap, pt->len + 1, sizeof(*pt->nodes));
     uint32_t id = (uint32_t)pt->len++;

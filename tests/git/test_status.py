@@ -3,8 +3,8 @@
 on) through the real binary and real repositories.
 
 git itself is the oracle: status must agree with
-`git status --porcelain=v2 --branch` on many kinds of repository, take no
-lock and write nothing.
+`git status --porcelain=v2 --branch` on many kinds of repository, and
+write nothing where git status would write nothing.
 
 The binary is named by the REPOPOOL environment variable; each test has
 the sandbox of tests/lib/base.py.
@@ -19,58 +19,8 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from lib.base import TestCase  # noqa: E402
+from lib.porcelain import GIT_KEYS, parse_porcelain_v2  # noqa: E402
 from lib.snapshots import tree_snapshot  # noqa: E402
-
-
-GIT_KEYS = {"branch", "upstream", "ahead", "behind", "staged", "modified", "untracked",
-            "conflicted", "state", "detached", "unborn", "head"}
-
-
-def parse_porcelain_v2(text):
-    """What `git status --porcelain=v2 --branch` says, in the JSON "git" shape
-    (without state, which the porcelain does not give)."""
-    g = {"branch": None, "upstream": None, "ahead": 0, "behind": 0, "staged": 0,
-         "modified": 0, "untracked": 0, "conflicted": 0, "detached": False,
-         "unborn": False, "head": None}
-    gone = False
-    for line in text.splitlines():
-        if line.startswith("# branch.oid "):
-            v = line[len("# branch.oid "):]
-            if v == "(initial)":
-                g["unborn"] = True
-            else:
-                g["head"] = v
-        elif line.startswith("# branch.head "):
-            v = line[len("# branch.head "):]
-            if v == "(detached)":
-                g["detached"] = True
-            else:
-                g["branch"] = v
-        elif line.startswith("# branch.upstream "):
-            g["upstream"] = line[len("# branch.upstream "):]
-            gone = True
-        elif line.startswith("# branch.ab "):
-            a, b = line[len("# branch.ab "):].split()
-            g["ahead"], g["behind"] = int(a), -int(b)
-            gone = False
-        elif line.startswith("#"):
-            continue
-        elif line[:2] in ("1 ", "2 "):
-            xy = line[2:4]
-            if xy[0] != ".":
-                g["staged"] += 1
-            if xy[1] != ".":
-                g["modified"] += 1
-        elif line.startswith("u "):
-            g["conflicted"] += 1
-        elif line.startswith("? "):
-            g["untracked"] += 1
-        elif line.startswith("! "):
-            pass
-        else:
-            raise AssertionError("unexpected porcelain line: %r" % line)
-    g["_gone"] = gone
-    return g
 
 
 class StatusAgreement(TestCase):
@@ -497,7 +447,8 @@ class StatusAgreement(TestCase):
         self.assert_exit(res, 0)
 
     def test_status_leaves_repositories_alone(self):
-        """status takes no lock and writes no index."""
+        """status takes no lock, and writes nothing where no stat data is
+        stale (test_status_index.py has the repositories where it is)."""
         p = self.clone("quiet")
         self.write(os.path.join(p, "README"), "changed\n")
         before = tree_snapshot(os.path.join(p, ".git"), skip_top=())
@@ -522,6 +473,31 @@ class StatusAgreement(TestCase):
         e = self.single_end(res, p)
         self.assertEqual((e["status"], e["class"]), ("failed", "internal"), res.describe())
         self.assert_exit(res, 1)
+
+
+class InheritedRepository(TestCase):
+    """A repopool started where git is pointed at one repository (a hook,
+    GIT_DIR set by hand) still works on each task's own repository."""
+
+    def test_git_dir_and_friends_do_not_reach_the_tasks(self):
+        other = self.new_repo(self.path("other"), {"o.txt": "o\n"})
+        repos = [self.new_repo(self.path("r%d" % i), {"f.txt": "%d\n" % i}) for i in range(2)]
+        # One of them big enough that its status is asked of git.
+        self.write(os.path.join(repos[1], "many", "x.txt"), "x\n")
+        for i in range(1200):
+            self.write(os.path.join(repos[1], "many", "f%d.txt" % i), "%d\n" % i)
+        self.git("add", "-A", cwd=repos[1])
+        self.git("commit", "-qm", "many", cwd=repos[1])
+        self.write(os.path.join(repos[1], "untracked.txt"), "u\n")
+        env = dict(self.env, GIT_DIR=os.path.join(other, ".git"), GIT_WORK_TREE=other,
+                   GIT_INDEX_FILE=os.path.join(other, ".git", "index"))
+        res = self.repopool(["--no-tui"] + repos + ["--", "git", "rev-parse", "--show-toplevel"], env=env)
+        self.assert_exit(res, 0)
+        for repo, e in res.end_by_repo().items():
+            self.assertEqual(e["summary"], os.path.realpath(repo), res.describe())
+        res = self.repopool(["--no-tui", "--git", "status"] + repos, env=env)
+        self.assert_exit(res, 0)
+        self.assertEqual(res.end_by_repo()[repos[1]]["git"]["untracked"], 1, res.describe())
 
 
 class Scan(TestCase):

@@ -18,6 +18,8 @@ it runs alone as well as under meson:
 - relays: TCP relays in front of it: throttling, delaying, holding the pack
   back, and a throttling relay in a process of its own that a test can kill.
 - snapshots: trees and .git directories as comparable dicts.
+- gitindex: git's index file as data, its stat data apart from the rest.
+- porcelain: `git status --porcelain=v2 --branch` as the JSON "git" object.
 - tmux: a private tmux server and its pane.
 - dashboard: the dashboard driven through an interactive shell in tmux.
 - pull_parity: `git pull --ff-only` against `repopool --git pull`.
