@@ -15,6 +15,7 @@
 #include "repopool/demo.h"
 #include "repopool/feed.h"
 #include "repopool/git.h"
+#include "repopool/gitremote.h"
 #include "repopool/proc.h"
 #include "repopool/pathres.h"
 #include "repopool/repos.h"
@@ -106,6 +107,24 @@ struct intake {
     struct strbuf refused; /* why a list was refused during the run */
 };
 
+/* Whether tasks have hosts found from their repository: a git operation
+ * that talks to a remote (that remote's host), a command with per-host
+ * limits (origin's). Demo tasks have theirs from the simulated server. */
+static bool resolve_hosts(const struct config *cfg)
+{
+    if (cfg->work == WORK_GIT)
+        return cfg->git_op->needs_network;
+    return cfg->work == WORK_COMMAND && (cfg->per_host || cfg->adaptive);
+}
+
+/* On the feed's thread. */
+static bool host_of_repo(void *ctx, const char *path, char *host, size_t cap)
+{
+    const struct config *cfg = ctx;
+    bool git = cfg->work == WORK_GIT;
+    return gitremote_host(path, git ? cfg->remote : NULL, git && cfg->git_op->follows_upstream, host, cap);
+}
+
 static void on_feed_entry(void *ctx, const struct feed_entry *e)
 {
     struct intake *in = ctx;
@@ -113,8 +132,11 @@ static void on_feed_entry(void *ctx, const struct feed_entry *e)
         return;
     uint32_t i = e->error ? repos_add_raw(in->repos, e->text, e->len, e->error)
                           : repos_add_resolved(in->repos, e->text, e->len, &e->id);
-    if (i != REPOS_NONE)
-        runner_add_task(in->runner, i);
+    if (i == REPOS_NONE)
+        return;
+    uint32_t id = runner_add_task(in->runner, i);
+    if (id != SCHED_NONE && e->host)
+        sched_set_host(&in->runner->sched, id, runner_host(in->runner, e->host));
 }
 
 static void on_feed_batch(void *ctx)
@@ -199,6 +221,8 @@ static int begin_sources(const struct config *cfg, bool use_tui, struct repo_lis
     struct feed_callbacks cb = {
         .entry = on_feed_entry, .batch_done = on_feed_batch, .end = on_feed_end, .ctx = in,
     };
+    if (resolve_hosts(cfg))
+        feed_resolve_hosts(feed, host_of_repo, (void *)cfg);
     int rc = feed_start(feed, loop, &cb);
     if (rc < 0) {
         strbuf_printf(err, "repopool: cannot start reading the repositories: %s", uv_strerror(rc));
@@ -259,6 +283,9 @@ int run_repopool(const struct config *cfg)
     strbuf_init(&in.refused);
     struct runner runner;
     int status = EXIT_USAGE;
+    /* Once, before any thread exists (the feed's finds hosts with it). */
+    if (cfg->work == WORK_GIT || resolve_hosts(cfg))
+        git_libgit2_init();
     bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
     if (begin_sources(cfg, use_tui, &repos, &feed, &loop, &in, &err) < 0) {
@@ -293,9 +320,6 @@ int run_repopool(const struct config *cfg)
     }
 
     raise_fd_limit();
-    /* Once, before any worker thread exists. */
-    if (cfg->work == WORK_GIT)
-        git_libgit2_init();
     status = 1;
     int rc = runner_init(&runner, &loop, &sc, &repos, &rep);
     struct backend *backend = NULL;
@@ -374,8 +398,6 @@ int run_repopool(const struct config *cfg)
         fprintf(stderr, "repopool: %s\n", uv_strerror(rc));
         abandon_feed(feed, &loop);
     }
-    if (cfg->work == WORK_GIT)
-        git_libgit2_shutdown();
     /* After the summary and the job log's last lines: output that could not
      * be written is a failed run, and a reader that went away is one as
      * for SIGPIPE; an interruption keeps its own status. */
@@ -393,6 +415,8 @@ out:
     if (uv_loop_close(&loop) != 0)
         fprintf(stderr, "repopool: internal error: handles left open at exit\n");
     feed_free(feed);
+    if (cfg->work == WORK_GIT || resolve_hosts(cfg))
+        git_libgit2_shutdown();
     repos_free(&repos);
     strbuf_free(&in.refused);
     strbuf_free(&err);
