@@ -1,8 +1,9 @@
 /*
- * Growable storage, the two shapes the project needs: an array that grows
- * by doubling (array_reserve) and a ring buffer of fixed-size items that
- * grows the same way (struct ring: FIFO queues of task ids, deadlines,
- * ended tasks).
+ * Growable storage, the shapes the project needs: an array that grows by
+ * doubling (array_reserve), a ring buffer of fixed-size items that grows
+ * the same way (struct ring: FIFO queues of task ids, deadlines, ended
+ * tasks) and a min-heap of ids on a key (struct heap: retry times, the
+ * returning queue).
  *
  * They allocate with xrealloc (xalloc.h): growth cannot fail, so callers
  * have no out-of-memory branch. Plain data; safe on any thread that owns
@@ -12,6 +13,7 @@
 #define REPOPOOL_ARRAY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Makes room for at least need items of size bytes in *items (capacity
  * *cap, in items), doubling from 16. */
@@ -33,5 +35,21 @@ void *ring_front(const struct ring *r);
 void ring_pop(struct ring *r);
 /* Drops the back item (the last pushed); the ring must not be empty. */
 void ring_pop_back(struct ring *r);
+
+/* A binary min-heap of ids on a key (a time, or the id itself). */
+struct heap_entry {
+    double key;
+    uint32_t id;
+};
+
+struct heap {
+    struct heap_entry *items;
+    size_t len, cap;
+};
+
+/* Adds id with key; the smallest key comes out first. */
+void heap_push(struct heap *h, double key, uint32_t id);
+/* Takes the entry with the smallest key; the heap must not be empty. */
+struct heap_entry heap_pop(struct heap *h);
 
 #endif

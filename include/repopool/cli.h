@@ -52,6 +52,8 @@ struct config {
     unsigned max_jobs;
     double rate;         /* 0: unlimited */
     unsigned retries;
+    unsigned per_host;   /* 0: no per-host limit */
+    bool adaptive;
     double timeout;      /* 0: none */
 
     /* Output. */

@@ -44,6 +44,7 @@ struct feed_entry {
     size_t len;
     const char *error;
     struct path_id id;
+    const char *host; /* the host it talks to (feed_resolve_hosts), or NULL */
 };
 
 struct feed_callbacks {
@@ -63,6 +64,11 @@ struct feed;
 /* cwd: what relative paths are relative to (pathres_cwd; may be NULL). */
 struct feed *feed_new(const char *cwd);
 void feed_free(struct feed *f);
+
+/* Before feed_start: each resolved path's host comes from host_of, called
+ * on the feed's thread (false: it has none). */
+void feed_resolve_hosts(struct feed *f, bool (*host_of)(void *ctx, const char *path, char *host, size_t cap),
+                        void *ctx);
 
 void feed_add_path(struct feed *f, const char *path);
 /* Opens file ('-' for standard input) to be read in its turn; -1 with a

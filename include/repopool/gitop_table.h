@@ -30,6 +30,9 @@ struct gitop_entry {
     /* Talks to a remote: only its transfers can stall (git.c's watchdog),
      * and only it takes --remote and --fetch-with. */
     bool needs_network;
+    /* Talks to the current branch's upstream remote (not every remote):
+     * that remote's host is the task's (per-host limits). */
+    bool follows_upstream;
     /* The job log's command: one that does what a task of this operation
      * did when pasted into a shell; self is this program's path. */
     void (*describe)(const struct gitop_request *req, const char *self, struct strbuf *out);

@@ -13,6 +13,8 @@
 #define REPOPOOL_GITREMOTE_H
 
 #include <git2.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 /* The names of the remotes that have a URL, in config order. */
 int gitremote_names(git_repository *repo, git_strarray *out);
@@ -38,5 +40,14 @@ int gitremote_upstream(git_repository *repo, const char *branch_ref, git_buf *re
                        git_buf *out);
 
 void gitremote_strarray_free(git_strarray *a);
+
+/*
+ * The host (urlhost.h) the repository at path talks to: remote's URL, or
+ * with_upstream the current branch's upstream remote's, else origin's, else
+ * the first remote's, with url.<base>.insteadOf applied. False when there
+ * is no such remote or it contacts no host. Any thread (libgit2 must be
+ * initialised).
+ */
+bool gitremote_host(const char *path, const char *remote, bool with_upstream, char *host, size_t cap);
 
 #endif

@@ -55,6 +55,9 @@ void limiter_init(struct limiter *l, unsigned ceiling, bool adaptive);
  * 0 while a Retry-After keeps the host closed. */
 unsigned limiter_allowed(const struct limiter *l, double now);
 
+/* The limit's whole part, whether the host is open or not. */
+unsigned limiter_limit(const struct limiter *l);
+
 /* The user moved the ceiling: the limit follows it down at once, and up
  * only as the host allows (without --adaptive, at once). */
 void limiter_set_ceiling(struct limiter *l, unsigned ceiling);
@@ -62,8 +65,8 @@ void limiter_set_ceiling(struct limiter *l, unsigned ceiling);
 /*
  * A task on the host ended at now: it had started at started, in_use
  * tasks (it included) were running on the host, and the host asked for a
- * pause of retry_after seconds (0 for none). Returns true when the allowed
- * number changed (the caller reports the new limit).
+ * pause of retry_after seconds (0 for none). Returns true when the limit's
+ * whole part changed (the caller reports the new limit).
  */
 bool limiter_ended(struct limiter *l, enum limiter_outcome outcome, unsigned in_use, double started,
                    double now, double retry_after);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "repopool/hostnames.h"
 #include "repopool/repos.h"
 #include "repopool/sched.h"
 #include "repopool/strbuf.h"
@@ -38,6 +39,7 @@ struct report {
     bool deferred;       /* a live view shows tasks; lines wait for the end */
     unsigned cancelled_unstarted; /* told in one line, not one each */
     const char *op;      /* the JSON "op" */
+    const struct host_names *hosts; /* names for "host"; NULL: none */
     double wall_t0;      /* the start of the run, in seconds since the epoch */
     struct strbuf buf;
     struct report_sink out_sink, joblog_sink;
@@ -60,6 +62,8 @@ bool report_reader_gone(const struct report *rep);
 bool report_write_failed(const struct report *rep);
 
 void report_cap(struct report *rep, const struct sched *s, double now, const char *by);
+/* A host's limit changed (--adaptive): a "cap" event with the host. */
+void report_host_limit(struct report *rep, const struct sched *s, uint16_t host, const char *name, double now);
 void report_start(struct report *rep, const struct sched *s, uint32_t id, const char *path, double now);
 void report_retry(struct report *rep, const struct sched *s, uint32_t id, double now, double after);
 /* A task ended for good. command describes it for the job log (may be NULL

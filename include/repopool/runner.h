@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "repopool/backend.h"
+#include "repopool/hostnames.h"
 #include "repopool/outbudget.h"
 #include "repopool/repos.h"
 #include "repopool/report.h"
@@ -34,6 +35,7 @@ struct runner {
     const struct repo_list *repos; /* a task works on entry task.repo */
     struct backend *backend;
     struct report *report;
+    struct host_names hosts; /* names of the scheduler's hosts */
     bool keep_output;      /* keep captured output after a task ends */
     size_t output_limit;   /* bytes of output kept per task */
     /* With keep_output: every task's output together, oldest ends dropped
@@ -97,6 +99,9 @@ void runner_source_open(struct runner *r, void (*stop)(void *ctx), void *ctx);
  * when the run takes no more (stopped, or out of ids). Starts nothing:
  * call runner_tasks_added after a batch. */
 uint32_t runner_add_task(struct runner *r, uint32_t repo);
+/* The scheduler's id of the host named name, added on first use; 0 when
+ * no more hosts fit. */
+uint16_t runner_host(struct runner *r, const char *name);
 void runner_tasks_added(struct runner *r);
 void runner_source_ended(struct runner *r);
 /* The source was refused halfway (a list that turned out not to be one):

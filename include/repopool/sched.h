@@ -19,6 +19,7 @@
 
 #include "repopool/array.h"
 #include "repopool/class.h"
+#include "repopool/limiter.h"
 #include "repopool/rng.h"
 #include "repopool/task.h"
 
@@ -38,18 +39,10 @@ struct sched_config {
     double backoff_base; /* first retry waits up to this long */
     double backoff_max;  /* no retry waits longer */
     uint64_t seed;       /* for backoff jitter */
+    unsigned per_host;   /* at most this many on one host; 0: no limit */
+    bool adaptive;       /* learn each host's limit from its refusals */
 };
 
-/* A binary min-heap of task ids on a key (a time, or the id itself). */
-struct heap_entry {
-    double key;
-    uint32_t id;
-};
-
-struct heap {
-    struct heap_entry *items;
-    size_t len, cap;
-};
 
 struct deadline_entry {
     double at;
@@ -61,6 +54,17 @@ struct repo_slot {
     uint32_t running;   /* the task holding it, or SCHED_NONE */
     uint32_t parked_head, parked_tail;
     uint32_t handoff;   /* unparked to go next, not started yet */
+};
+
+/* A host tasks talk to: a limit inside the cap (the ceiling is --per-host
+ * or the cap; --adaptive learns below it), and the tasks waiting for room
+ * on it, in id order. */
+struct host_slot {
+    struct limiter limit;
+    unsigned running;
+    uint32_t parked_head, parked_tail;
+    unsigned ok, refused;
+    double last_refusal; /* -1 when none */
 };
 
 struct sched {
@@ -93,6 +97,17 @@ struct sched {
     bool stopping;
     struct rng rng;
 
+    /* Hosts 1..nhosts-1 (0 is "no host"); hosts closed by a Retry-After
+     * with tasks waiting, keyed on when they open. */
+    struct host_slot *hosts;
+    size_t nhosts, hosts_cap;
+    unsigned per_host;
+    bool adaptive;
+    struct heap host_reopen;
+    uint16_t changed_host;      /* whose limit the last end changed */
+    double server_retry_after;  /* the next end's Retry-After */
+    double now_seen;            /* the latest time passed in */
+
     unsigned counts[TASK_STATE_COUNT];
     unsigned peak_running;
     /* Ids in the order tasks ended for good, for views that list the newest
@@ -121,6 +136,19 @@ void sched_reserve(struct sched *s, size_t n);
 /* Adds a queued task for repository key repo; returns its id, or
  * SCHED_NONE past the id space. Ids count from 0 in submission order. */
 uint32_t sched_add(struct sched *s, uint32_t repo);
+
+/* A new host (ids from 1; 0 when there is no room for more). */
+uint16_t sched_add_host(struct sched *s);
+/* The host a queued task talks to, before it first starts. */
+void sched_set_host(struct sched *s, uint32_t id, uint16_t host);
+/* How many tasks may run on host: its limit, whether a Retry-After keeps
+ * it closed or not. */
+unsigned sched_host_limit(const struct sched *s, uint16_t host);
+/* The host whose limit the last sched_finish changed (then reset), or 0. */
+uint16_t sched_take_host_change(struct sched *s);
+/* The server asked for a pause (Retry-After): the next sched_finish closes
+ * the task's host that long and retries it no sooner. */
+void sched_note_retry_after(struct sched *s, double seconds);
 
 /* The record of task id; it stays where it is while tasks are added. */
 static inline struct task *sched_task(const struct sched *s, uint32_t id)

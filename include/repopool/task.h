@@ -31,18 +31,26 @@ enum task_stop {
     TASK_STOP_TIMEOUT, /* ends failed, class timeout */
 };
 
+/* What a queued task waits for, on that thing's list (next_parked). */
+enum task_parked {
+    TASK_PARKED_NO,
+    TASK_PARKED_REPO, /* its repository is busy */
+    TASK_PARKED_HOST, /* its host has no room */
+};
+
 struct task {
     uint32_t repo;        /* repository key: one running task per key */
-    uint32_t next_parked; /* link in the repository's waiting list */
+    uint32_t next_parked; /* link in the waiting list it is parked on */
     uint8_t state;        /* enum task_state */
     uint8_t cls;          /* enum rp_class of the last attempt */
     uint8_t stop;         /* enum task_stop */
     uint8_t waiting;      /* queued for a retry, not before ready_at */
-    uint8_t parked;       /* waiting for its repository to be free */
+    uint8_t parked;       /* enum task_parked: what it waits for */
     uint8_t out_dropped;  /* its kept output was dropped for the budget (outbudget.h) */
     uint16_t attempt;     /* attempts started so far */
     int exit_code;        /* -1 when the attempt had no exit code */
-    int term_signal;      /* 0 unless killed by a signal */
+    uint8_t term_signal;  /* 0 unless killed by a signal */
+    uint16_t host;        /* the host it talks to (sched_add_host), 0: none */
     double first_start;   /* seconds since the run began */
     double start;         /* start of the current or last attempt */
     double end;           /* when the last attempt ended */

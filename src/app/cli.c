@@ -32,6 +32,8 @@ enum long_only {
     OPT_MAX_JOBS,
     OPT_RATE,
     OPT_RETRIES,
+    OPT_PER_HOST,
+    OPT_ADAPTIVE,
     OPT_TIMEOUT,
     OPT_TUI,
     OPT_NO_TUI,
@@ -67,6 +69,8 @@ static const struct option long_options[] = {
     {"max-jobs", required_argument, NULL, OPT_MAX_JOBS},
     {"rate", required_argument, NULL, OPT_RATE},
     {"retries", required_argument, NULL, OPT_RETRIES},
+    {"per-host", required_argument, NULL, OPT_PER_HOST},
+    {"adaptive", no_argument, NULL, OPT_ADAPTIVE},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-tui", no_argument, NULL, OPT_NO_TUI},
@@ -121,6 +125,9 @@ void cli_print_help(FILE *out)
         "      --rate=R          at most R task starts per second (token bucket), 1e-6 to 1e6\n"
         "      --retries=N       retry transient failures N times, exponential backoff with full jitter\n"
         "      --timeout=SEC     per-task time limit\n"
+        "      --per-host=N      at most N tasks on one host at once (the remote's host; demo hosts)\n"
+        "      --adaptive        learn each host's limit from its refusals (429, dropped connections):\n"
+        "                        cut on refusal, grow on success, never above the cap or --per-host\n"
         "Output\n"
         "      --tui | --no-tui  default: the dashboard when stdin and stdout are terminals\n"
         "      --exit-when-done  close the dashboard when the run ends (default: wait for q)\n"
@@ -395,6 +402,14 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             if (!parse_double(arg, MIN_RATE, MAX_RATE, false, &cfg->rate))
                 return usage_error(err, "invalid value '%s' for --rate: expected starts per second from %g to %g",
                                    arg, MIN_RATE, MAX_RATE);
+            break;
+        case OPT_PER_HOST:
+            if (!parse_uint(arg, 1, 100000, &u))
+                return usage_error(err, "invalid value '%s' for --per-host: expected an integer from 1 to 100000", arg);
+            cfg->per_host = (unsigned)u;
+            break;
+        case OPT_ADAPTIVE:
+            cfg->adaptive = true;
             break;
         case OPT_RETRIES:
             if (!parse_uint(arg, 0, 100, &u))

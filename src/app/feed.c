@@ -25,12 +25,14 @@ struct source {
     size_t npaths, paths_cap;
 };
 
-/* An entry in the handover buffer: this header, then the text and its NUL,
- * padded so the next header is aligned. */
+/* An entry in the handover buffer: this header, then the text and its NUL
+ * (and the host and its NUL when host_len), padded so the next header is
+ * aligned. */
 struct record {
     const char *error; /* a static string, or NULL */
     uint64_t dev, ino;
     uint32_t len;
+    uint16_t host_len;
     bool exists;
 };
 
@@ -42,6 +44,8 @@ struct feed {
     size_t nsources, sources_cap;
     char *cwd;
     int wake[2]; /* feed_stop writes, a reader blocked in poll wakes */
+    bool (*host_of)(void *ctx, const char *path, char *host, size_t cap);
+    void *host_ctx;
 
     /* Shared, under lock. */
     uv_mutex_t lock;
@@ -84,6 +88,13 @@ static struct source *new_source(struct feed *f)
     return s;
 }
 
+void feed_resolve_hosts(struct feed *f, bool (*host_of)(void *ctx, const char *path, char *host, size_t cap),
+                        void *ctx)
+{
+    f->host_of = host_of;
+    f->host_ctx = ctx;
+}
+
 void feed_add_path(struct feed *f, const char *path)
 {
     struct source *s = f->nsources && f->sources[f->nsources - 1].fd < 0 ? &f->sources[f->nsources - 1]
@@ -111,9 +122,11 @@ int feed_add_list(struct feed *f, const char *file, struct strbuf *err)
 
 /* Appends one entry for the loop, waiting while the buffer is full;
  * false once the feed is stopped. */
-static bool hand_over(struct feed *f, const char *text, size_t len, const char *error, const struct path_id *id)
+static bool hand_over(struct feed *f, const char *text, size_t len, const char *error, const struct path_id *id,
+                      const char *host)
 {
-    size_t body = sizeof(struct record) + len + 1;
+    size_t host_len = host ? strlen(host) : 0;
+    size_t body = sizeof(struct record) + len + 1 + (host_len ? host_len + 1 : 0);
     size_t size = (body + RECORD_ALIGN - 1) / RECORD_ALIGN * RECORD_ALIGN;
     uv_mutex_lock(&f->lock);
     while (f->pending.len >= FEED_PENDING_LIMIT && !f->unbounded && !f->stop)
@@ -129,11 +142,14 @@ static bool hand_over(struct feed *f, const char *text, size_t len, const char *
         .dev = id ? (uint64_t)id->dev : 0,
         .ino = id ? (uint64_t)id->ino : 0,
         .len = (uint32_t)len,
+        .host_len = (uint16_t)host_len,
         .exists = id && id->exists,
     };
     memcpy(at, &rec, sizeof(rec));
     memcpy(at + sizeof(rec), text, len);
     at[sizeof(rec) + len] = '\0';
+    if (host_len)
+        memcpy(at + sizeof(rec) + len + 1, host, host_len + 1);
     if (was_empty)
         uv_cond_broadcast(&f->cond); /* feed_wait */
     uv_mutex_unlock(&f->lock);
@@ -154,12 +170,16 @@ static void take_path(struct reader *rd, const char *given)
     size_t label_len;
     const char *refusal = pathres_refusal(given, &label_len);
     if (refusal) {
-        rd->stopped = !hand_over(rd->f, given, label_len, refusal, NULL);
+        rd->stopped = !hand_over(rd->f, given, label_len, refusal, NULL, NULL);
         return;
     }
     struct path_id id;
     pathres_resolve(rd->f->cwd, given, &rd->path, &id);
-    rd->stopped = !hand_over(rd->f, rd->path.data, rd->path.len, NULL, &id);
+    /* Hosts are resolved here, off the loop: it reads the repository's
+     * config. */
+    char host[256];
+    bool has_host = id.exists && rd->f->host_of && rd->f->host_of(rd->f->host_ctx, rd->path.data, host, sizeof(host));
+    rd->stopped = !hand_over(rd->f, rd->path.data, rd->path.len, NULL, &id, has_host ? host : NULL);
 }
 
 static void take_line(void *ctx, const struct list_line *line)
@@ -168,7 +188,7 @@ static void take_line(void *ctx, const struct list_line *line)
     if (rd->stopped)
         return;
     if (line->error)
-        rd->stopped = !hand_over(rd->f, line->text, line->len, line->error, NULL);
+        rd->stopped = !hand_over(rd->f, line->text, line->len, line->error, NULL, NULL);
     else
         take_path(rd, line->text);
 }
@@ -338,9 +358,10 @@ static void on_async(uv_async_t *async)
             .len = rec.len,
             .error = rec.error,
             .id = {rec.exists, (dev_t)rec.dev, (ino_t)rec.ino},
+            .host = rec.host_len ? f->taken.data + f->taken_at + sizeof(rec) + rec.len + 1 : NULL,
         };
         f->cb.entry(f->cb.ctx, &e);
-        size_t body = sizeof(rec) + rec.len + 1;
+        size_t body = sizeof(rec) + rec.len + 1 + (rec.host_len ? rec.host_len + 1u : 0);
         f->taken_at += (body + RECORD_ALIGN - 1) / RECORD_ALIGN * RECORD_ALIGN;
         /* Tasks start as their entries come, not a whole buffer later. */
         if (++since == FEED_BATCH_ENTRIES) {

@@ -219,6 +219,26 @@ void report_cap(struct report *rep, const struct sched *s, double now, const cha
     emit(rep);
 }
 
+void report_host_limit(struct report *rep, const struct sched *s, uint16_t host, const char *name, double now)
+{
+    if (rep->mode != REPORT_JSON)
+        return;
+    json_begin(rep, "cap", now);
+    json_key_int(&rep->buf, "cap", sched_host_limit(s, host));
+    json_key_string(&rep->buf, "by", "adaptive");
+    json_key_string(&rep->buf, "host", name);
+    strbuf_putc(&rep->buf, '}');
+    emit(rep);
+}
+
+/* "host", for a task that talks to one. */
+static void json_host(struct report *rep, const struct task *t)
+{
+    const char *name = rep->hosts ? host_names_get(rep->hosts, t->host) : NULL;
+    if (name)
+        json_key_string(&rep->buf, "host", name);
+}
+
 void report_start(struct report *rep, const struct sched *s, uint32_t id, const char *path, double now)
 {
     if (rep->mode != REPORT_JSON)
@@ -228,6 +248,7 @@ void report_start(struct report *rep, const struct sched *s, uint32_t id, const 
     json_key_int(&rep->buf, "id", id + 1);
     json_key_string(&rep->buf, "repo", path);
     json_key_string(&rep->buf, "op", rep->op);
+    json_host(rep, t);
     json_key_int(&rep->buf, "attempt", t->attempt);
     json_pool(rep, s);
     emit(rep);
@@ -330,6 +351,7 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
         json_key_int(&rep->buf, "id", id + 1);
         json_key_string(&rep->buf, "repo", path);
         json_key_string(&rep->buf, "op", rep->op);
+        json_host(rep, t);
         json_key_int(&rep->buf, "attempt", t->attempt);
         json_key_string(&rep->buf, "status", task_state_name(t->state));
         json_key_string(&rep->buf, "class", rp_class_name(t->cls));

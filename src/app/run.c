@@ -15,6 +15,7 @@
 #include "repopool/demo.h"
 #include "repopool/feed.h"
 #include "repopool/git.h"
+#include "repopool/gitremote.h"
 #include "repopool/proc.h"
 #include "repopool/pathres.h"
 #include "repopool/repos.h"
@@ -106,6 +107,24 @@ struct intake {
     struct strbuf refused; /* why a list was refused during the run */
 };
 
+/* Whether tasks have hosts found from their repository: a git operation
+ * that talks to a remote (that remote's host), a command with per-host
+ * limits (origin's). Demo tasks have theirs from the simulated server. */
+static bool resolve_hosts(const struct config *cfg)
+{
+    if (cfg->work == WORK_GIT)
+        return cfg->git_op->needs_network;
+    return cfg->work == WORK_COMMAND && (cfg->per_host || cfg->adaptive);
+}
+
+/* On the feed's thread. */
+static bool host_of_repo(void *ctx, const char *path, char *host, size_t cap)
+{
+    const struct config *cfg = ctx;
+    bool git = cfg->work == WORK_GIT;
+    return gitremote_host(path, git ? cfg->remote : NULL, git && cfg->git_op->follows_upstream, host, cap);
+}
+
 static void on_feed_entry(void *ctx, const struct feed_entry *e)
 {
     struct intake *in = ctx;
@@ -113,8 +132,11 @@ static void on_feed_entry(void *ctx, const struct feed_entry *e)
         return;
     uint32_t i = e->error ? repos_add_raw(in->repos, e->text, e->len, e->error)
                           : repos_add_resolved(in->repos, e->text, e->len, &e->id);
-    if (i != REPOS_NONE)
-        runner_add_task(in->runner, i);
+    if (i == REPOS_NONE)
+        return;
+    uint32_t id = runner_add_task(in->runner, i);
+    if (id != SCHED_NONE && e->host)
+        sched_set_host(&in->runner->sched, id, runner_host(in->runner, e->host));
 }
 
 static void on_feed_batch(void *ctx)
@@ -199,6 +221,8 @@ static int begin_sources(const struct config *cfg, bool use_tui, struct repo_lis
     struct feed_callbacks cb = {
         .entry = on_feed_entry, .batch_done = on_feed_batch, .end = on_feed_end, .ctx = in,
     };
+    if (resolve_hosts(cfg))
+        feed_resolve_hosts(feed, host_of_repo, (void *)cfg);
     int rc = feed_start(feed, loop, &cb);
     if (rc < 0) {
         strbuf_printf(err, "repopool: cannot start reading the repositories: %s", uv_strerror(rc));
@@ -229,6 +253,23 @@ static int begin_sources(const struct config *cfg, bool use_tui, struct repo_lis
     return 0;
 }
 
+/* Demo task number i talks to simulated host i mod N: "demo", or
+ * "demo-host-1".. when there are several. */
+static void assign_demo_hosts(struct runner *r, const struct config *cfg)
+{
+    uint16_t ids[DEMO_MAX_HOSTS];
+    for (unsigned h = 0; h < cfg->demo_hosts; h++) {
+        char name[32];
+        if (cfg->demo_hosts == 1)
+            snprintf(name, sizeof(name), "demo");
+        else
+            snprintf(name, sizeof(name), "demo-host-%u", h + 1);
+        ids[h] = runner_host(r, name);
+    }
+    for (uint32_t id = 0; id < r->sched.ntasks; id++)
+        sched_set_host(&r->sched, id, ids[sched_task(&r->sched, id)->repo % cfg->demo_hosts]);
+}
+
 int run_repopool(const struct config *cfg)
 {
     struct strbuf err;
@@ -240,7 +281,11 @@ int run_repopool(const struct config *cfg)
     struct feed *feed = NULL;
     struct intake in = {.repos = &repos};
     strbuf_init(&in.refused);
+    struct runner runner;
     int status = EXIT_USAGE;
+    /* Once, before any thread exists (the feed's finds hosts with it). */
+    if (cfg->work == WORK_GIT || resolve_hosts(cfg))
+        git_libgit2_init();
     bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
     if (begin_sources(cfg, use_tui, &repos, &feed, &loop, &in, &err) < 0) {
@@ -257,11 +302,14 @@ int run_repopool(const struct config *cfg)
         .retries = cfg->retries,
         .timeout = cfg->timeout,
         .seed = seed ^ 0x5eed,
+        .per_host = cfg->per_host,
+        .adaptive = cfg->adaptive,
     };
 
     struct report rep;
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
+    rep.hosts = &runner.hosts;
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         fprintf(stderr, "%s\n", err.data);
         goto out_report;
@@ -272,10 +320,6 @@ int run_repopool(const struct config *cfg)
     }
 
     raise_fd_limit();
-    /* Once, before any worker thread exists. */
-    if (cfg->work == WORK_GIT)
-        git_libgit2_init();
-    struct runner runner;
     status = 1;
     int rc = runner_init(&runner, &loop, &sc, &repos, &rep);
     struct backend *backend = NULL;
@@ -289,6 +333,7 @@ int run_repopool(const struct config *cfg)
                 .seed = seed,
             };
             backend = demo_backend_new(&runner, &loop, &demo);
+            assign_demo_hosts(&runner, cfg);
         } else if (cfg->work == WORK_GIT) {
             struct gitop_options git = {
                 .op = cfg->git_op,
@@ -353,8 +398,6 @@ int run_repopool(const struct config *cfg)
         fprintf(stderr, "repopool: %s\n", uv_strerror(rc));
         abandon_feed(feed, &loop);
     }
-    if (cfg->work == WORK_GIT)
-        git_libgit2_shutdown();
     /* After the summary and the job log's last lines: output that could not
      * be written is a failed run, and a reader that went away is one as
      * for SIGPIPE; an interruption keeps its own status. */
@@ -372,6 +415,8 @@ out:
     if (uv_loop_close(&loop) != 0)
         fprintf(stderr, "repopool: internal error: handles left open at exit\n");
     feed_free(feed);
+    if (cfg->work == WORK_GIT || resolve_hosts(cfg))
+        git_libgit2_shutdown();
     repos_free(&repos);
     strbuf_free(&in.refused);
     strbuf_free(&err);

@@ -60,6 +60,7 @@ void runner_free(struct runner *r)
 {
     strbuf_free(&r->start_path);
     strbuf_free(&r->end_path);
+    host_names_free(&r->hosts);
     outbudget_free(&r->out_budget);
     sched_free(&r->sched);
 }
@@ -219,7 +220,11 @@ void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_res
         runner_capture(r, t, res->output, res->output_len);
 
     double after = 0;
+    sched_note_retry_after(&r->sched, res->retry_after);
     enum sched_end end = sched_finish(&r->sched, id, res->status, res->cls, now, &after);
+    uint16_t host = sched_take_host_change(&r->sched);
+    if (host)
+        report_host_limit(r->report, &r->sched, host, host_names_get(&r->hosts, host), now);
     if (end == SCHED_END_RETRY) {
         report_retry(r->report, &r->sched, id, now, after);
     } else {
@@ -401,6 +406,14 @@ void runner_source_open(struct runner *r, void (*stop)(void *ctx), void *ctx)
     r->source_open = true;
     r->source_stop = stop;
     r->source_ctx = ctx;
+}
+
+uint16_t runner_host(struct runner *r, const char *name)
+{
+    uint16_t id = host_names_find(&r->hosts, name);
+    if (id == 0 && (id = sched_add_host(&r->sched)) != 0)
+        host_names_add(&r->hosts, name);
+    return id;
 }
 
 uint32_t runner_add_task(struct runner *r, uint32_t repo)

@@ -5,7 +5,8 @@
 const struct gitop_entry gitop_table[] = {
     {.name = "status", .run = gitop_status_run, .needs_network = false, .describe = gitop_status_describe},
     {.name = "fetch", .run = gitop_fetch_run, .needs_network = true, .describe = gitop_fetch_describe},
-    {.name = "pull", .run = gitop_pull_run, .needs_network = true, .describe = gitop_pull_describe,
+    {.name = "pull", .run = gitop_pull_run, .needs_network = true, .follows_upstream = true,
+     .describe = gitop_pull_describe,
      .note = "fetch + fast-forward only"},
 };
 

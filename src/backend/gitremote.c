@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "repopool/strbuf.h"
+#include "repopool/urlhost.h"
 #include "repopool/xalloc.h"
 
 /* Lists of remotes and refspecs are short: grown one at a time. */
@@ -220,4 +221,62 @@ int gitremote_upstream(git_repository *repo, const char *branch_ref, git_buf *re
     git_buf_dispose(&merge);
     git_config_free(cfg);
     return err;
+}
+
+/* The remote a task talks to: the one named, else the current branch's
+ * upstream remote (with_upstream), else origin, else the first. */
+static void pick_remote(git_repository *repo, git_config *cfg, const char *named, bool with_upstream,
+                        git_buf *out)
+{
+    if (named) {
+        git_buf_set(out, named, strlen(named));
+        return;
+    }
+    git_reference *head = NULL;
+    if (with_upstream && git_repository_head(&head, repo) == 0 && git_reference_is_branch(head)) {
+        struct strbuf key;
+        strbuf_init(&key);
+        strbuf_printf(&key, "branch.%s.remote", git_reference_shorthand(head));
+        int err = git_config_get_string_buf(out, cfg, key.data);
+        strbuf_free(&key);
+        git_reference_free(head);
+        if (err == 0 && strcmp(out->ptr, ".") != 0)
+            return;
+    } else {
+        git_reference_free(head);
+    }
+    git_strarray names = {0};
+    gitremote_names(repo, &names);
+    const char *pick = names.count ? names.strings[0] : "origin";
+    for (size_t i = 0; i < names.count; i++)
+        if (strcmp(names.strings[i], "origin") == 0)
+            pick = "origin";
+    git_buf_set(out, pick, strlen(pick));
+    gitremote_strarray_free(&names);
+}
+
+bool gitremote_host(const char *path, const char *remote, bool with_upstream, char *host, size_t cap)
+{
+    git_repository *repo = NULL;
+    git_config *cfg = NULL;
+    git_buf name = GIT_BUF_INIT, url = GIT_BUF_INIT;
+    char *rewritten = NULL;
+    bool found = false;
+    if (git_repository_open_ext(&repo, path, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) == 0 &&
+        git_repository_config_snapshot(&cfg, repo) == 0) {
+        pick_remote(repo, cfg, remote, with_upstream, &name);
+        struct strbuf key;
+        strbuf_init(&key);
+        strbuf_printf(&key, "remote.%s.url", name.ptr ? name.ptr : "origin");
+        if (git_config_get_string_buf(&url, cfg, key.data) == 0 && (rewritten = apply_insteadof(cfg, url.ptr)))
+            found = url_host(rewritten, host, cap);
+        strbuf_free(&key);
+    }
+    free(rewritten);
+    git_buf_dispose(&name);
+    git_buf_dispose(&url);
+    git_config_free(cfg);
+    git_repository_free(repo);
+    git_error_clear();
+    return found;
 }

@@ -64,42 +64,13 @@ struct have_walk {
     struct dated *preferred; /* sorted newest first on the first next */
     size_t npreferred, preferred_cap, next_preferred;
     bool started;
-    struct dated *heap; /* newest on top */
-    size_t nheap, heap_cap;
+    /* Commits to walk, newest first: the heap's key is minus the date, its
+     * id an index into queued_ids. */
+    struct heap newest;
+    git_oid *queued_ids;
+    size_t nqueued_ids, queued_ids_cap;
     struct oid_set queued, sent;
 };
-
-static void heap_push(struct have_walk *w, struct dated d)
-{
-    array_reserve((void **)&w->heap, &w->heap_cap, w->nheap + 1, sizeof(*w->heap));
-    size_t i = w->nheap++;
-    while (i > 0 && w->heap[(i - 1) / 2].time < d.time) {
-        w->heap[i] = w->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    w->heap[i] = d;
-}
-
-static struct dated heap_pop(struct have_walk *w)
-{
-    struct dated top = w->heap[0];
-    struct dated last = w->heap[--w->nheap];
-    size_t i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= w->nheap)
-            break;
-        if (child + 1 < w->nheap && w->heap[child + 1].time > w->heap[child].time)
-            child++;
-        if (w->heap[child].time <= last.time)
-            break;
-        w->heap[i] = w->heap[child];
-        i = child;
-    }
-    if (w->nheap > 0)
-        w->heap[i] = last;
-    return top;
-}
 
 /* The commit's date, or false when id is not a commit we have. */
 static bool commit_time(git_repository *repo, const git_oid *id, git_time_t *time)
@@ -117,8 +88,11 @@ static bool commit_time(git_repository *repo, const git_oid *id, git_time_t *tim
 static void queue_commit(struct have_walk *w, const git_oid *id)
 {
     git_time_t time;
-    if (oid_set_add(&w->queued, id) && commit_time(w->repo, id, &time))
-        heap_push(w, (struct dated){time, *id});
+    if (oid_set_add(&w->queued, id) && commit_time(w->repo, id, &time)) {
+        array_reserve((void **)&w->queued_ids, &w->queued_ids_cap, w->nqueued_ids + 1, sizeof(*w->queued_ids));
+        w->queued_ids[w->nqueued_ids] = *id;
+        heap_push(&w->newest, -(double)time, (uint32_t)w->nqueued_ids++);
+    }
 }
 
 /* The commit a ref points at, tags peeled; false for anything else. */
@@ -171,7 +145,8 @@ void have_walk_free(struct have_walk *w)
     if (!w)
         return;
     free(w->preferred);
-    free(w->heap);
+    free(w->newest.items);
+    free(w->queued_ids);
     oid_set_free(&w->queued);
     oid_set_free(&w->sent);
     free(w);
@@ -207,16 +182,16 @@ bool have_walk_next(struct have_walk *w, git_oid *out)
             return true;
         }
     }
-    while (w->nheap > 0) {
-        struct dated d = heap_pop(w);
+    while (w->newest.len > 0) {
+        git_oid id = w->queued_ids[heap_pop(&w->newest).id];
         git_commit *c = NULL;
-        if (git_commit_lookup(&c, w->repo, &d.id) == 0) {
+        if (git_commit_lookup(&c, w->repo, &id) == 0) {
             for (unsigned i = 0; i < git_commit_parentcount(c); i++)
                 queue_commit(w, git_commit_parent_id(c, i));
             git_commit_free(c);
         }
-        if (oid_set_add(&w->sent, &d.id)) {
-            git_oid_cpy(out, &d.id);
+        if (oid_set_add(&w->sent, &id)) {
+            git_oid_cpy(out, &id);
             return true;
         }
     }

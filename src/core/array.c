@@ -61,3 +61,38 @@ void ring_pop_back(struct ring *r)
 {
     r->len--;
 }
+
+void heap_push(struct heap *h, double key, uint32_t id)
+{
+    array_reserve((void **)&h->items, &h->cap, h->len + 1, sizeof(*h->items));
+    size_t i = h->len++;
+    while (i > 0) {
+        size_t parent = (i - 1) / 2;
+        if (h->items[parent].key <= key)
+            break;
+        h->items[i] = h->items[parent];
+        i = parent;
+    }
+    h->items[i] = (struct heap_entry){key, id};
+}
+
+struct heap_entry heap_pop(struct heap *h)
+{
+    struct heap_entry top = h->items[0];
+    struct heap_entry last = h->items[--h->len];
+    size_t i = 0;
+    for (;;) {
+        size_t child = 2 * i + 1;
+        if (child >= h->len)
+            break;
+        if (child + 1 < h->len && h->items[child + 1].key < h->items[child].key)
+            child++;
+        if (last.key <= h->items[child].key)
+            break;
+        h->items[i] = h->items[child];
+        i = child;
+    }
+    if (h->len > 0)
+        h->items[i] = last;
+    return top;
+}

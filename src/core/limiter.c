@@ -27,6 +27,11 @@ unsigned limiter_allowed(const struct limiter *l, double now)
     return now < l->closed_until ? 0 : whole(l);
 }
 
+unsigned limiter_limit(const struct limiter *l)
+{
+    return whole(l);
+}
+
 void limiter_set_ceiling(struct limiter *l, unsigned ceiling)
 {
     l->ceiling = ceiling;
@@ -40,7 +45,6 @@ bool limiter_ended(struct limiter *l, enum limiter_outcome outcome, unsigned in_
                    double now, double retry_after)
 {
     unsigned before = whole(l);
-    bool was_closed = now < l->closed_until;
     if (outcome == LIMITER_REFUSED && retry_after > 0 && now + retry_after > l->closed_until)
         l->closed_until = now + retry_after;
     if (l->adaptive && outcome == LIMITER_REFUSED && started >= l->last_cut) {
@@ -54,5 +58,5 @@ bool limiter_ended(struct limiter *l, enum limiter_outcome outcome, unsigned in_
         if (l->limit > l->ceiling)
             l->limit = l->ceiling;
     }
-    return whole(l) != before || (now < l->closed_until) != was_closed;
+    return whole(l) != before;
 }

@@ -6,45 +6,9 @@
 
 #include "repopool/array.h"
 #include "repopool/outbuf.h"
+#include "sched_hosts.h"
 
-/* --- a binary min-heap --- */
-
-static void heap_push(struct heap *h, double key, uint32_t id)
-{
-    array_reserve((void **)&h->items, &h->cap, h->len + 1, sizeof(*h->items));
-    size_t i = h->len++;
-    while (i > 0) {
-        size_t parent = (i - 1) / 2;
-        if (h->items[parent].key <= key)
-            break;
-        h->items[i] = h->items[parent];
-        i = parent;
-    }
-    h->items[i] = (struct heap_entry){key, id};
-}
-
-static struct heap_entry heap_pop(struct heap *h)
-{
-    struct heap_entry top = h->items[0];
-    struct heap_entry last = h->items[--h->len];
-    size_t i = 0;
-    for (;;) {
-        size_t child = 2 * i + 1;
-        if (child >= h->len)
-            break;
-        if (child + 1 < h->len && h->items[child + 1].key < h->items[child].key)
-            child++;
-        if (last.key <= h->items[child].key)
-            break;
-        h->items[i] = h->items[child];
-        i = child;
-    }
-    if (h->len > 0)
-        h->items[i] = last;
-    return top;
-}
-
-static void returning_push(struct sched *s, uint32_t id)
+void sched_returning_push(struct sched *s, uint32_t id)
 {
     heap_push(&s->returning, (double)id, id);
 }
@@ -78,6 +42,8 @@ int sched_init(struct sched *s, const struct sched_config *cfg)
     s->backoff_base = cfg->backoff_base > 0 ? cfg->backoff_base : 0.5;
     s->backoff_max = cfg->backoff_max > 0 ? cfg->backoff_max : 30.0;
     s->clock_step = cfg->clock_step > 0 ? cfg->clock_step : 0;
+    s->per_host = cfg->per_host;
+    s->adaptive = cfg->adaptive;
     sched_set_rate(s, cfg->rate, 0);
     rng_seed(&s->rng, cfg->seed);
     return 0;
@@ -89,6 +55,8 @@ void sched_free(struct sched *s)
         task_clear_result(sched_task(s, (uint32_t)i));
     task_table_free(&s->tasks);
     free(s->repos);
+    free(s->hosts);
+    free(s->host_reopen.items);
     free(s->returning.items);
     ring_free(&s->fresh);
     free(s->retry_wait.items);
@@ -131,6 +99,11 @@ uint32_t sched_add(struct sched *s, uint32_t repo)
 unsigned sched_set_cap(struct sched *s, unsigned cap)
 {
     s->cap = cap < s->max_cap ? cap : s->max_cap;
+    /* The hosts' ceilings follow: down at once, up as each host allows. */
+    for (size_t h = 1; h < s->nhosts; h++) {
+        limiter_set_ceiling(&s->hosts[h].limit, sched_host_ceiling(s));
+        sched_unpark_host(s, (uint16_t)h, s->now_seen);
+    }
     return s->cap;
 }
 
@@ -188,10 +161,10 @@ static void unpark_next(struct sched *s, uint32_t repo)
         if (slot->parked_head == SCHED_NONE)
             slot->parked_tail = SCHED_NONE;
         t->next_parked = SCHED_NONE;
-        t->parked = 0;
+        t->parked = TASK_PARKED_NO;
         if (t->state != TASK_QUEUED)
             continue; /* cancelled while it waited */
-        returning_push(s, id);
+        sched_returning_push(s, id);
         slot->handoff = id;
         return;
     }
@@ -204,7 +177,7 @@ static void park(struct sched *s, uint32_t id)
 {
     struct task *t = sched_task(s, id);
     struct repo_slot *slot = &s->repos[t->repo];
-    t->parked = 1;
+    t->parked = TASK_PARKED_REPO;
     if (slot->parked_tail == SCHED_NONE || slot->parked_tail < id) {
         t->next_parked = SCHED_NONE;
         if (slot->parked_tail == SCHED_NONE)
@@ -222,7 +195,7 @@ static void park(struct sched *s, uint32_t id)
 }
 
 /* Takes the next queued task off the queues, or SCHED_NONE. */
-static uint32_t pop_candidate(struct sched *s)
+static uint32_t pop_candidate(struct sched *s, double now)
 {
     for (;;) {
         uint32_t id;
@@ -241,6 +214,10 @@ static uint32_t pop_candidate(struct sched *s)
             park(s, id);
             continue;
         }
+        if (t->host && s->hosts[t->host].running >= limiter_allowed(&s->hosts[t->host].limit, now)) {
+            sched_park_on_host(s, id, now);
+            continue;
+        }
         return id;
     }
 }
@@ -254,7 +231,7 @@ static void release_retries(struct sched *s, double now)
         if (t->state != TASK_QUEUED || !t->waiting || t->ready_at != e.key)
             continue;
         t->waiting = 0;
-        returning_push(s, e.id);
+        sched_returning_push(s, e.id);
     }
 }
 
@@ -268,13 +245,15 @@ static bool has_room(const struct sched *s)
 
 uint32_t sched_next_start(struct sched *s, double now)
 {
+    s->now_seen = now;
     if (s->stopping || !has_room(s))
         return SCHED_NONE;
     release_retries(s, now);
+    sched_release_hosts(s, now);
     refill_tokens(s, now);
     if (s->rate > 0 && s->tokens < 1 - TOKEN_SLACK)
         return SCHED_NONE;
-    uint32_t id = pop_candidate(s);
+    uint32_t id = pop_candidate(s, now);
     if (id == SCHED_NONE)
         return SCHED_NONE;
 
@@ -295,6 +274,8 @@ uint32_t sched_next_start(struct sched *s, double now)
     t->cls = RP_CLASS_NONE;
     s->repos[t->repo].running = id;
     s->repos[t->repo].handoff = SCHED_NONE;
+    if (t->host)
+        s->hosts[t->host].running++;
     s->peak_before_start = s->peak_running;
     if (sched_running(s) > s->peak_running)
         s->peak_running = sched_running(s);
@@ -306,12 +287,14 @@ bool sched_unstart(struct sched *s, uint32_t id, double now)
     struct task *t = sched_task(s, id);
     if (t->state != TASK_RUNNING || sched_running(s) < 2)
         return false;
-    returning_push(s, id);
+    sched_returning_push(s, id);
     set_state(s, id, TASK_QUEUED);
     t->attempt--;
     t->start = 0;
     s->repos[t->repo].running = SCHED_NONE;
     s->repos[t->repo].handoff = id;
+    if (t->host)
+        s->hosts[t->host].running--;
     s->peak_running = s->peak_before_start;
     /* Its deadline was the last one pushed. */
     if (s->timeout > 0 && s->deadlines.len > 0)
@@ -358,6 +341,8 @@ double sched_next_wakeup(struct sched *s, double now)
         if (s->retry_wait.len > 0 && s->retry_wait.items[0].key < at)
             at = s->retry_wait.items[0].key;
     }
+    if (s->host_reopen.len > 0 && has_room(s) && s->host_reopen.items[0].key < at)
+        at = s->host_reopen.items[0].key;
     if (s->rate > 0 && has_room(s) && has_queued_ready(s)) {
         refill_tokens(s, now);
         if (s->tokens < 1 - TOKEN_SLACK) {
@@ -402,10 +387,17 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
         cls = RP_CLASS_NONE;
     }
     t->cls = (uint8_t)cls;
+    s->now_seen = now;
+    if (t->host)
+        sched_host_attempt_ended(s, t, status, cls, now);
+    double server_wait = s->server_retry_after;
+    s->server_retry_after = 0;
 
     if (status == TASK_FAILED && rp_class_is_transient(cls) && !s->stopping &&
         t->attempt <= s->retries) {
         double delay = backoff_delay(s, t->attempt);
+        if (delay < server_wait)
+            delay = server_wait;
         heap_push(&s->retry_wait, now + delay, id);
         t->end = now; /* of this attempt; the task has not ended */
         t->waiting = 1;
@@ -457,7 +449,7 @@ bool sched_requeue(struct sched *s, uint32_t id)
     /* A task cancelled while it waited for its repository is still in that
      * repository's list, and gets its turn from there. */
     if (!t->parked)
-        returning_push(s, id);
+        sched_returning_push(s, id);
     t->waiting = 0;
     set_state(s, id, TASK_QUEUED);
     return true;

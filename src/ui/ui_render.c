@@ -66,6 +66,24 @@ static int put_count(struct canvas *c, int x, int y, const char *what, unsigned 
     return x;
 }
 
+/* With per-host limits, each host's beside the cap ("cap 64 · demo 7"),
+ * or how many hosts there are when they would not fit. */
+static int put_host_limits(struct canvas *c, int x, const struct runner *r)
+{
+    const struct sched *s = &r->sched;
+    size_t nhosts = r->hosts.len;
+    if ((!s->per_host && !s->adaptive) || nhosts == 0)
+        return x;
+    if (nhosts > 3)
+        return x + canvas_printf(c, x, 0, c->w - x, UI_DIM, " \xc2\xb7 %zu hosts", nhosts);
+    for (uint16_t h = 1; h <= nhosts; h++) {
+        x += canvas_text(c, x, 0, c->w - x, " \xc2\xb7 ", UI_DIM);
+        x += canvas_text(c, x, 0, c->w - x, host_names_get(&r->hosts, h), UI_NORMAL);
+        x += canvas_printf(c, x, 0, c->w - x, UI_CAP, " %u", sched_host_limit(s, h));
+    }
+    return x;
+}
+
 void ui_draw_header(struct canvas *c, const struct runner *r)
 {
     const struct sched *s = &r->sched;
@@ -81,6 +99,7 @@ void ui_draw_header(struct canvas *c, const struct runner *r)
         x = put_count(c, x, 0, "cancelled", s->counts[TASK_CANCELLED], "", UI_CANCELLED);
     x += canvas_text(c, x, 0, c->w - x, "cap", UI_TITLE);
     x += canvas_printf(c, x, 0, c->w - x, UI_CAP, " %u", s->cap);
+    x = put_host_limits(c, x, r);
     if (s->cap == 0 && !s->stopping)
         x += canvas_text(c, x, 0, c->w - x, " paused", UI_FAILED);
     /* A start failed for want of resources: fewer run until one ends. */

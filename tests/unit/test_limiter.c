@@ -103,8 +103,10 @@ static void retry_after_closes_the_host_until_then(void **state)
     (void)state;
     struct limiter l;
     limiter_init(&l, 8, false);
-    assert_true(limiter_ended(&l, LIMITER_REFUSED, 8, 0, 1.0, 2.5));
+    /* Closed, but the limit stays what it was. */
+    assert_false(limiter_ended(&l, LIMITER_REFUSED, 8, 0, 1.0, 2.5));
     assert_int_equal(limiter_allowed(&l, 1.0), 0);
+    assert_int_equal(limiter_limit(&l), 8);
     assert_int_equal(limiter_allowed(&l, 3.4), 0);
     assert_int_equal(limiter_allowed(&l, 3.5), 8);
     /* A shorter pause does not reopen it early. */

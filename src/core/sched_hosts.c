@@ -1,0 +1,128 @@
+/*
+ * The scheduler's hosts: each a limit inside the cap (limiter.h) and a list
+ * of the tasks waiting for room on it. Part of sched.c, in a file of its
+ * own; sched_hosts.h says what the two share.
+ */
+#include "sched_hosts.h"
+
+#include <string.h>
+
+#include "repopool/array.h"
+
+unsigned sched_host_ceiling(const struct sched *s)
+{
+    return s->per_host && s->per_host < s->cap ? s->per_host : s->cap;
+}
+
+uint16_t sched_add_host(struct sched *s)
+{
+    if (s->nhosts == 0)
+        s->nhosts = 1; /* 0 is "no host" */
+    if (s->nhosts > UINT16_MAX)
+        return 0;
+    array_reserve((void **)&s->hosts, &s->hosts_cap, s->nhosts + 1, sizeof(*s->hosts));
+    struct host_slot *h = &s->hosts[s->nhosts];
+    memset(h, 0, sizeof(*h));
+    limiter_init(&h->limit, sched_host_ceiling(s), s->adaptive);
+    h->parked_head = h->parked_tail = SCHED_NONE;
+    h->last_refusal = -1;
+    return (uint16_t)s->nhosts++;
+}
+
+void sched_set_host(struct sched *s, uint32_t id, uint16_t host)
+{
+    if (host < s->nhosts)
+        sched_task(s, id)->host = host;
+}
+
+unsigned sched_host_limit(const struct sched *s, uint16_t host)
+{
+    return host && host < s->nhosts ? limiter_limit(&s->hosts[host].limit) : s->cap;
+}
+
+uint16_t sched_take_host_change(struct sched *s)
+{
+    uint16_t host = s->changed_host;
+    s->changed_host = 0;
+    return host;
+}
+
+void sched_note_retry_after(struct sched *s, double seconds)
+{
+    s->server_retry_after = seconds > 0 ? seconds : 0;
+}
+
+/* Waits for room on its host, in id order (tasks come back to a host in
+ * nearly that order, so the walk almost never leaves the tail). */
+void sched_park_on_host(struct sched *s, uint32_t id, double now)
+{
+    struct task *t = sched_task(s, id);
+    struct host_slot *h = &s->hosts[t->host];
+    t->parked = TASK_PARKED_HOST;
+    uint32_t *link = &h->parked_head;
+    if (h->parked_tail != SCHED_NONE && h->parked_tail < id)
+        link = &sched_task(s, h->parked_tail)->next_parked;
+    while (*link != SCHED_NONE && *link < id)
+        link = &sched_task(s, *link)->next_parked;
+    t->next_parked = *link;
+    *link = id;
+    if (t->next_parked == SCHED_NONE)
+        h->parked_tail = id;
+    if (now < h->limit.closed_until)
+        heap_push(&s->host_reopen, h->limit.closed_until, t->host);
+}
+
+/* As many waiting tasks as the host has room for go to the returning
+ * queue. */
+void sched_unpark_host(struct sched *s, uint16_t host, double now)
+{
+    struct host_slot *h = &s->hosts[host];
+    unsigned allowed = limiter_allowed(&h->limit, now);
+    unsigned room = allowed > h->running ? allowed - h->running : 0;
+    while (room > 0 && h->parked_head != SCHED_NONE) {
+        uint32_t id = h->parked_head;
+        struct task *t = sched_task(s, id);
+        h->parked_head = t->next_parked;
+        if (h->parked_head == SCHED_NONE)
+            h->parked_tail = SCHED_NONE;
+        t->next_parked = SCHED_NONE;
+        t->parked = TASK_PARKED_NO;
+        if (t->state != TASK_QUEUED)
+            continue; /* cancelled while it waited */
+        sched_returning_push(s, id);
+        room--;
+    }
+}
+
+/* Hosts whose Retry-After is over take their waiting tasks back. */
+void sched_release_hosts(struct sched *s, double now)
+{
+    while (s->host_reopen.len > 0 && s->host_reopen.items[0].key <= now)
+        sched_unpark_host(s, (uint16_t)heap_pop(&s->host_reopen).id, now);
+}
+
+/* A host's attempt ended: its slot frees, its limit learns from how the
+ * attempt ended, and the tasks waiting for it get their turn. */
+void sched_host_attempt_ended(struct sched *s, struct task *t, enum task_state status, enum rp_class cls,
+                               double now)
+{
+    struct host_slot *h = &s->hosts[t->host];
+    unsigned in_use = h->running;
+    if (h->running > 0)
+        h->running--;
+    enum limiter_outcome outcome = LIMITER_OTHER;
+    if (status == TASK_OK) {
+        outcome = LIMITER_OK;
+        h->ok++;
+    } else if (cls == RP_CLASS_REFUSED) {
+        outcome = LIMITER_REFUSED;
+        h->refused++;
+        h->last_refusal = now;
+    }
+    if (limiter_ended(&h->limit, outcome, in_use, t->start, now, s->server_retry_after))
+        s->changed_host = t->host;
+    if (h->parked_head != SCHED_NONE && now < h->limit.closed_until)
+        heap_push(&s->host_reopen, h->limit.closed_until, t->host);
+    sched_unpark_host(s, t->host, now);
+}
+
