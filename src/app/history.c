@@ -1,6 +1,5 @@
 #include "repopool/history.h"
 
-#include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
