@@ -37,8 +37,19 @@ struct attempt_result {
     double retry_after;        /* seconds the server asked to wait; 0: none */
 };
 
+/* When the runner checks that a task's repository is a directory it can
+ * enter and list, so a failure names the path rather than whatever the
+ * backend trips on. */
+enum backend_dir_check {
+    BACKEND_DIR_NONE,
+    BACKEND_DIR_FIRST, /* stat and access before every start */
+    /* Only access before (a start's chdir then fails on a file), the whole
+     * check when something failed: one system call fewer per task. */
+    BACKEND_DIR_LAZY,
+};
+
 struct backend_ops {
-    bool needs_directory;  /* check the repository is a readable directory first */
+    enum backend_dir_check dir_check;
     /* Starts an attempt of task id on path. Returns 0, or a negative libuv
      * error code with *fail describing it; then no end is reported. A
      * start that fails with UV_EMFILE, UV_ENFILE, UV_EAGAIN or UV_ENOMEM

@@ -4,23 +4,15 @@
 #include <git2.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "repopool/array.h"
+#include "repopool/userfiles.h"
 #include "repopool/xalloc.h"
 
 bool groups_default_path(struct strbuf *out)
 {
-    const char *xdg = getenv("XDG_CONFIG_HOME");
-    const char *home = getenv("HOME");
-    if (xdg && xdg[0] == '/')
-        strbuf_printf(out, "%s/repopool/config", xdg);
-    else if (home && home[0])
-        strbuf_printf(out, "%s/.config/repopool/config", home);
-    else
-        return false;
-    return true;
+    return userfiles_path(out, "XDG_CONFIG_HOME", ".config", "config");
 }
 
 static const char *libgit2_message(void)
@@ -217,15 +209,7 @@ static void exact_regex(struct strbuf *re, const char *text)
 
 static int open_for_writing(const char *file, git_config **cfg, struct strbuf *err)
 {
-    char *dir = xstrdup(file);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            mkdir(dir, 0700);
-            *p = '/';
-        }
-    }
-    free(dir);
+    userfiles_make_parents(file);
     if (git_config_open_ondisk(cfg, file) < 0) {
         strbuf_printf(err, "repopool: %s: %s", file, libgit2_message());
         git_error_clear();

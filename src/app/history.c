@@ -1,13 +1,12 @@
 #include "repopool/history.h"
 
-#include <errno.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "repopool/sanitize.h"
+#include "repopool/userfiles.h"
 #include "repopool/xalloc.h"
 
 /* A second run holding the write lock finishes its one transaction in
@@ -40,38 +39,16 @@ static int warn_db(struct history *h, struct strbuf *warn, const char *doing)
     return -1;
 }
 
-/* mkdir -p for the directory that will hold path. */
-static void make_parent_dirs(const char *path)
-{
-    char *dir = xstrdup(path);
-    for (char *p = dir + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        mkdir(dir, 0700);
-        *p = '/';
-    }
-    free(dir);
-}
-
 bool history_default_path(struct strbuf *out)
 {
-    const char *state = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    if (state && state[0] == '/')
-        strbuf_printf(out, "%s/repopool/history.sqlite", state);
-    else if (home && home[0])
-        strbuf_printf(out, "%s/.local/state/repopool/history.sqlite", home);
-    else
-        return false;
-    return true;
+    return userfiles_path(out, "XDG_STATE_HOME", ".local/state", "history.sqlite");
 }
 
 struct history *history_open(const char *path, struct strbuf *warn)
 {
     struct history *h = xcalloc(1, sizeof(*h));
     h->path = xstrdup(path);
-    make_parent_dirs(path);
+    userfiles_make_parents(path);
     int rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK)
         rc = sqlite3_busy_timeout(h->db, BUSY_TIMEOUT_MS);

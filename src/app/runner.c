@@ -140,7 +140,9 @@ static void start_task(struct runner *r, uint32_t id)
             .status = TASK_FAILED, .cls = RP_CLASS_USAGE, .exit_code = -1,
             .summary = error, .summary_len = strlen(error),
         };
-    } else if (r->backend->ops->needs_directory && !check_directory(path, &fail)) {
+    } else if ((r->backend->ops->dir_check == BACKEND_DIR_FIRST ||
+                (r->backend->ops->dir_check == BACKEND_DIR_LAZY && access(path, R_OK | X_OK) < 0)) &&
+               !check_directory(path, &fail)) {
         /* fail describes it */
     } else {
         int rc = r->backend->ops->start(r->backend, id, t, path, &fail);
@@ -152,6 +154,9 @@ static void start_task(struct runner *r, uint32_t id)
             announce_hold(r, rc);
             return;
         }
+        /* Was it the directory? Then say so, by its name. */
+        if (r->backend->ops->dir_check == BACKEND_DIR_LAZY)
+            check_directory(path, &fail);
     }
     report_start(r->report, &r->sched, id, path, now);
     runner_attempt_done(r, id, &fail);

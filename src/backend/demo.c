@@ -164,7 +164,7 @@ static void demo_describe(struct backend *b, const char *path, struct strbuf *ou
 }
 
 static const struct backend_ops demo_ops = {
-    .needs_directory = false,
+    .dir_check = BACKEND_DIR_NONE,
     .start = demo_start,
     .cancel = demo_cancel,
     .kill_all = demo_kill_all,

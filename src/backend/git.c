@@ -261,7 +261,7 @@ static void gitop_describe(struct backend *b, const char *path, struct strbuf *o
 }
 
 static const struct backend_ops gitop_backend_ops = {
-    .needs_directory = true,
+    .dir_check = BACKEND_DIR_FIRST, /* a worker would only say "not a repository" */
     .start = gitop_start,
     .cancel = gitop_cancel,
     .kill_all = gitop_kill_all,

@@ -411,7 +411,7 @@ static void proc_describe(struct backend *b, const char *path, struct strbuf *ou
 }
 
 static const struct backend_ops proc_ops = {
-    .needs_directory = true,
+    .dir_check = BACKEND_DIR_LAZY, /* posix_spawn's chdir fails on a file */
     .start = proc_start,
     .cancel = proc_cancel,
     .kill_all = proc_kill_all,

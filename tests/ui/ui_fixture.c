@@ -55,7 +55,7 @@ static void fake_describe(struct backend *b, const char *path, struct strbuf *ou
 }
 
 static const struct backend_ops fake_ops = {
-    .needs_directory = false,
+    .dir_check = BACKEND_DIR_NONE,
     .start = fake_start,
     .cancel = fake_cancel,
     .kill_all = fake_kill_all,
