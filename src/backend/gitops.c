@@ -226,8 +226,10 @@ enum rp_class gitop_read_git_failure(const struct gitop_outcome *out, char *line
     if (!line[0])
         gitop_last_output_line(out, line, cap);
     /* git says nothing of its progress without a terminal; what the
-     * server said comes as "remote:" lines, and refs as "From". */
-    bool before_data = !strstr(text, "remote:") && strncmp(text, "From ", 5) != 0 && !strstr(text, "\nFrom ");
+     * server said comes as "remote:" lines, refs as "From", and a pack cut
+     * short as index-pack's "early EOF". */
+    bool before_data = !strstr(text, "remote:") && strncmp(text, "From ", 5) != 0 && !strstr(text, "\nFrom ") &&
+                       !strcasestr(text, "early eof") && !strstr(text, "index-pack");
     enum rp_class cls = class_of_message(text, before_data);
     free(text);
     return cls;
