@@ -50,9 +50,15 @@ struct deadline_entry {
     uint16_t attempt;
 };
 
+/* Queued tasks waiting for one thing (a repository, a host), in id order,
+ * linked through their next_parked. */
+struct park_list {
+    uint32_t head, tail; /* SCHED_NONE when empty */
+};
+
 struct repo_slot {
     uint32_t running;   /* the task holding it, or SCHED_NONE */
-    uint32_t parked_head, parked_tail;
+    struct park_list parked;
     uint32_t handoff;   /* unparked to go next, not started yet */
 };
 
@@ -62,7 +68,7 @@ struct repo_slot {
 struct host_slot {
     struct limiter limit;
     unsigned running;
-    uint32_t parked_head, parked_tail;
+    struct park_list parked;
     unsigned ok, refused;
     double last_refusal; /* -1 when none */
 };

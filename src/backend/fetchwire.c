@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/array.h"
 #include "repopool/xalloc.h"
 
 struct wire_stream {
@@ -73,8 +74,7 @@ static void tell_wants(struct wire_sub *q, const char *buf, size_t len)
         git_oid id;
         if (pkt_says(buf + off, pl, "want") && pl >= 9 + GIT_OID_HEXSZ &&
             git_oid_fromstrn(&id, buf + off + 9, GIT_OID_HEXSZ) == 0) {
-            if (n == cap)
-                ids = xrealloc(ids, (cap = cap ? cap * 2 : 16) * sizeof(*ids));
+            array_reserve((void **)&ids, &cap, n + 1, sizeof(*ids));
             ids[n++] = id;
         }
     }

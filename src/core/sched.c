@@ -81,7 +81,7 @@ uint32_t sched_add(struct sched *s, uint32_t repo)
          * doubling ahead costs no resident memory. */
         array_reserve((void **)&s->repos, &s->repos_cap, (size_t)repo + 1, sizeof(*s->repos));
         for (size_t i = s->nrepos; i <= repo; i++)
-            s->repos[i] = (struct repo_slot){SCHED_NONE, SCHED_NONE, SCHED_NONE, SCHED_NONE};
+            s->repos[i] = (struct repo_slot){SCHED_NONE, {SCHED_NONE, SCHED_NONE}, SCHED_NONE};
         s->nrepos = (size_t)repo + 1;
     }
     uint32_t id = (uint32_t)s->ntasks++;
@@ -148,50 +148,52 @@ static void set_state(struct sched *s, uint32_t id, enum task_state state)
     }
 }
 
+/* Parks a task until what it waits for is free. The list is kept in id
+ * order, so the earliest submitted task goes first; tasks come in nearly
+ * that order, so the walk almost never leaves the tail. */
+void sched_park(struct sched *s, struct park_list *l, uint32_t id, enum task_parked why)
+{
+    struct task *t = sched_task(s, id);
+    t->parked = (uint8_t)why;
+    uint32_t *link = &l->head;
+    if (l->tail != SCHED_NONE && l->tail < id)
+        link = &sched_task(s, l->tail)->next_parked;
+    while (*link != SCHED_NONE && *link < id)
+        link = &sched_task(s, *link)->next_parked;
+    t->next_parked = *link;
+    *link = id;
+    if (t->next_parked == SCHED_NONE)
+        l->tail = id;
+}
+
+uint32_t sched_unpark_first(struct sched *s, struct park_list *l)
+{
+    while (l->head != SCHED_NONE) {
+        uint32_t id = l->head;
+        struct task *t = sched_task(s, id);
+        l->head = t->next_parked;
+        if (l->head == SCHED_NONE)
+            l->tail = SCHED_NONE;
+        t->next_parked = SCHED_NONE;
+        t->parked = TASK_PARKED_NO;
+        if (t->state == TASK_QUEUED)
+            return id;
+        /* cancelled while it waited */
+    }
+    return SCHED_NONE;
+}
+
 /* The repository is free again: the first live task waiting for it goes
  * to the returning queue. The others stay parked, since only one of them
  * could run anyway; each waits once, not once per turn. */
 static void unpark_next(struct sched *s, uint32_t repo)
 {
     struct repo_slot *slot = &s->repos[repo];
-    while (slot->parked_head != SCHED_NONE) {
-        uint32_t id = slot->parked_head;
-        struct task *t = sched_task(s, id);
-        slot->parked_head = t->next_parked;
-        if (slot->parked_head == SCHED_NONE)
-            slot->parked_tail = SCHED_NONE;
-        t->next_parked = SCHED_NONE;
-        t->parked = TASK_PARKED_NO;
-        if (t->state != TASK_QUEUED)
-            continue; /* cancelled while it waited */
+    uint32_t id = sched_unpark_first(s, &slot->parked);
+    if (id != SCHED_NONE) {
         sched_returning_push(s, id);
         slot->handoff = id;
-        return;
     }
-}
-
-/* Parks a task until its repository is free. The list is kept in id
- * order, so the repository goes to the earliest submitted task; tasks come
- * in nearly that order, so the walk almost never leaves the tail. */
-static void park(struct sched *s, uint32_t id)
-{
-    struct task *t = sched_task(s, id);
-    struct repo_slot *slot = &s->repos[t->repo];
-    t->parked = TASK_PARKED_REPO;
-    if (slot->parked_tail == SCHED_NONE || slot->parked_tail < id) {
-        t->next_parked = SCHED_NONE;
-        if (slot->parked_tail == SCHED_NONE)
-            slot->parked_head = id;
-        else
-            sched_task(s, slot->parked_tail)->next_parked = id;
-        slot->parked_tail = id;
-        return;
-    }
-    uint32_t *link = &slot->parked_head;
-    while (*link < id)
-        link = &sched_task(s, *link)->next_parked;
-    t->next_parked = *link;
-    *link = id;
 }
 
 /* Takes the next queued task off the queues, or SCHED_NONE. */
@@ -211,7 +213,7 @@ static uint32_t pop_candidate(struct sched *s, double now)
         if (t->state != TASK_QUEUED || t->waiting || t->parked)
             continue; /* cancelled, or a stale entry */
         if (s->repos[t->repo].running != SCHED_NONE) {
-            park(s, id);
+            sched_park(s, &s->repos[t->repo].parked, id, TASK_PARKED_REPO);
             continue;
         }
         if (t->host && s->hosts[t->host].running >= limiter_allowed(&s->hosts[t->host].limit, now)) {

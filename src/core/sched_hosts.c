@@ -24,7 +24,7 @@ uint16_t sched_add_host(struct sched *s)
     struct host_slot *h = &s->hosts[s->nhosts];
     memset(h, 0, sizeof(*h));
     limiter_init(&h->limit, sched_host_ceiling(s), s->adaptive);
-    h->parked_head = h->parked_tail = SCHED_NONE;
+    h->parked = (struct park_list){SCHED_NONE, SCHED_NONE};
     h->last_refusal = -1;
     return (uint16_t)s->nhosts++;
 }
@@ -52,24 +52,14 @@ void sched_note_retry_after(struct sched *s, double seconds)
     s->server_retry_after = seconds > 0 ? seconds : 0;
 }
 
-/* Waits for room on its host, in id order (tasks come back to a host in
- * nearly that order, so the walk almost never leaves the tail). */
+/* Waits for room on its host; a closed host is woken when it opens. */
 void sched_park_on_host(struct sched *s, uint32_t id, double now)
 {
-    struct task *t = sched_task(s, id);
-    struct host_slot *h = &s->hosts[t->host];
-    t->parked = TASK_PARKED_HOST;
-    uint32_t *link = &h->parked_head;
-    if (h->parked_tail != SCHED_NONE && h->parked_tail < id)
-        link = &sched_task(s, h->parked_tail)->next_parked;
-    while (*link != SCHED_NONE && *link < id)
-        link = &sched_task(s, *link)->next_parked;
-    t->next_parked = *link;
-    *link = id;
-    if (t->next_parked == SCHED_NONE)
-        h->parked_tail = id;
+    uint16_t host = sched_task(s, id)->host;
+    struct host_slot *h = &s->hosts[host];
+    sched_park(s, &h->parked, id, TASK_PARKED_HOST);
     if (now < h->limit.closed_until)
-        heap_push(&s->host_reopen, h->limit.closed_until, t->host);
+        heap_push(&s->host_reopen, h->limit.closed_until, host);
 }
 
 /* As many waiting tasks as the host has room for go to the returning
@@ -79,19 +69,9 @@ void sched_unpark_host(struct sched *s, uint16_t host, double now)
     struct host_slot *h = &s->hosts[host];
     unsigned allowed = limiter_allowed(&h->limit, now);
     unsigned room = allowed > h->running ? allowed - h->running : 0;
-    while (room > 0 && h->parked_head != SCHED_NONE) {
-        uint32_t id = h->parked_head;
-        struct task *t = sched_task(s, id);
-        h->parked_head = t->next_parked;
-        if (h->parked_head == SCHED_NONE)
-            h->parked_tail = SCHED_NONE;
-        t->next_parked = SCHED_NONE;
-        t->parked = TASK_PARKED_NO;
-        if (t->state != TASK_QUEUED)
-            continue; /* cancelled while it waited */
+    uint32_t id;
+    for (; room > 0 && (id = sched_unpark_first(s, &h->parked)) != SCHED_NONE; room--)
         sched_returning_push(s, id);
-        room--;
-    }
 }
 
 /* Hosts whose Retry-After is over take their waiting tasks back. */
@@ -121,7 +101,7 @@ void sched_host_attempt_ended(struct sched *s, struct task *t, enum task_state s
     }
     if (limiter_ended(&h->limit, outcome, in_use, t->start, now, s->server_retry_after))
         s->changed_host = t->host;
-    if (h->parked_head != SCHED_NONE && now < h->limit.closed_until)
+    if (h->parked.head != SCHED_NONE && now < h->limit.closed_until)
         heap_push(&s->host_reopen, h->limit.closed_until, t->host);
     sched_unpark_host(s, t->host, now);
 }

@@ -9,6 +9,11 @@
 
 /* Puts id back in the returning queue (lowest id first). */
 void sched_returning_push(struct sched *s, uint32_t id);
+/* id waits on list l (its repository's or its host's), in id order. */
+void sched_park(struct sched *s, struct park_list *l, uint32_t id, enum task_parked why);
+/* Takes the first task still queued off l (the cancelled ones before it
+ * too); SCHED_NONE when there is none. */
+uint32_t sched_unpark_first(struct sched *s, struct park_list *l);
 
 /* A host's ceiling: --per-host, or the cap if that is lower. */
 unsigned sched_host_ceiling(const struct sched *s);
