@@ -111,7 +111,6 @@ struct sched {
     bool adaptive;
     struct heap host_reopen;
     uint16_t changed_host;      /* whose limit the last end changed */
-    double server_retry_after;  /* the next end's Retry-After */
     double now_seen;            /* the latest time passed in */
 
     unsigned counts[TASK_STATE_COUNT];
@@ -152,9 +151,6 @@ void sched_set_host(struct sched *s, uint32_t id, uint16_t host);
 unsigned sched_host_limit(const struct sched *s, uint16_t host);
 /* The host whose limit the last sched_finish changed (then reset), or 0. */
 uint16_t sched_take_host_change(struct sched *s);
-/* The server asked for a pause (Retry-After): the next sched_finish closes
- * the task's host that long and retries it no sooner. */
-void sched_note_retry_after(struct sched *s, double seconds);
 
 /* The record of task id; it stays where it is while tasks are added. */
 static inline struct task *sched_task(const struct sched *s, uint32_t id)
@@ -189,11 +185,13 @@ uint32_t sched_next_expired(struct sched *s, double now);
 double sched_next_wakeup(struct sched *s, double now);
 
 /* An attempt ended with status (TASK_OK, TASK_FAILED or TASK_SKIPPED) and
- * class. A stop requested earlier overrides it: cancel gives cancelled,
- * timeout gives failed with class timeout. Transient failures wait for a
- * retry while attempts remain; *retry_after then says how long. */
-enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status,
-                            enum rp_class cls, double now, double *retry_after);
+ * class; the server asked for a pause of server_wait seconds (its
+ * Retry-After, 0 for none), which closes the task's host that long. A stop
+ * requested earlier overrides status: cancel gives cancelled, timeout gives
+ * failed with class timeout. Transient failures wait for a retry, no sooner
+ * than server_wait, while attempts remain; *retry_after then says how long. */
+enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status, enum rp_class cls,
+                            double server_wait, double now, double *retry_after);
 
 enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now);
 

@@ -225,8 +225,7 @@ void runner_attempt_done(struct runner *r, uint32_t id, const struct attempt_res
         runner_capture(r, t, res->output, res->output_len);
 
     double after = 0;
-    sched_note_retry_after(&r->sched, res->retry_after);
-    enum sched_end end = sched_finish(&r->sched, id, res->status, res->cls, now, &after);
+    enum sched_end end = sched_finish(&r->sched, id, res->status, res->cls, res->retry_after, now, &after);
     uint16_t host = sched_take_host_change(&r->sched);
     if (host)
         report_host_limit(r->report, &r->sched, host, host_names_get(&r->hosts, host), now);

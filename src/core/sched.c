@@ -367,8 +367,8 @@ static double backoff_delay(struct sched *s, unsigned failed_attempts)
     return rng_uniform(&s->rng) * ceiling;
 }
 
-enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status,
-                            enum rp_class cls, double now, double *retry_after)
+enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status, enum rp_class cls,
+                            double server_wait, double now, double *retry_after)
 {
     struct task *t = sched_task(s, id);
     if (t->state != TASK_RUNNING)
@@ -391,9 +391,7 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
     t->cls = (uint8_t)cls;
     s->now_seen = now;
     if (t->host)
-        sched_host_attempt_ended(s, t, status, cls, now);
-    double server_wait = s->server_retry_after;
-    s->server_retry_after = 0;
+        sched_host_attempt_ended(s, t, status, cls, server_wait, now);
 
     if (status == TASK_FAILED && rp_class_is_transient(cls) && !s->stopping &&
         t->attempt <= s->retries) {

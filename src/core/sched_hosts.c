@@ -47,11 +47,6 @@ uint16_t sched_take_host_change(struct sched *s)
     return host;
 }
 
-void sched_note_retry_after(struct sched *s, double seconds)
-{
-    s->server_retry_after = seconds > 0 ? seconds : 0;
-}
-
 /* Waits for room on its host; a closed host is woken when it opens. */
 void sched_park_on_host(struct sched *s, uint32_t id, double now)
 {
@@ -84,7 +79,7 @@ void sched_release_hosts(struct sched *s, double now)
 /* A host's attempt ended: its slot frees, its limit learns from how the
  * attempt ended, and the tasks waiting for it get their turn. */
 void sched_host_attempt_ended(struct sched *s, struct task *t, enum task_state status, enum rp_class cls,
-                               double now)
+                              double server_wait, double now)
 {
     struct host_slot *h = &s->hosts[t->host];
     unsigned in_use = h->running;
@@ -99,7 +94,7 @@ void sched_host_attempt_ended(struct sched *s, struct task *t, enum task_state s
         h->refused++;
         h->last_refusal = now;
     }
-    if (limiter_ended(&h->limit, outcome, in_use, t->start, now, s->server_retry_after))
+    if (limiter_ended(&h->limit, outcome, in_use, t->start, now, server_wait))
         s->changed_host = t->host;
     if (h->parked.head != SCHED_NONE && now < h->limit.closed_until)
         heap_push(&s->host_reopen, h->limit.closed_until, t->host);

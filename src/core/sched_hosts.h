@@ -25,6 +25,6 @@ void sched_unpark_host(struct sched *s, uint16_t host, double now);
 void sched_release_hosts(struct sched *s, double now);
 /* An attempt on t's host ended (after the stop rules gave status and cls). */
 void sched_host_attempt_ended(struct sched *s, struct task *t, enum task_state status, enum rp_class cls,
-                              double now);
+                              double server_wait, double now);
 
 #endif

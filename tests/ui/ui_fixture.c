@@ -228,7 +228,7 @@ enum sched_end fx_end(struct fx *f, uint32_t id, enum task_state st, enum rp_cla
         strbuf_free(&sb);
     }
     double after = 0;
-    enum sched_end end = sched_finish(&f->r.sched, id, st, cls, t, &after);
+    enum sched_end end = sched_finish(&f->r.sched, id, st, cls, 0, t, &after);
     note(f, t);
     return end;
 }

@@ -64,7 +64,7 @@ static enum sched_end finish(struct sched *s, uint32_t id, enum task_state st, e
                              double now)
 {
     double after = -1;
-    return sched_finish(s, id, st, cls, now, &after);
+    return sched_finish(s, id, st, cls, 0, now, &after);
 }
 
 static enum sched_end finish_ok(struct sched *s, uint32_t id, double now)
@@ -269,7 +269,7 @@ static void cancel_waiting_retry_ends_it_for_good(void **state)
     add_tasks(&s, 1, 0);
     start_all(&s, 0, NULL);
     double after = -1;
-    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 1, &after), SCHED_END_RETRY);
+    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 0, 1, &after), SCHED_END_RETRY);
     assert_int_equal(sched_cancel(&s, 0, 1.1), SCHED_CANCEL_ENDED);
     assert_int_equal(state_of(&s, 0), TASK_CANCELLED);
     assert_true(sched_all_final(&s));
@@ -319,7 +319,7 @@ static void only_transient_classes_are_retried(void **state)
         add_tasks(&s, 1, 0);
         start_all(&s, 0, NULL);
         double after = -1;
-        enum sched_end end = sched_finish(&s, 0, TASK_FAILED, (enum rp_class)c, 1, &after);
+        enum sched_end end = sched_finish(&s, 0, TASK_FAILED, (enum rp_class)c, 0, 1, &after);
         bool transient = c == RP_CLASS_NETWORK || c == RP_CLASS_REFUSED || c == RP_CLASS_TIMEOUT;
         assert_msg(rp_class_is_transient((enum rp_class)c) == transient,
                    "class %s: transient should be %d", rp_class_name((enum rp_class)c), transient);
@@ -372,7 +372,7 @@ static unsigned attempts_until_final(unsigned retries)
         assert_int_equal(sched_task(&s, 0)->attempt, attempts);
         double after = -1;
         now += 1;
-        if (sched_finish(&s, 0, TASK_FAILED, RP_CLASS_REFUSED, now, &after) == SCHED_END_FINAL)
+        if (sched_finish(&s, 0, TASK_FAILED, RP_CLASS_REFUSED, 0, now, &after) == SCHED_END_FINAL)
             break;
         assert_true(attempts <= retries);
         now += after;
@@ -413,7 +413,7 @@ static void backoff_is_full_jitter_under_a_doubling_ceiling(void **state)
         double lo = INFINITY, hi = 0, latest = now;
         for (uint32_t id = 0; id < N; id++) {
             double after = -1;
-            assert_int_equal(sched_finish(&s, id, TASK_FAILED, RP_CLASS_TIMEOUT, now, &after),
+            assert_int_equal(sched_finish(&s, id, TASK_FAILED, RP_CLASS_TIMEOUT, 0, now, &after),
                              SCHED_END_RETRY);
             assert_msg(after >= 0 && after <= ceiling, "attempt %u: wait %g outside [0, %g]", attempt,
                        after, ceiling);
@@ -444,7 +444,7 @@ static void retry_waits_its_delay_then_starts_before_fresh_tasks(void **state)
     add_tasks(&s, 3, 0);
     assert_int_equal(sched_next_start(&s, 0), 0);
     double after = -1;
-    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 1, &after), SCHED_END_RETRY);
+    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 0, 1, &after), SCHED_END_RETRY);
     double ready = 1 + after;
     /* While it waits, the next fresh task takes the slot. */
     assert_int_equal(sched_next_start(&s, 1), 1);
@@ -467,7 +467,7 @@ static void retry_does_not_start_before_its_time(void **state)
     add_tasks(&s, 1, 0);
     sched_next_start(&s, 0);
     double after = -1;
-    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 1, &after), SCHED_END_RETRY);
+    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 0, 1, &after), SCHED_END_RETRY);
     assert_true(after > 0.001); /* seed 7 gives a wait worth testing */
     assert_int_equal(sched_next_start(&s, 1 + after * 0.5), SCHED_NONE);
     assert_near(sched_next_wakeup(&s, 1 + after * 0.5), 1 + after, 0);
@@ -537,7 +537,7 @@ static void timed_out_task_is_retried_with_a_new_deadline(void **state)
     sched_next_start(&s, 0);
     assert_int_equal(sched_next_expired(&s, 6), 0);
     double after = -1;
-    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_SIGNAL, 6, &after), SCHED_END_RETRY);
+    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_SIGNAL, 0, 6, &after), SCHED_END_RETRY);
     double t = 6 + after;
     assert_int_equal(sched_next_start(&s, t), 0);
     /* The old deadline does not carry over to the new attempt. */
@@ -593,7 +593,7 @@ static void wakeup_is_not_in_the_past_while_pool_is_full(void **state)
     add_tasks(&s, 2, 0);
     assert_int_equal(sched_next_start(&s, 0), 0);
     double after = -1;
-    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 1, &after), SCHED_END_RETRY);
+    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 0, 1, &after), SCHED_END_RETRY);
     /* Task 1 fills the only slot for a long time. */
     assert_int_equal(sched_next_start(&s, 1), 1);
     double now = 1 + after + 10;
@@ -613,7 +613,7 @@ static void wakeup_is_not_in_the_past_while_paused(void **state)
     add_tasks(&s, 1, 0);
     assert_int_equal(sched_next_start(&s, 0), 0);
     double after = -1;
-    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 1, &after), SCHED_END_RETRY);
+    assert_int_equal(sched_finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 0, 1, &after), SCHED_END_RETRY);
     sched_set_cap(&s, 0);
     double now = 1 + after + 10;
     assert_int_equal(sched_next_start(&s, now), SCHED_NONE);

@@ -50,12 +50,12 @@ static void each_host_has_its_own_limit_inside_the_cap(void **state)
     for (unsigned i = 0; i < 4; i++)
         assert_int_equal(ids[i], i);
     /* A task on host 1 ends: the next of host 1 (task 4) goes, not 5. */
-    sched_finish(&s, 0, TASK_OK, RP_CLASS_NONE, 1, NULL);
+    sched_finish(&s, 0, TASK_OK, RP_CLASS_NONE, 0, 1, NULL);
     assert_int_equal(start_all(&s, 1, ids), 1);
     assert_int_equal(ids[0], 4);
     /* The cap still rules over the hosts. */
     sched_set_cap(&s, 3);
-    sched_finish(&s, 1, TASK_OK, RP_CLASS_NONE, 2, NULL);
+    sched_finish(&s, 1, TASK_OK, RP_CLASS_NONE, 0, 2, NULL);
     assert_int_equal(start_all(&s, 2, ids), 0);
     sched_free(&s);
 }
@@ -87,13 +87,13 @@ static void a_refusal_cuts_the_hosts_limit_and_says_so(void **state)
     /* Successes raise it while at least half of it is in use: the ends
      * with 4 and 3 running do (6), those with 2 and 1 do not. */
     for (unsigned i = 0; i < 4; i++)
-        sched_finish(&s, ids[i], TASK_OK, RP_CLASS_NONE, 0.1, NULL);
+        sched_finish(&s, ids[i], TASK_OK, RP_CLASS_NONE, 0, 0.1, NULL);
     assert_int_equal(sched_take_host_change(&s), host);
     assert_int_equal(sched_take_host_change(&s), 0);
     assert_int_equal(start_all(&s, 0.1, ids), 6);
     /* A refusal: 6 * 0.7 = 4.2, and it is retried later. */
     double after = 0;
-    assert_int_equal(sched_finish(&s, ids[0], TASK_FAILED, RP_CLASS_REFUSED, 0.2, &after), SCHED_END_RETRY);
+    assert_int_equal(sched_finish(&s, ids[0], TASK_FAILED, RP_CLASS_REFUSED, 0, 0.2, &after), SCHED_END_RETRY);
     assert_int_equal(sched_take_host_change(&s), host);
     assert_int_equal(sched_host_limit(&s, host), 4);
     /* Five still run, over the new limit: nothing starts. */
@@ -111,9 +111,8 @@ static void retry_after_closes_the_host_until_then(void **state)
     add_on_hosts(&s, 10, &host, 1);
     uint32_t ids[8];
     assert_int_equal(start_all(&s, 0, ids), 4);
-    sched_note_retry_after(&s, 2.0);
     double after = 0;
-    assert_int_equal(sched_finish(&s, ids[0], TASK_FAILED, RP_CLASS_REFUSED, 1.0, &after), SCHED_END_RETRY);
+    assert_int_equal(sched_finish(&s, ids[0], TASK_FAILED, RP_CLASS_REFUSED, 2.0, 1.0, &after), SCHED_END_RETRY);
     /* The retry waits at least as long as the server asked. */
     assert_true(after >= 2.0);
     /* A slot is free, but the host is closed until 3.0. */
@@ -134,7 +133,7 @@ static void a_cancelled_waiting_task_gives_its_turn_away(void **state)
     assert_int_equal(start_all(&s, 0, ids), 1);
     assert_int_equal(start_all(&s, 0, ids), 0); /* 1 and 2 wait on the host */
     assert_int_equal(sched_cancel(&s, 1, 0.5), SCHED_CANCEL_ENDED);
-    sched_finish(&s, 0, TASK_OK, RP_CLASS_NONE, 1, NULL);
+    sched_finish(&s, 0, TASK_OK, RP_CLASS_NONE, 0, 1, NULL);
     assert_int_equal(start_all(&s, 1, ids), 1);
     assert_int_equal(ids[0], 2);
     sched_free(&s);

@@ -224,7 +224,7 @@ static void op_finish(struct model *m, uint32_t id)
         break;
     }
     double after = -1;
-    enum sched_end end = sched_finish(&m->s, id, status, cls, m->now, &after);
+    enum sched_end end = sched_finish(&m->s, id, status, cls, 0, m->now, &after);
     const struct task *rec = sched_task(&m->s, id);
 
     /* What the user must see. */
@@ -632,7 +632,7 @@ static void run_many(uint32_t n, uint32_t nkeys, double timeout)
         assert_int_equal(sched_next_expired(&s, now), SCHED_NONE);
         now += 0.001;
         for (unsigned i = 0; i < k; i++)
-            assert_int_equal(sched_finish(&s, running[i], TASK_OK, RP_CLASS_NONE, now, NULL),
+            assert_int_equal(sched_finish(&s, running[i], TASK_OK, RP_CLASS_NONE, 0, now, NULL),
                              SCHED_END_FINAL);
     }
     assert_int_equal(s.counts[TASK_OK], n);
