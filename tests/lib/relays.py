@@ -1,14 +1,17 @@
 """TCP relays on 127.0.0.1 in front of a server (a git daemon): one that
 throttles (or never answers), one that answers each connection late, one
-that holds the pack back while it sends keepalives or progress, and a
-throttling relay in a process of its own that a test can kill like a
-server that dies.
+that delivers everything late (network latency), one with room for only so
+many connections, one that holds the pack back while it sends keepalives or
+progress, and a throttling relay in a process of its own that a test can
+kill like a server that dies. A relay may listen on another loopback
+address (127.0.0.2: another host to a client that names hosts).
 
 Run as a program (`python3 -m lib.relays PORT TARGET_PORT RATE THRESHOLD`,
 tests/ on the path), this module is that process's relay.
 """
 
 import os
+import queue
 import socket
 import struct
 import subprocess
@@ -29,8 +32,8 @@ class _Connection:
 
 
 class Relay:
-    """A TCP relay on 127.0.0.1 (port, or a free one) in front of
-    target_port: each accepted connection gets its own threads, and the
+    """A TCP relay on host (127.0.0.1, or another loopback address) and
+    port (or a free one) in front of target_port on 127.0.0.1: each accepted connection gets its own threads, and the
     relay counts connections open at once (current, peak) and in all
     (total, also as connections). A connection counts from its accept
     until the client closes its side (or the relay ends it): what the
@@ -43,8 +46,9 @@ class Relay:
     "done N BYTES" when the server's side of connection N has ended.
     """
 
-    def __init__(self, target_port, port=0):
+    def __init__(self, target_port, port=0, host="127.0.0.1"):
         self.target_port = target_port
+        self.host = host
         self.lock = threading.Lock()
         self.stopping = threading.Event()
         self.current = 0
@@ -55,7 +59,7 @@ class Relay:
         self.threads = []
         self.listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.listener.bind(("127.0.0.1", port))
+        self.listener.bind((host, port))
         self.listener.listen(128)
         self.listener.settimeout(0.2)
         self.port = self.listener.getsockname()[1]
@@ -68,7 +72,7 @@ class Relay:
             return self.total
 
     def url(self, name):
-        return "git://127.0.0.1:%d/%s" % (self.port, name)
+        return "git://%s:%d/%s" % (self.host, self.port, name)
 
     def reset_counts(self):
         """Starts peak and total afresh (peak from the connections open now)."""
@@ -296,12 +300,12 @@ class RefusingRelay(Relay):
     --max-connections or an sshd past MaxStartups drops it. refused counts
     them; served counts the connections let through."""
 
-    def __init__(self, target_port, limit, port=0):
+    def __init__(self, target_port, limit, port=0, host="127.0.0.1"):
         self.limit = limit
         self.refused = 0
         self.served = 0
         self.serving = 0
-        super().__init__(target_port, port)
+        super().__init__(target_port, port, host)
 
     def _serve(self, client, conn):
         with self.lock:
@@ -342,6 +346,54 @@ class DelayingRelay(Relay):
             delay = self.delay
         if delay > 0:
             self.stopping.wait(delay)
+
+
+class LatencyRelay(Relay):
+    """A relay that delivers every chunk, both ways, delay seconds after it
+    arrived, as a network with that one-way latency would: a round trip
+    costs 2 x delay, bytes are late but not throttled (a thread per
+    direction takes chunks in as they come, so one chunk's wait never adds
+    to the next one's)."""
+
+    def __init__(self, target_port, delay, port=0, host="127.0.0.1"):
+        self.delay = delay
+        super().__init__(target_port, port, host)
+
+    def _late_copy(self, src, dst, conn=None):
+        """src to dst until src ends (EOF or an error), each chunk delay
+        seconds late; counts into conn.sent. Raises OSError if dst fails."""
+        chunks = queue.Queue()
+
+        def take_in():
+            try:
+                while not self.stopping.is_set():
+                    data = src.recv(65536)
+                    if not data:
+                        break
+                    chunks.put((time.monotonic() + self.delay, data))
+            except OSError:
+                pass
+            chunks.put((time.monotonic() + self.delay, b""))
+
+        self._spawn(take_in)
+        while True:
+            due, data = chunks.get()
+            if self.stopping.wait(max(0.0, due - time.monotonic())) or not data:
+                return
+            dst.sendall(data)
+            if conn is not None:
+                conn.sent += len(data)
+
+    def _server_to_client(self, server, client, conn):
+        self._late_copy(server, client, conn)
+
+    def _pump(self, src, dst, conn):
+        try:
+            self._late_copy(src, dst)
+        except OSError:
+            pass
+        self._closed(conn)
+        self._shut_wr(dst)
 
 
 def pkt_line(payload):
