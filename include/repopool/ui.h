@@ -39,7 +39,8 @@
     X(FILTER, "/", "Filter", "filter by text (Enter keeps it, Esc clears it)")          \
     X(STATE_FILTER, "f", "State", "show all, running, queued, problems or ok tasks")     \
     X(SORT, "s", "Sort", "order by state, submission, duration or name")                \
-    X(TIMELINE, "t", "Timeline", "lanes of slots over time, with the cap")              \
+    X(TIMELINE, "t", "Timeline", "lanes of slots over time, with the limit")            \
+    X(HOSTS, "h", "Hosts", "the servers: running, limit, ok and refused on each")       \
     X(UP, "Up k", NULL, "move up")                                                      \
     X(DOWN, "Down j", NULL, "move down")                                                \
     X(PAGE_UP, "PgUp", NULL, "page up")                                                 \
@@ -56,7 +57,14 @@ enum ui_action {
     UI_ACTION_NONE = UI_ACTION_COUNT
 };
 
-enum ui_screen { UI_SCREEN_TABLE, UI_SCREEN_LOG, UI_SCREEN_HELP, UI_SCREEN_TIMELINE, UI_SCREEN_COUNT };
+enum ui_screen {
+    UI_SCREEN_TABLE,
+    UI_SCREEN_LOG,
+    UI_SCREEN_HELP,
+    UI_SCREEN_TIMELINE,
+    UI_SCREEN_HOSTS,
+    UI_SCREEN_COUNT
+};
 enum ui_sort { UI_SORT_STATE, UI_SORT_SUBMISSION, UI_SORT_DURATION, UI_SORT_NAME, UI_SORT_COUNT };
 enum ui_filter { UI_FILTER_ALL, UI_FILTER_RUNNING, UI_FILTER_QUEUED, UI_FILTER_PROBLEMS, UI_FILTER_OK, UI_FILTER_COUNT };
 

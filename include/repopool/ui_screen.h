@@ -41,6 +41,7 @@ extern const struct ui_screen_ops ui_screen_table;    /* ui_screen_table.c */
 extern const struct ui_screen_ops ui_screen_log;      /* ui_screen_log.c */
 extern const struct ui_screen_ops ui_screen_help;     /* ui_screen_help.c */
 extern const struct ui_screen_ops ui_screen_timeline; /* ui_screen_timeline.c */
+extern const struct ui_screen_ops ui_screen_hosts;    /* ui_screen_hosts.c */
 
 /* The operations of screen s. */
 const struct ui_screen_ops *ui_screen_get(enum ui_screen s);

@@ -296,7 +296,7 @@ static void pump_once(struct runner *r)
         start_task(r, id);
     if (spent) /* an active idle handle makes the poll not block */
         uv_idle_start(&r->yield, on_yield);
-    stats_note(&r->stats, now, sched_running(&r->sched), r->sched.cap);
+    stats_note(&r->stats, now, sched_running(&r->sched), sched_limit(&r->sched, now));
 
     double at = sched_next_wakeup(&r->sched, now);
     if (isinf(at)) {

@@ -150,12 +150,12 @@ static void render_sparkline(struct canvas *c, int y, int end, const struct runn
     for (size_t i = first; i < st->used; i++) {
         if (st->running[i] > top)
             top = st->running[i];
-        if (st->cap[i] > top)
-            top = st->cap[i];
+        if (st->limit[i] > top)
+            top = st->limit[i];
     }
     for (size_t i = first; i < st->used; i++) {
         unsigned level = (st->running[i] * 8 + top - 1) / top;
-        bool full = st->running[i] >= st->cap[i] && st->running[i] > 0;
+        bool full = st->running[i] >= st->limit[i] && st->running[i] > 0;
         x += canvas_text(c, x, y, 1, bars[level > 8 ? 8 : level], full ? UI_CAP : UI_RUNNING);
     }
     canvas_printf(c, x + 1, y, end - x - 1, UI_DIM, "max %u", top);

@@ -384,7 +384,7 @@ class TestHelpAndTimeline(DashboardTestCase):
         self.start("--demo", "60", "--demo-mean", "0.3", "--seed", "4", "-j", "3")
         self.wait_header(lambda h: h["done"] >= 3, "some tasks done")
         self.type("t")
-        s = self.wait_screen(lambda s: s.startswith("timeline: "), "the timeline")
+        s = self.wait_screen(lambda s: s.startswith("timeline "), "the timeline")
         lines = s.split("\n")
         self.assertIn("lanes = slots", lines[0])
         for lane in (1, 2, 3):

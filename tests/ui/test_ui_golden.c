@@ -149,6 +149,68 @@ static void timeline_80x24(void **state)
     fx_free(f);
 }
 
+/*
+ * An adaptive pool (cap 12) on two hosts, tasks alternating between them:
+ * both start at the limiter's 4, git.example.com serves everything and
+ * grows, 127.0.0.1 refuses at 2.0 s (cut to 2) and again at 3.0 s with a
+ * Retry-After of 5 s, which closes it.
+ */
+static struct fx *hosts_pool(void)
+{
+    struct sched_config cfg = fx_config(12);
+    cfg.adaptive = true;
+    cfg.retries = 3;
+    struct fx *f = fx_new_numbered(200, "/srv/mirror/repo-%03zu", cfg);
+    uint16_t remote = runner_host(&f->r, "git.example.com");
+    uint16_t local = runner_host(&f->r, "127.0.0.1");
+    for (uint32_t id = 0; id < 200; id++)
+        sched_set_host(&f->r.sched, id, id % 2 ? local : remote);
+    uint32_t id;
+    for (double t = 0; t < 4.0; t += 0.5) {
+        for (uint32_t i = 0; i < f->r.sched.ntasks; i++) {
+            struct task *task = sched_task(&f->r.sched, i);
+            if (task->state != TASK_RUNNING || task->start > t - 0.5 + 1e-9)
+                continue;
+            bool refuse = task->host == local && (t == 2.0 || t == 3.0);
+            double after = 0;
+            if (refuse)
+                sched_finish(&f->r.sched, i, TASK_FAILED, RP_CLASS_REFUSED, t == 3.0 ? 5 : 0, t, &after);
+            else
+                fx_end(f, i, TASK_OK, RP_CLASS_NONE, t, "up to date");
+        }
+        while ((id = sched_next_start(&f->r.sched, t)) != SCHED_NONE)
+            ;
+        fx_cap(f, 12, t);
+    }
+    return f;
+}
+
+static void hosts_80x24(void **state)
+{
+    (void)state;
+    struct fx *f = hosts_pool();
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    assert_int_equal(fx_key(f, 'h'), UI_REDRAW_SCREEN);
+    assert_int_equal(f->v.screen, UI_SCREEN_HOSTS);
+    fx_golden(f, "hosts-80x24");
+    /* The same key goes back. */
+    assert_int_equal(fx_key(f, 'h'), UI_REDRAW_SCREEN);
+    assert_int_equal(f->v.screen, UI_SCREEN_TABLE);
+    fx_free(f);
+}
+
+/* The timeline dots the lanes above the learned limit, not only above the
+ * cap. */
+static void timeline_adaptive_80x24(void **state)
+{
+    (void)state;
+    struct fx *f = hosts_pool();
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    fx_key(f, 't');
+    fx_golden(f, "timeline-adaptive-80x24");
+    fx_free(f);
+}
+
 static void narrow_40x8(void **state)
 {
     (void)state;
@@ -183,6 +245,8 @@ int main(void)
         cmocka_unit_test_teardown(log_end_and_top, fx_teardown),
         cmocka_unit_test_teardown(help_80x24, fx_teardown),
         cmocka_unit_test_teardown(timeline_80x24, fx_teardown),
+        cmocka_unit_test_teardown(hosts_80x24, fx_teardown),
+        cmocka_unit_test_teardown(timeline_adaptive_80x24, fx_teardown),
         cmocka_unit_test_teardown(narrow_40x8, fx_teardown),
         cmocka_unit_test_teardown(too_small_30x5, fx_teardown),
     };

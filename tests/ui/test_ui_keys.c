@@ -704,7 +704,7 @@ static void t_toggles_the_timeline(void **state)
     struct fx *f = fruit_pool();
     fx_key(f, 't');
     assert_int_equal(f->v.screen, UI_SCREEN_TIMELINE);
-    assert_int_equal(strncmp(fx_line(f, 0), "timeline: 5.0s", 14), 0);
+    assert_int_equal(strncmp(fx_line(f, 0), "timeline 5.0s", 13), 0);
     /* The footer stays, so the way back shows. */
     assert_int_equal(strncmp(fx_line(f, f->c.h - 1), "?Help", 5), 0);
     fx_key(f, 't');
