@@ -46,6 +46,7 @@ struct config {
     unsigned demo_hosts;
     uint64_t seed;
     bool seed_given;
+    bool compare;        /* --compare: the demo four ways, simulated */
 
     /* Pool. */
     unsigned jobs;

@@ -45,6 +45,7 @@ enum long_only {
     OPT_FETCH_WITH,
     OPT_STALL_TIMEOUT,
     OPT_EXIT_WHEN_DONE,
+    OPT_COMPARE,
 };
 
 static const char short_options[] = ":f:s:g:j:qhV";
@@ -64,6 +65,7 @@ static const struct option long_options[] = {
     {"demo-fail", required_argument, NULL, OPT_DEMO_FAIL},
     {"demo-capacity", required_argument, NULL, OPT_DEMO_CAPACITY},
     {"demo-hosts", required_argument, NULL, OPT_DEMO_HOSTS},
+    {"compare", no_argument, NULL, OPT_COMPARE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"jobs", required_argument, NULL, 'j'},
     {"max-jobs", required_argument, NULL, OPT_MAX_JOBS},
@@ -118,7 +120,9 @@ void cli_print_help(FILE *out)
         "                        schedule: a simulated server answers \"429 Too Many Requests\"\n"
         "                        with a Retry-After to a task started while K already run),\n"
         "                        --demo-hosts=N (tasks spread over N simulated hosts),\n"
-        "                        --seed=S for a reproducible run\n"
+        "                        --seed=S for a reproducible run, --compare to run the tasks\n"
+        "                        four ways in simulated time (sequential, unbounded, -j, adaptive)\n"
+        "                        and print how each went\n"
         "Pool\n"
         "  -j, --jobs=N          initial cap (default 5); 0 starts paused\n"
         "      --max-jobs=N      ceiling for runtime changes (default 256)\n"
@@ -411,6 +415,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         case OPT_ADAPTIVE:
             cfg->adaptive = true;
             break;
+        case OPT_COMPARE:
+            cfg->compare = true;
+            break;
         case OPT_RETRIES:
             if (!parse_uint(arg, 0, 100, &u))
                 return usage_error(err, "invalid value '%s' for --retries: expected an integer from 0 to 100", arg);
@@ -471,6 +478,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         return usage_error(err, "choose one kind of work: a command after '--', --git or --demo");
     if (cfg->shell && cfg->ncommand != 1)
         return usage_error(err, "--shell takes exactly one command string after '--'");
+    if (cfg->compare && !demo_given)
+        return usage_error(err, "--compare runs the demo's tasks: it needs --demo");
     if (demo_given && (cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs))
         return usage_error(err, "--demo simulates its own tasks and takes no repositories");
     /* A capacity per host names the hosts; a schedule is every host's. */

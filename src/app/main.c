@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "repopool/cli.h"
+#include "repopool/compare.h"
 #include "repopool/run.h"
 
 /*
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
         status = 2;
         break;
     default:
-        status = run_repopool(&cfg);
+        status = cfg.compare ? compare_demo(&cfg, stdout) : run_repopool(&cfg);
         break;
     }
     config_free(&cfg);

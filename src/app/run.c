@@ -270,6 +270,26 @@ static void assign_demo_hosts(struct runner *r, const struct config *cfg)
         sched_set_host(&r->sched, id, ids[sched_task(&r->sched, id)->repo % cfg->demo_hosts]);
 }
 
+uint64_t run_seed(const struct config *cfg)
+{
+    return cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+struct sched_config run_sched_config(const struct config *cfg, uint64_t seed)
+{
+    return (struct sched_config){
+        .cap = cfg->jobs,
+        .max_cap = cfg->max_jobs,
+        .rate = cfg->rate,
+        .clock_step = RUNNER_CLOCK_STEP,
+        .retries = cfg->retries,
+        .timeout = cfg->timeout,
+        .seed = seed ^ 0x5eed,
+        .per_host = cfg->per_host,
+        .adaptive = cfg->adaptive,
+    };
+}
+
 int run_repopool(const struct config *cfg)
 {
     struct strbuf err;
@@ -293,18 +313,8 @@ int run_repopool(const struct config *cfg)
         goto out;
     }
 
-    uint64_t seed = cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    struct sched_config sc = {
-        .cap = cfg->jobs,
-        .max_cap = cfg->max_jobs,
-        .rate = cfg->rate,
-        .clock_step = RUNNER_CLOCK_STEP,
-        .retries = cfg->retries,
-        .timeout = cfg->timeout,
-        .seed = seed ^ 0x5eed,
-        .per_host = cfg->per_host,
-        .adaptive = cfg->adaptive,
-    };
+    uint64_t seed = run_seed(cfg);
+    struct sched_config sc = run_sched_config(cfg, seed);
 
     struct report rep;
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;

@@ -131,6 +131,63 @@ class TestJsonEvents(Base):
         self.assertLessEqual(c.events[-1]["peak_running"], 2)
 
 
+class TestCompare(Base):
+    """--compare: the demo's tasks four ways in simulated time."""
+
+    def compare(self, args):
+        p = self.run_cli(["--demo", "600", "--demo-mean", "0.1", "--seed", "11", "--compare"] + args)
+        self.assert_exit(p, 0)
+        self.assertEqual(p.stderr, b"")
+        out = p.stdout.decode()
+        rows = {}
+        for line in out.splitlines():
+            parts = line.rsplit(None, 4)
+            if len(parts) == 5 and parts[4].isdigit() and parts[2].isdigit():
+                rows[parts[0].strip()] = {"makespan": parts[1], "refusals": int(parts[2]),
+                                          "failed": int(parts[3]), "peak": int(parts[4])}
+        self.assertEqual(list(rows), ["sequential", "unbounded", "fixed -j 8", "adaptive"], out)
+        return rows, out
+
+    @staticmethod
+    def seconds(text):
+        if text.endswith("s") and "m" not in text:
+            return float(text[:-1])
+        minutes, rest = text.split("m")
+        return 60 * int(minutes) + float(rest.rstrip("s") or 0)
+
+    def test_the_four_ways_on_a_server_with_room_for_8(self):
+        rows, out = self.compare(["--demo-capacity", "8", "-j", "8", "--retries", "10"])
+        seq, unbounded, fixed, adaptive = (rows[k] for k in rows)
+        self.assertEqual((seq["peak"], seq["refusals"], seq["failed"]), (1, 0, 0))
+        self.assertEqual((fixed["peak"], fixed["refusals"], fixed["failed"]), (8, 0, 0))
+        self.assertEqual(unbounded["peak"], 600, "everything at once")
+        self.assertGreater(unbounded["refusals"], 1000)
+        self.assertEqual(adaptive["failed"], 0)
+        self.assertLessEqual(adaptive["refusals"], 60)
+        self.assertLess(self.seconds(adaptive["makespan"]), self.seconds(unbounded["makespan"]))
+        self.assertLessEqual(self.seconds(adaptive["makespan"]), 1.25 * self.seconds(fixed["makespan"]))
+        self.assertIn("its limit", out, "the adaptive way draws its learned limit")
+        self.assertIn("room for 8", out)
+
+    def test_without_retries_the_unbounded_way_fails_what_was_refused(self):
+        rows, _ = self.compare(["--demo-capacity", "8", "-j", "8"])
+        self.assertEqual(rows["unbounded"]["failed"], rows["unbounded"]["refusals"])
+        self.assertGreater(rows["unbounded"]["failed"], 500)
+        self.assertEqual(rows["fixed -j 8"]["failed"], 0)
+
+    def test_the_same_seed_gives_the_same_table(self):
+        _, a = self.compare(["--demo-capacity", "8", "-j", "8", "--retries", "3"])
+        _, b = self.compare(["--demo-capacity", "8", "-j", "8", "--retries", "3"])
+        self.assertEqual(a, b)
+
+    def test_compare_needs_the_demo(self):
+        d = self.mkdirs("a")
+        p = self.run_cli(["--compare"] + d + ["--", "true"])
+        self.assert_exit(p, 2)
+        self.assertEqual(p.stderr.decode().strip().count("\n"), 0)
+        self.assertIn("--compare", p.stderr.decode())
+
+
 class TestSignals(Base):
     def test_usr1_raises_and_usr2_lowers_the_cap(self):
         live = Running(self, ["--json", "--demo", "6", "--demo-mean", "1000", "--seed", "1", "-j", "1"])
