@@ -386,7 +386,7 @@ class TestHelpAndTimeline(DashboardTestCase):
         self.type("t")
         s = self.wait_screen(lambda s: s.startswith("timeline "), "the timeline")
         lines = s.split("\n")
-        self.assertIn("lanes = slots", lines[0])
+        self.assertIn("lanes: slots", lines[0])
         for lane in (1, 2, 3):
             self.assertRegex(lines[1 + lane], r"^\s+%d\s" % lane, s)
         # Bars with the marks of the tasks that ran in the lanes.
@@ -398,6 +398,35 @@ class TestHelpAndTimeline(DashboardTestCase):
         self.wait_header(lambda h: True, "the table after t")
         self.quit(expect_confirm=True)
         self.assertEqual(self.wait_exit(), 1)
+
+    def test_h_shows_the_hosts_and_their_learned_limits(self):
+        """Two simulated hosts with room for 2 and 6, an adaptive pool with a
+        cap of 20: the hosts view lists both, with what each served and
+        refused, and the header shows each host's limit."""
+        self.start("--demo", "400", "--demo-mean", "0.2", "--seed", "4", "-j", "20", "--adaptive",
+                   "--retries", "10", "--demo-capacity", "2,6")
+        self.wait_header(lambda h: h["done"] >= 40, "forty tasks done")
+        self.type("h")
+        s = self.wait_screen(lambda s: s.startswith("hosts: 2, limits learned from refusals"), "the hosts view")
+        lines = s.split("\n")
+        self.assertRegex(lines[1], r"^host\s+running\s+limit\s+ok\s+refused\s+last refusal", s)
+        rows = {}
+        for line in lines[2:4]:
+            m = re.match(r"^(demo-host-\d)\s+(\d+)\s+(\d+|closed)\s+(\d+)\s+(\d+)\s+(-|\S+ ago)\s*$", line)
+            self.assertIsNotNone(m, s)
+            rows[m.group(1)] = m.groups()[1:]
+        self.assertEqual(sorted(rows), ["demo-host-1", "demo-host-2"])
+        # The host with room for 2 refused at least once, and its limit is
+        # below the cap: it was learned.
+        running, limit, ok, refused, _last = rows["demo-host-1"]
+        self.assertGreater(int(refused), 0, s)
+        self.assertTrue(limit == "closed" or int(limit) < 20, s)
+        self.assertGreater(int(rows["demo-host-2"][2]), 0, s)
+        self.assertIn("hHosts", lines[-1])
+        self.type("h")
+        self.wait_header(lambda h: True, "the table after h")
+        self.quit(expect_confirm=True)
+        self.assertIn(self.wait_exit(), (0, 1))
 
 
 PAYLOAD = (b"title\x1b]0;PWNED\x07 clear\x1b[2J move\x1b[10;10HHIDDEN-BY-CR\r"
