@@ -85,6 +85,10 @@ struct ui_view {
     bool quit;
 
     uint32_t selected;      /* task id under the cursor; UINT32_MAX: none */
+    bool moved;             /* the user moved it: stop following the top row */
+    /* Why the last key did nothing ("... cannot be retried"), shown in
+     * place of the footer until the next key. */
+    char message[160];
     size_t top;             /* first visible row */
     size_t log_top;         /* first visible line of the log view */
     unsigned paused_cap;    /* the cap to return to after a pause */

@@ -101,6 +101,7 @@ unsigned ui_reader_key(struct ui_view *v, struct runner *r, int key, enum ui_act
 unsigned ui_handle_key(struct ui_view *v, struct runner *r, int key)
 {
     enum ui_action a = ui_key_action(key);
+    v->message[0] = '\0';
     const struct ui_screen_ops *overlay = ui_overlay_up(v);
     if (overlay)
         return overlay->key(v, r, key, a);

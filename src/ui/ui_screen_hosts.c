@@ -51,7 +51,7 @@ static void render_hosts(struct canvas *c, struct ui_view *v, struct runner *r, 
     if (nhosts == 0) {
         canvas_text(c, 0, 2, c->w, "No task talks to a host: git fetch and pull do, and commands with --per-host", UI_DIM);
         canvas_text(c, 0, 3, c->w, "or --adaptive (the host of the repository's origin).", UI_DIM);
-        ui_draw_footer(c);
+        ui_draw_footer(c, v);
         return;
     }
     int numbers = c->w - COL_NUMBERS - COL_LAST;
@@ -65,7 +65,7 @@ static void render_hosts(struct canvas *c, struct ui_view *v, struct runner *r, 
         v->log_top = nhosts > rows ? nhosts - rows : 0;
     for (size_t i = 0; i < rows && v->log_top + i < nhosts; i++)
         render_host(c, 2 + (int)i, r, (uint16_t)(v->log_top + i + 1), now);
-    ui_draw_footer(c);
+    ui_draw_footer(c, v);
 }
 
 static void open_hosts(struct ui_view *v)

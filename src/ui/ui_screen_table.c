@@ -40,6 +40,23 @@ static struct columns layout(int w)
     return col;
 }
 
+/* What a queued task that ran before waits for, and why it ran again: the
+ * last attempt's result in brackets. */
+static void waiting_detail(const struct task *t, const struct runner *r, double now, struct strbuf *out)
+{
+    if (t->waiting) {
+        char in[32];
+        duration_text(in, sizeof(in), t->ready_at - now > 0 ? t->ready_at - now : 0, DURATION_SHORT);
+        strbuf_printf(out, "retry in %s", in);
+    } else if (t->parked == TASK_PARKED_HOST) {
+        strbuf_printf(out, "retry when %s has room", host_names_get(&r->hosts, t->host));
+    } else {
+        strbuf_puts(out, "retry next");
+    }
+    if (t->summary)
+        strbuf_printf(out, " (%s)", t->summary);
+}
+
 /* The last output line of a running task, sanitized. */
 static void last_output(const struct task *t, struct strbuf *out)
 {
@@ -86,14 +103,12 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
         strbuf_printf(&sb, "%u/%u objects, %s", t->progress_objects, t->progress_total, bytes);
     } else if (t->state == TASK_RUNNING) {
         last_output(t, &sb);
-    } else if (t->state == TASK_QUEUED && t->waiting) {
-        strbuf_printf(&sb, "retry in %.1fs: %s", t->ready_at - now > 0 ? t->ready_at - now : 0,
-                      t->summary ? t->summary : "");
+    } else if (t->state == TASK_QUEUED && t->attempt > 0) {
+        waiting_detail(t, r, now, &sb);
     } else if (t->summary) {
         strbuf_puts(&sb, t->summary);
     }
-    canvas_text(c, x, y, col->detail, sb.data ? sb.data : "",
-                t->state == TASK_FAILED ? UI_FAILED : UI_NORMAL);
+    ui_text_cut(c, x, y, col->detail, sb.data ? sb.data : "", t->state == TASK_FAILED ? UI_FAILED : UI_NORMAL);
     if (id == v->selected)
         canvas_paint(c, 0, y, c->w, UI_SELECTED);
     strbuf_free(&sb);
@@ -124,6 +139,12 @@ static void render_rows(struct canvas *c, struct ui_view *v, struct runner *r, d
     v->rows = c->h - 4;
     if (v->rows < 1)
         return;
+    /* Until the user moves, the view stays at the top, where the running
+     * tasks are, instead of following a task down into the finished. */
+    if (!v->moved) {
+        v->top = 0;
+        v->selected = v->norder ? v->order[0] : UINT32_MAX;
+    }
     size_t sel = ui_view_selected_row(v);
     /* Keep the cursor on screen, scrolling as little as possible. */
     if (sel < v->top)
@@ -132,8 +153,17 @@ static void render_rows(struct canvas *c, struct ui_view *v, struct runner *r, d
         v->top = sel - (size_t)v->rows + 1;
     if (v->top + (size_t)v->rows > v->norder)
         v->top = v->norder > (size_t)v->rows ? v->norder - (size_t)v->rows : 0;
-    for (int i = 0; i < v->rows && v->top + (size_t)i < v->norder; i++)
+    size_t shown = 0;
+    for (int i = 0; i < v->rows && v->top + (size_t)i < v->norder; i++, shown++)
         render_row(c, 3 + i, v, r, v->order[v->top + (size_t)i], &col, now, op);
+    /* Rows off the screen are said, not silently cut. */
+    size_t below = v->norder - v->top - shown;
+    if (v->top || below) {
+        char more[64];
+        snprintf(more, sizeof(more), " %zu above \xc2\xb7 %zu below", v->top, below);
+        int w = canvas_text_width(more);
+        canvas_text(c, c->w - w, y, w, more, UI_HEADER);
+    }
     if (v->norder == 0)
         canvas_text(c, 2, 3, c->w - 2, "no task matches the filter", UI_DIM);
 }
@@ -145,11 +175,13 @@ static void render_table(struct canvas *c, struct ui_view *v, struct runner *r, 
     ui_draw_header(c, r);
     ui_draw_pool_line(c, 1, r, now);
     render_rows(c, v, r, now, op);
-    ui_draw_footer(c);
+    ui_draw_footer(c, v);
 }
 
 static void move_selection(struct ui_view *v, long delta, bool absolute)
 {
+    /* Going to the first row goes back to following the top. */
+    v->moved = !(absolute && delta == 0);
     if (v->norder == 0)
         return;
     long row = absolute ? delta : (long)ui_view_selected_row(v) + delta;
@@ -158,6 +190,33 @@ static void move_selection(struct ui_view *v, long delta, bool absolute)
     if (row >= (long)v->norder)
         row = (long)v->norder - 1;
     v->selected = v->order[row];
+}
+
+static const char *why_no_retry(const struct sched *s, const struct task *t)
+{
+    if (s->stopping)
+        return "cannot be retried: the run is stopping";
+    switch (t->state) {
+    case TASK_OK:
+        return "ended ok: only failed or cancelled tasks are retried";
+    case TASK_SKIPPED:
+        return "was skipped, which a retry would not change";
+    default:
+        return "has not ended: only failed or cancelled tasks are retried";
+    }
+}
+
+/* The selected task's name and why the key did nothing, for the footer. */
+static void say_why_not(struct ui_view *v, const struct runner *r, const char *why)
+{
+    const struct task *t = sched_task(&r->sched, v->selected);
+    const char *path = repos_path(r->repos, t->repo, &v->path);
+    size_t skip = strlen(path) > v->prefix_len ? v->prefix_len : 0;
+    struct strbuf name;
+    strbuf_init(&name);
+    sanitize_name(&name, path + skip, strlen(path + skip));
+    snprintf(v->message, sizeof(v->message), "%s %s", name.data ? name.data : "", why);
+    strbuf_free(&name);
 }
 
 unsigned ui_screen_table_key(struct ui_view *v, struct runner *r, int key, enum ui_action a)
@@ -182,12 +241,14 @@ unsigned ui_screen_table_key(struct ui_view *v, struct runner *r, int key, enum 
         }
         break;
     case UI_ACTION_CANCEL:
-        if (v->selected < s->ntasks)
+        if (v->selected < s->ntasks && task_is_final(sched_task(s, v->selected)))
+            say_why_not(v, r, "has ended: nothing to cancel");
+        else if (v->selected < s->ntasks)
             runner_cancel_task(r, v->selected);
         break;
     case UI_ACTION_RETRY:
-        if (v->selected < s->ntasks)
-            runner_retry_task(r, v->selected);
+        if (v->selected < s->ntasks && !runner_retry_task(r, v->selected))
+            say_why_not(v, r, why_no_retry(s, sched_task(s, v->selected)));
         break;
     case UI_ACTION_RETRY_ALL:
         for (uint32_t id = 0; id < s->ntasks; id++)

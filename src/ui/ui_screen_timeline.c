@@ -87,7 +87,7 @@ static void render_timeline(struct canvas *c, struct ui_view *v, struct runner *
 {
     (void)v;
     render_lanes(c, r, now);
-    ui_draw_footer(c);
+    ui_draw_footer(c, v);
 }
 
 const struct ui_screen_ops ui_screen_timeline = {

@@ -172,19 +172,19 @@ class TestPause(DashboardTestCase):
 
         # Running tasks finish; nothing new starts.
         h, s = self.wait_header(lambda h: h["running"] == 0, "running 0 while paused")
-        queued, done = h["queued"], h["done"] + h["failed"]
+        queued, done = h["queued"], h["ok"] + h["failed"]
         self.assertGreater(queued, 0, s)
         # Let the clock in the header move on by more than a second, then
         # look again: still nothing started.
         t0 = h["elapsed"]
         h2, s2 = self.wait_header(lambda h: h["elapsed"] >= t0 + 1.5, "the clock to move on while paused")
-        self.assertEqual((h2["running"], h2["queued"], h2["done"] + h2["failed"]), (0, queued, done), s2)
+        self.assertEqual((h2["running"], h2["queued"], h2["ok"] + h2["failed"]), (0, queued, done), s2)
         self.assertTrue(h2["paused"], s2)
         self.assertFalse(any(m == "R" for m, _ in table_rows(s2)), s2)
 
         self.type("p")
         h, s = self.wait_header(lambda h: h["cap"] == 3 and not h["paused"], "cap 3 after resuming")
-        h, s = self.wait_header(lambda h: h["done"] == 40 and h["eta"] == "done", "the run to the end",
+        h, s = self.wait_header(lambda h: h["ok"] == 40 and h["eta"] == "done", "the run to the end",
                                 timeout=EXIT_WAIT)
         self.assertEqual(h["eta"], "done", s)
         self.quit(expect_confirm=False)
@@ -322,7 +322,7 @@ class TestQuit(DashboardTestCase):
         self.wait_dashboard()
         self.assertTrue(self.alternate_on())
         self.assertEqual(self.display("#{cursor_flag}"), "0", "the cursor shows on the dashboard")
-        h, s = self.wait_header(lambda h: h["done"] == 12 and h["eta"] == "done", "done 12, ETA done")
+        h, s = self.wait_header(lambda h: h["ok"] == 12 and h["eta"] == "done", "done 12, ETA done")
         self.assertTrue(self.alternate_on())
         # The run is over: q quits without asking.
         self.type("q")
@@ -382,7 +382,7 @@ class TestHelpAndTimeline(DashboardTestCase):
 
     def test_t_shows_the_timeline(self):
         self.start("--demo", "60", "--demo-mean", "0.3", "--seed", "4", "-j", "3")
-        self.wait_header(lambda h: h["done"] >= 3, "some tasks done")
+        self.wait_header(lambda h: h["ok"] >= 3, "some tasks done")
         self.type("t")
         s = self.wait_screen(lambda s: s.startswith("timeline "), "the timeline")
         lines = s.split("\n")
@@ -405,7 +405,7 @@ class TestHelpAndTimeline(DashboardTestCase):
         refused, and the header shows each host's limit."""
         self.start("--demo", "400", "--demo-mean", "0.2", "--seed", "4", "-j", "20", "--adaptive",
                    "--retries", "10", "--demo-capacity", "2,6")
-        self.wait_header(lambda h: h["done"] >= 40, "forty tasks done")
+        self.wait_header(lambda h: h["ok"] >= 40, "forty tasks done")
         self.type("h")
         s = self.wait_screen(lambda s: s.startswith("hosts: 2, limits learned from refusals"), "the hosts view")
         lines = s.split("\n")
@@ -641,8 +641,8 @@ class TestExitWhenDone(DashboardTestCase):
 class TestSuspend(DashboardTestCase):
     def test_ctrl_z_then_fg_resumes(self):
         self.start("--demo", "30", "--demo-mean", "0.3", "--seed", "21", "-j", "2")
-        h, s = self.wait_header(lambda h: h["done"] >= 1, "a task done")
-        self.assertLess(h["done"], 30, "the run ended before Ctrl-Z")
+        h, s = self.wait_header(lambda h: h["ok"] >= 1, "a task done")
+        self.assertLess(h["ok"], 30, "the run ended before Ctrl-Z")
         self.keys("C-z")
         s = self.wait_screen(lambda s: "Stopped" in s and s.rstrip().endswith(PROMPT.rstrip()),
                              "the shell's prompt with the job stopped")
@@ -658,7 +658,7 @@ class TestSuspend(DashboardTestCase):
         h, s = self.wait_header(lambda h: True, "the dashboard again")
         s = self.wait_screen(lambda s: "qQuit" in s.split("\n")[-1] and "S  REPOSITORY" in s,
                              "the table and footer again")
-        h, s = self.wait_header(lambda h: h["done"] == 30, "the run to the end", timeout=EXIT_WAIT)
+        h, s = self.wait_header(lambda h: h["ok"] == 30, "the run to the end", timeout=EXIT_WAIT)
         self.assertEqual(table_rows(s)[0][0], "O", s)
         # Keys still work after the resume.
         self.type("q")

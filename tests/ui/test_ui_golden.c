@@ -115,7 +115,8 @@ static void log_end_and_top(void **state)
     (void)state;
     struct fx *f = sample_pool();
     fx_render(f, 80, 24, SAMPLE_NOW);
-    f->v.selected = DELTA;
+    f->v.selected = DELTA; /* as the user moved there */
+    f->v.moved = true;
     fx_render(f, 80, 24, SAMPLE_NOW);
     assert_int_equal(fx_key(f, '\n'), UI_REDRAW_SCREEN);
     assert_int_equal(f->v.screen, UI_SCREEN_LOG);
