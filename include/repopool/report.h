@@ -38,6 +38,7 @@ struct report {
     bool quiet;
     bool deferred;       /* a live view shows tasks; lines wait for the end */
     unsigned cancelled_unstarted; /* told in one line, not one each */
+    unsigned cancelled_started;   /* the same, after the dashboard */
     const char *op;      /* the JSON "op" */
     const struct host_names *hosts; /* names for "host"; NULL: none */
     double wall_t0;      /* the start of the run, in seconds since the epoch */

@@ -384,9 +384,18 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
     struct sched_ended_walk w;
     uint32_t id;
     sched_ended_walk_init(&w, s, seen);
-    while (sched_ended_next(&w, &id))
-        if (sched_task(s, id)->state != TASK_OK && !counted_as_queued_cancel(rep, sched_task(s, id)))
+    while (sched_ended_next(&w, &id)) {
+        const struct task *t = sched_task(s, id);
+        if (t->state == TASK_OK || counted_as_queued_cancel(rep, t))
+            continue;
+        /* Quitting the dashboard cancels what runs: told in one line with
+         * the queued ones, not one line each (a task the user cancelled
+         * before keeps its line). */
+        if (t->state == TASK_CANCELLED && t->stop == TASK_STOP_RUN)
+            rep->cancelled_started++;
+        else
             list[n++] = id;
+    }
     struct strbuf path;
     strbuf_init(&path);
     while (n-- > 0) {
@@ -417,10 +426,14 @@ void report_summary(struct report *rep, const struct sched *s, double elapsed, i
         report_flush(rep);
         return;
     }
-    if (rep->cancelled_unstarted) {
+    unsigned cancelled = rep->cancelled_unstarted + rep->cancelled_started;
+    if (cancelled) {
         strbuf_reset(&rep->buf);
-        strbuf_printf(&rep->buf, "repopool: %u queued task%s cancelled", rep->cancelled_unstarted,
-                      rep->cancelled_unstarted == 1 ? "" : "s");
+        if (rep->cancelled_started)
+            strbuf_printf(&rep->buf, "repopool: %u task%s cancelled: %u running, %u queued", cancelled,
+                          cancelled == 1 ? "" : "s", rep->cancelled_started, rep->cancelled_unstarted);
+        else
+            strbuf_printf(&rep->buf, "repopool: %u queued task%s cancelled", cancelled, cancelled == 1 ? "" : "s");
         emit(rep);
     }
     if (rep->quiet) {

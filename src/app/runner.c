@@ -191,7 +191,7 @@ static void finish_summary(struct runner *r, struct task *t, const struct attemp
     strbuf_init(&sb);
     if (t->stop == TASK_STOP_TIMEOUT)
         strbuf_printf(&sb, "timed out after %gs", r->sched.timeout);
-    else if (t->stop == TASK_STOP_CANCEL)
+    else if (task_stop_cancels(t))
         strbuf_puts(&sb, "cancelled");
     else
         sanitize_line(&sb, res->summary ? res->summary : "", res->summary ? res->summary_len : 0);
