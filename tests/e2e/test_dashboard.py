@@ -498,6 +498,28 @@ class TestHostileOutput(DashboardTestCase):
         self.assertNotIn("\x1b", s)
 
 
+class TestTerminals(DashboardTestCase):
+    def test_a_terminal_that_cannot_move_the_cursor_runs_headless(self):
+        """TERM=dumb once gave a blank or garbled screen: the run goes on
+        headless, with one line on stderr saying why."""
+        self.start("--demo", "5", "--demo-mean", "0.01", "--seed", "2", env={"TERM": "dumb"})
+        self.assertEqual(self.wait_exit(), 0)
+        self.assertEqual(self.stderr.decode().strip(),
+                         "repopool: the terminal (TERM=dumb) cannot move the cursor; "
+                         "going on without the dashboard")
+        screen = self.screen()
+        self.assertEqual(len(re.findall(r"(?m)^ok +\S+ +demo-\d", screen)), 5, screen)
+        self.assertRegex(self.summary_line(screen) or "", r"^repopool: 5 tasks in .*5 ok")
+
+    def test_an_unknown_terminal_runs_headless(self):
+        self.start("--demo", "5", "--demo-mean", "0.01", "--seed", "2", env={"TERM": "no-such-terminal"})
+        self.assertEqual(self.wait_exit(), 0)
+        self.assertEqual(self.stderr.decode().strip(),
+                         "repopool: cannot use the terminal (TERM=no-such-terminal); "
+                         "going on without the dashboard")
+        self.assertRegex(self.summary_line() or "", r"^repopool: 5 tasks in .*5 ok")
+
+
 class TestInterrupt(DashboardTestCase):
     def test_ctrl_c_stops_everything_and_exits_130(self):
         paths = self.repos("int1", "int2", "int3", "int4")
