@@ -18,6 +18,12 @@
 #include "repopool/strbuf.h"
 
 enum report_mode { REPORT_LINES, REPORT_JSON };
+/* What of a task's output the lines show (--output). */
+enum report_output {
+    REPORT_OUTPUT_LAST, /* its last line, as the line's summary */
+    REPORT_OUTPUT_ALL,  /* all of it (what was kept), under the line */
+    REPORT_OUTPUT_NONE, /* nothing: a summary only when it did not end ok */
+};
 
 /*
  * One output (the report's stream or the job log). Lines are kept here
@@ -36,6 +42,7 @@ struct report {
     FILE *joblog;        /* NULL unless --joblog */
     enum report_mode mode;
     bool quiet;
+    enum report_output output;
     bool deferred;       /* a live view shows tasks; lines wait for the end */
     unsigned cancelled_unstarted; /* told in one line, not one each */
     unsigned cancelled_started;   /* the same, after the dashboard */

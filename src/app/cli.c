@@ -38,6 +38,7 @@ enum long_only {
     OPT_TUI,
     OPT_NO_TUI,
     OPT_JSON,
+    OPT_OUTPUT,
     OPT_JOBLOG,
     OPT_DEPTH,
     OPT_NESTED,
@@ -77,6 +78,7 @@ static const struct option long_options[] = {
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-tui", no_argument, NULL, OPT_NO_TUI},
     {"json", no_argument, NULL, OPT_JSON},
+    {"output", required_argument, NULL, OPT_OUTPUT},
     {"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
     {"joblog", required_argument, NULL, OPT_JOBLOG},
     {"quiet", no_argument, NULL, 'q'},
@@ -137,6 +139,9 @@ void cli_print_help(FILE *out)
         "      --exit-when-done  close the dashboard when the run ends (default: wait for q)\n"
         "      --json            JSON Lines events on stdout (implies --no-tui)\n"
         "      --joblog=FILE     GNU parallel's --joblog format, one line per finished task\n"
+        "      --output=WHAT     what of a task's output the lines show: all (each task's whole\n"
+        "                        output under its line, never interleaved; default for commands),\n"
+        "                        last (its last line; default for --git and --demo), none\n"
         "  -q, --quiet           print only tasks that did not end ok, and no summary\n"
         "  -h, --help            show this help\n"
         "  -V, --version         show the version\n"
@@ -438,6 +443,16 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             break;
         case OPT_JSON:
             cfg->json = true;
+            break;
+        case OPT_OUTPUT:
+            if (strcmp(arg, "all") == 0)
+                cfg->output = OUTPUT_ALL;
+            else if (strcmp(arg, "last") == 0)
+                cfg->output = OUTPUT_LAST;
+            else if (strcmp(arg, "none") == 0)
+                cfg->output = OUTPUT_NONE;
+            else
+                return usage_error(err, "invalid value '%s' for --output: expected all, last or none", arg);
             break;
         case OPT_JOBLOG:
             if (!*arg)

@@ -287,6 +287,38 @@ static bool counted_as_queued_cancel(struct report *rep, const struct task *t)
     return true;
 }
 
+/* The task's kept output, each line sanitized and indented under its
+ * result line, in one piece: tasks' outputs never interleave. */
+static void write_output(struct report *rep, const struct task *t)
+{
+    if (!t->out || t->out->len == 0)
+        return;
+    if (outbuf_truncated(t->out)) {
+        strbuf_reset(&rep->buf);
+        strbuf_printf(&rep->buf, "    [repopool: the first %llu bytes are left out; it keeps the last %zu]",
+                      (unsigned long long)(t->out->total - t->out->len), t->out->limit);
+        emit(rep);
+    }
+    char *text = xmalloc(t->out->len);
+    size_t n = outbuf_copy(t->out, text, t->out->len);
+    size_t at = 0;
+    /* What was kept begins wherever the limit cut: from the first whole
+     * line on, if there is one. */
+    const char *first_nl = outbuf_truncated(t->out) ? memchr(text, '\n', n) : NULL;
+    if (first_nl && (size_t)(first_nl - text) + 1 < n)
+        at = (size_t)(first_nl - text) + 1;
+    while (at < n) {
+        const char *nl = memchr(text + at, '\n', n - at);
+        size_t len = nl ? (size_t)(nl - (text + at)) : n - at;
+        strbuf_reset(&rep->buf);
+        strbuf_puts(&rep->buf, "    ");
+        sanitize_line(&rep->buf, text + at, len);
+        emit(rep);
+        at += len + 1;
+    }
+    free(text);
+}
+
 static void write_line(struct report *rep, const struct task *t, const char *path)
 {
     strbuf_reset(&rep->buf);
@@ -296,11 +328,13 @@ static void write_line(struct report *rep, const struct task *t, const char *pat
     strbuf_puts(&rep->buf, duration);
     strbuf_puts(&rep->buf, "  ");
     sanitize_name(&rep->buf, path, strlen(path));
-    if (t->summary) {
+    if (t->summary && (rep->output != REPORT_OUTPUT_NONE || t->state != TASK_OK)) {
         strbuf_puts(&rep->buf, "  ");
         strbuf_puts(&rep->buf, t->summary);
     }
     emit(rep);
+    if (rep->output == REPORT_OUTPUT_ALL)
+        write_output(rep, t);
 }
 
 /*

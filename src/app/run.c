@@ -270,6 +270,22 @@ static void assign_demo_hosts(struct runner *r, const struct config *cfg)
         sched_set_host(&r->sched, id, ids[sched_task(&r->sched, id)->repo % cfg->demo_hosts]);
 }
 
+/* Commands are run for what they print, as with xargs and GNU parallel:
+ * all of it by default. A git operation's line says what it did. */
+static enum report_output report_output_of(const struct config *cfg)
+{
+    switch (cfg->output) {
+    case OUTPUT_ALL:
+        return REPORT_OUTPUT_ALL;
+    case OUTPUT_NONE:
+        return REPORT_OUTPUT_NONE;
+    case OUTPUT_LAST:
+        return REPORT_OUTPUT_LAST;
+    default:
+        return cfg->work == WORK_COMMAND ? REPORT_OUTPUT_ALL : REPORT_OUTPUT_LAST;
+    }
+}
+
 uint64_t run_seed(const struct config *cfg)
 {
     return cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -319,6 +335,7 @@ int run_repopool(const struct config *cfg)
     struct report rep;
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
+    rep.output = report_output_of(cfg);
     rep.hosts = &runner.hosts;
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         fprintf(stderr, "%s\n", err.data);

@@ -8,19 +8,8 @@
 
 #include "repopool/duration.h"
 #include "repopool/sanitize.h"
+#include "repopool/sizetext.h"
 #include "repopool/ui_screen.h"
-
-static void format_bytes(char *buf, size_t n, unsigned long long b)
-{
-    if (b < 1024)
-        snprintf(buf, n, "%lluB", b);
-    else if (b < 1024 * 1024)
-        snprintf(buf, n, "%.1fKiB", b / 1024.0);
-    else if (b < 1024ull * 1024 * 1024)
-        snprintf(buf, n, "%.1fMiB", b / 1048576.0);
-    else
-        snprintf(buf, n, "%.1fGiB", b / 1073741824.0);
-}
 
 struct columns {
     int mark, repo, op, attempt, time, detail;
@@ -99,7 +88,7 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     strbuf_reset(&sb);
     if (t->state == TASK_RUNNING && t->progress_total > 0) {
         char bytes[32];
-        format_bytes(bytes, sizeof(bytes), t->progress_bytes);
+        size_text(bytes, sizeof(bytes), t->progress_bytes);
         strbuf_printf(&sb, "%u/%u objects, %s", t->progress_objects, t->progress_total, bytes);
     } else if (t->state == TASK_RUNNING) {
         last_output(t, &sb);
