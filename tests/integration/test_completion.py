@@ -20,6 +20,7 @@ An option added to the help and not to a completion fails here.
 The binary is named by the REPOPOOL environment variable.
 """
 
+import json
 import os
 import re
 import shutil
@@ -121,6 +122,25 @@ class TestFiles(Base):
             self.assertEqual(sorted(ops), sorted(self.ops), "the --git operations of the %s completion" % name)
         for op in self.ops:
             self.assert_accepted(["--git", op])
+
+    def test_installed_where_each_shell_looks(self):
+        # What `meson install` copies where, as the build directory of the
+        # binary under test records it.
+        info = os.path.join(os.path.dirname(REPOPOOL), "meson-info")
+        if not os.path.exists(os.path.join(info, "intro-installed.json")):
+            self.skipTest("%s is not in a meson build directory" % REPOPOOL)
+        with open(os.path.join(info, "intro-installed.json"), encoding="utf-8") as f:
+            installed = {os.path.realpath(src): dest for src, dest in json.load(f).items()}
+        with open(os.path.join(info, "intro-buildoptions.json"), encoding="utf-8") as f:
+            options = {o["name"]: o["value"] for o in json.load(f)}
+        datadir = os.path.join(options["prefix"], options["datadir"])
+        for src, dest in ((BASH_FILE, "bash-completion/completions/repopool"),
+                          (ZSH_FILE, "zsh/site-functions/_repopool"),
+                          (FISH_FILE, "fish/vendor_completions.d/repopool.fish")):
+            self.assertEqual(installed.get(os.path.realpath(src)), os.path.join(datadir, dest))
+        mandir = os.path.join(options["prefix"], options["mandir"])
+        self.assertEqual(installed.get(os.path.realpath(os.path.join(SOURCE_DIR, "assets", "repopool.1"))),
+                         os.path.join(mandir, "man1", "repopool.1"))
 
     def test_the_check_notices_a_missing_option(self):
         text = read(FISH_FILE).replace("-l scan ", "-l elsewhere ")
