@@ -9,6 +9,8 @@ completion, run as bash runs it (COMP_WORDS, COMP_CWORD, COMPREPLY), in a
 plain bash and under bash-completion where that is installed, completes
 options, --git operations, --fetch-with values, directories as repositories
 and after --scan, files after --repos-from, and a command after '--'.
+Also: `meson install` puts each file where its shell looks (read from the
+build directory's introspection, so nothing is installed).
 
 zsh and fish: the file parses (`zsh -n`, `fish -n`), and the shell itself
 completes with it: fish through `complete -C`, zsh typed into an
