@@ -13,8 +13,9 @@
 # Options that take their value in the next word (or after '=').
 _repopool_value_options='--repos-from --scan --depth --git --remote --fetch-with
     --stall-timeout --demo-mean --demo-fail --demo-capacity --demo-hosts --seed
-    --jobs --max-jobs --rate --retries --per-host --timeout --joblog -f -s -g -j'
-_repopool_flag_options='--nested --shell --demo --adaptive --tui --no-tui
+    --jobs --max-jobs --rate --retries --per-host --timeout --joblog --output
+    -f -s -g -j'
+_repopool_flag_options='--nested --shell --demo --compare --adaptive --tui --no-tui
     --exit-when-done --json --quiet --help --version -q -h -V'
 _repopool_git_operations='status fetch pull'
 
@@ -107,6 +108,9 @@ _repopool()
             ;;
         --fetch-with)
             _repopool_words 'git libgit2'
+            ;;
+        --output)
+            _repopool_words 'all last none'
             ;;
         --repos-from | -f)
             [[ -z $prefix ]] && _repopool_words -

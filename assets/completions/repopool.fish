@@ -12,7 +12,7 @@
 function __repopool_in_command
     set -l takes_value --repos-from --scan --depth --git --remote --fetch-with \
         --stall-timeout --demo-mean --demo-fail --demo-capacity --demo-hosts --seed \
-        --jobs --max-jobs --rate --retries --per-host --timeout --joblog
+        --jobs --max-jobs --rate --retries --per-host --timeout --joblog --output
     set -l tokens (commandline -opc)
     set -e tokens[1]
     while set -q tokens[1]
@@ -63,6 +63,7 @@ complete $opts -l demo-fail -x -d 'Chance of a simulated network failure'
 complete $opts -l demo-capacity -x -d 'Simulated capacity: K,K... per host or K@SEC,...'
 complete $opts -l demo-hosts -x -d 'Spread simulated tasks over N hosts'
 complete $opts -l seed -x -d 'Seed of the simulation'
+complete $opts -l compare -d 'Run the demo four ways in simulated time and compare'
 
 # Pool
 complete $opts -s j -l jobs -x -d 'Initial cap (default 5; 0 starts paused)'
@@ -78,6 +79,7 @@ complete $opts -l tui -d 'Show the dashboard'
 complete $opts -l no-tui -d 'Print headless lines'
 complete $opts -l exit-when-done -d 'Close the dashboard when the run ends'
 complete $opts -l json -d 'Print JSON Lines events on stdout'
+complete $opts -l output -x -a 'all last none' -d 'What of a task'\''s output the lines show'
 complete $opts -l joblog -r -F -d "Write GNU parallel's job log to FILE"
 complete $opts -s q -l quiet -d 'Print only tasks that did not end ok, no summary'
 complete $opts -s h -l help -d 'Show the options'
