@@ -129,6 +129,28 @@ class Fetch(DaemonTestCase):
         self.assertRegex(self.single_end(res, local)["summary"],
                          r"^1 remote: origin/main [0-9a-f]{7}\.\.[0-9a-f]{7}, [0-9.]+ (B|KiB)$")
 
+    def test_git_childs_reason_line_is_kept(self):
+        """git prints the reason before its fatal line ("ssh: connect to
+        host ...: Connection refused", then "fatal: Could not read from
+        remote repository."): the summary keeps both, with --fetch-with=git
+        and for a pull that fetches with git."""
+        local = self.new_repo(self.path("repos", "over-ssh"))
+        self.git("remote", "add", "origin", "ssh://git@example.invalid/x.git", cwd=local)
+        self.git("config", "branch.main.remote", "origin", cwd=local)
+        self.git("config", "branch.main.merge", "refs/heads/main", cwd=local)
+        ssh = self.path("fake-ssh")
+        self.write(ssh, "#!/bin/sh\necho 'ssh: connect to host example.invalid port 22: Connection refused' >&2\n"
+                        "exit 255\n")
+        os.chmod(ssh, 0o755)
+        self.git("config", "core.sshCommand", ssh, cwd=local)
+        for op in ("fetch", "pull"):
+            with self.subTest(op=op):
+                res = self.repopool(["--git", op, "--fetch-with=git", local])
+                self.assert_exit(res, 1)
+                e = self.single_end(res, local)
+                self.assertIn("ssh: connect to host example.invalid port 22: Connection refused "
+                              "(fatal: Could not read from remote repository.)", e["summary"], e)
+
     def test_unreachable_remote_is_transient(self):
         closed = ClosedPort()
         self.addCleanup(closed.close)
