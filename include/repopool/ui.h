@@ -37,7 +37,7 @@
     X(RETRY_ALL, "R", NULL, "retry every failed task")                                  \
     X(OPEN_LOG, "Enter", "Log", "show the selected task's output")                      \
     X(FILTER, "/", "Filter", "filter by text (Enter keeps it, Esc clears it)")          \
-    X(STATE_FILTER, "f", "State", "show all, running, queued, problems or ok tasks")     \
+    X(STATE_FILTER, "f", "State", "show all, running, queued, problems, ok or attention")\
     X(SORT, "s", "Sort", "order by state, submission, duration or name")                \
     X(TIMELINE, "t", "Timeline", "lanes of slots over time, with the limit")            \
     X(HOSTS, "h", "Hosts", "the servers: running, limit, ok and refused on each")       \
@@ -66,7 +66,15 @@ enum ui_screen {
     UI_SCREEN_COUNT
 };
 enum ui_sort { UI_SORT_STATE, UI_SORT_SUBMISSION, UI_SORT_DURATION, UI_SORT_NAME, UI_SORT_COUNT };
-enum ui_filter { UI_FILTER_ALL, UI_FILTER_RUNNING, UI_FILTER_QUEUED, UI_FILTER_PROBLEMS, UI_FILTER_OK, UI_FILTER_COUNT };
+enum ui_filter {
+    UI_FILTER_ALL,
+    UI_FILTER_RUNNING,
+    UI_FILTER_QUEUED,
+    UI_FILTER_PROBLEMS,
+    UI_FILTER_OK,
+    UI_FILTER_ATTENTION, /* status results that need attention (gitinfo_attention) */
+    UI_FILTER_COUNT
+};
 
 /* What a key handler asks of the screen. */
 enum ui_redraw {

@@ -9,18 +9,28 @@
 #include "repopool/duration.h"
 #include "repopool/sanitize.h"
 #include "repopool/sizetext.h"
+#include "repopool/gitinfo.h"
 #include "repopool/ui_screen.h"
 
+/* Column widths; 0 hides a column (and the space after it). */
 struct columns {
     int mark, repo, op, attempt, time, detail;
 };
 
-static struct columns layout(int w)
+/* How far a column moves the next one. */
+static int past(int width)
 {
-    struct columns col = {.mark = 2, .op = 7, .attempt = 4, .time = 7};
-    int fixed = col.mark + col.op + col.attempt + col.time + 5;
+    return width ? width + 1 : 0;
+}
+
+/* A status run is one operation in one attempt each: its OP and TRY
+ * columns give their room to the results. */
+static struct columns layout(int w, bool status)
+{
+    struct columns col = {.mark = 2, .op = status ? 0 : 7, .attempt = status ? 0 : 4, .time = 7};
+    int fixed = past(col.mark) + past(col.op) + past(col.attempt) + past(col.time) + 1; /* + the repository's space */
     int flexible = w - fixed;
-    col.repo = flexible * 2 / 5;
+    col.repo = status ? flexible / 3 : flexible * 2 / 5;
     if (col.repo < 10)
         col.repo = 10;
     col.detail = flexible - col.repo;
@@ -44,6 +54,42 @@ static void waiting_detail(const struct task *t, const struct runner *r, double 
     }
     if (t->summary)
         strbuf_printf(out, " (%s)", t->summary);
+}
+
+/* A status result as columns: the branch, how far ahead and behind its
+ * upstream, and the marks of what needs attention (gita's `ll`). */
+enum { STATUS_BRANCH = 16, STATUS_AHEAD_BEHIND = 9 };
+
+static bool shows_status_columns(const struct task *t, const char *op)
+{
+    return t->git && t->state == TASK_OK && strcmp(op, "status") == 0;
+}
+
+static void render_status_cells(struct canvas *c, int x, int y, int width, const struct task *t)
+{
+    const struct gitinfo *gi = t->git;
+    struct strbuf sb;
+    strbuf_init(&sb);
+    sanitize_name(&sb, gi->detached ? "(detached)" : gi->branch, strlen(gi->detached ? "(detached)" : gi->branch));
+    ui_text_cut(c, x, y, STATUS_BRANCH - 1 < width ? STATUS_BRANCH - 1 : width, sb.data ? sb.data : "", UI_NORMAL);
+    x += STATUS_BRANCH;
+    width -= STATUS_BRANCH;
+    if (width <= 0) {
+        strbuf_free(&sb);
+        return;
+    }
+    char ab[32] = "";
+    if (gi->ahead || gi->behind)
+        snprintf(ab, sizeof(ab), "\xe2\x86\x91%u \xe2\x86\x93%u", gi->ahead, gi->behind);
+    canvas_text(c, x, y, width, ab, UI_DIM);
+    x += STATUS_AHEAD_BEHIND;
+    width -= STATUS_AHEAD_BEHIND;
+    strbuf_reset(&sb);
+    unsigned marks = gitinfo_attention(gi);
+    gitinfo_attention_text(marks, &sb);
+    if (width > 0)
+        ui_text_cut(c, x, y, width, sb.data ? sb.data : "", marks ? UI_SKIPPED : UI_OK);
+    strbuf_free(&sb);
 }
 
 /* The last output line of a running task, sanitized. */
@@ -74,10 +120,10 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     ui_text_keep_end(c, x, y, col->repo, sb.data ? sb.data : "", UI_NORMAL);
     x += col->repo + 1;
     canvas_text(c, x, y, col->op, op, UI_DIM);
-    x += col->op + 1;
+    x += past(col->op);
     if (t->attempt)
         canvas_printf(c, x, y, col->attempt, UI_DIM, "%u", t->attempt);
-    x += col->attempt + 1;
+    x += past(col->attempt);
     if (t->attempt) {
         char dur[32];
         duration_text(dur, sizeof(dur), ui_task_duration(t, now), DURATION_SHORT);
@@ -97,7 +143,10 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
     } else if (t->summary) {
         strbuf_puts(&sb, t->summary);
     }
-    ui_text_cut(c, x, y, col->detail, sb.data ? sb.data : "", t->state == TASK_FAILED ? UI_FAILED : UI_NORMAL);
+    if (shows_status_columns(t, op))
+        render_status_cells(c, x, y, col->detail, t);
+    else
+        ui_text_cut(c, x, y, col->detail, sb.data ? sb.data : "", t->state == TASK_FAILED ? UI_FAILED : UI_NORMAL);
     if (id == v->selected)
         canvas_paint(c, 0, y, c->w, UI_SELECTED);
     strbuf_free(&sb);
@@ -106,7 +155,8 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
 
 static void render_rows(struct canvas *c, struct ui_view *v, struct runner *r, double now, const char *op)
 {
-    struct columns col = layout(c->w);
+    bool status = strcmp(op, "status") == 0;
+    struct columns col = layout(c->w, status);
     int y = 2;
     int x = 0;
     canvas_fill(c, 0, y, c->w, ' ', UI_HEADER);
@@ -115,15 +165,20 @@ static void render_rows(struct canvas *c, struct ui_view *v, struct runner *r, d
     canvas_text(c, x, y, col.repo, "REPOSITORY", UI_HEADER);
     x += col.repo + 1;
     canvas_text(c, x, y, col.op, "OP", UI_HEADER);
-    x += col.op + 1;
+    x += past(col.op);
     canvas_text(c, x, y, col.attempt, "TRY", UI_HEADER);
-    x += col.attempt + 1;
+    x += past(col.attempt);
     canvas_text(c, x + col.time - 4, y, 4, "TIME", UI_HEADER);
     x += col.time + 1;
     static const char *const sort_names[] = {"state", "submission", "duration", "name"};
-    static const char *const filter_names[] = {"all", "running", "queued", "problems", "ok"};
-    canvas_printf(c, x, y, col.detail, UI_HEADER, "OUTPUT  [%s order, %s%s%s]", sort_names[v->sort],
-                  filter_names[v->filter_state], v->filter[0] ? ", text: " : "", v->filter);
+    static const char *const filter_names[] = {"all", "running", "queued", "problems", "ok", "attention"};
+    if (status)
+        canvas_printf(c, x, y, col.detail, UI_HEADER, "%-*s%-*sATTENTION  [%s order, %s%s%s]", STATUS_BRANCH,
+                      "BRANCH", STATUS_AHEAD_BEHIND, "\xe2\x86\x91\xe2\x86\x93", sort_names[v->sort],
+                      filter_names[v->filter_state], v->filter[0] ? ", text: " : "", v->filter);
+    else
+        canvas_printf(c, x, y, col.detail, UI_HEADER, "OUTPUT  [%s order, %s%s%s]", sort_names[v->sort],
+                      filter_names[v->filter_state], v->filter[0] ? ", text: " : "", v->filter);
 
     v->rows = c->h - 4;
     if (v->rows < 1)

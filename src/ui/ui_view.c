@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "repopool/array.h"
+#include "repopool/gitinfo.h"
 #include "repopool/ui_screen.h"
 
 void ui_view_init(struct ui_view *v, const struct runner *r)
@@ -38,6 +39,8 @@ static bool passes_state_filter(enum ui_filter f, const struct task *t)
         return t->state == TASK_FAILED || t->state == TASK_SKIPPED || t->state == TASK_CANCELLED;
     case UI_FILTER_OK:
         return t->state == TASK_OK;
+    case UI_FILTER_ATTENTION:
+        return t->git && gitinfo_attention(t->git) != 0;
     default:
         return true;
     }

@@ -8,6 +8,8 @@
  */
 #include "ui_fixture.h"
 
+#include "repopool/gitinfo.h"
+
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +214,46 @@ static void timeline_adaptive_80x24(void **state)
     fx_free(f);
 }
 
+/*
+ * git status over five repositories: results as columns (branch, ahead and
+ * behind, the marks of what needs attention), a failure as its message.
+ */
+static void status_columns_80x24(void **state)
+{
+    (void)state;
+    static const char *const repos[] = {"/src/api", "/src/web", "/src/lib", "/src/docs", "/src/broken"};
+    struct fx *f = fx_new(repos, 5, fx_config(5));
+    f->rep.op = "status";
+    static const struct {
+        const char *branch;
+        unsigned ahead, behind, modified, untracked;
+        bool detached, no_upstream;
+    } results[] = {
+        {"main", 0, 3, 0, 0, false, false},
+        {"feature/login-form-validation", 2, 0, 1, 4, false, false},
+        {"", 0, 0, 0, 0, true, false},
+        {"main", 0, 0, 0, 0, false, false},
+    };
+    fx_start_n(f, 5, 0);
+    for (uint32_t id = 0; id < 4; id++) {
+        struct gitinfo *gi = calloc(1, sizeof(*gi));
+        snprintf(gi->branch, sizeof(gi->branch), "%s", results[id].branch);
+        if (!results[id].detached)
+            snprintf(gi->upstream, sizeof(gi->upstream), "origin/%s", results[id].branch);
+        gi->ahead = results[id].ahead;
+        gi->behind = results[id].behind;
+        gi->modified = results[id].modified;
+        gi->untracked = results[id].untracked;
+        gi->detached = results[id].detached;
+        sched_task(&f->r.sched, id)->git = gi;
+        fx_end(f, id, TASK_OK, RP_CLASS_NONE, 0.1 + id * 0.1, "summary");
+    }
+    fx_end(f, 4, TASK_FAILED, RP_CLASS_NOT_A_REPO, 0.6, "not a git repository");
+    fx_render(f, 80, 24, 1);
+    fx_golden(f, "status-80x24");
+    fx_free(f);
+}
+
 static void narrow_40x8(void **state)
 {
     (void)state;
@@ -248,6 +290,7 @@ int main(void)
         cmocka_unit_test_teardown(timeline_80x24, fx_teardown),
         cmocka_unit_test_teardown(hosts_80x24, fx_teardown),
         cmocka_unit_test_teardown(timeline_adaptive_80x24, fx_teardown),
+        cmocka_unit_test_teardown(status_columns_80x24, fx_teardown),
         cmocka_unit_test_teardown(narrow_40x8, fx_teardown),
         cmocka_unit_test_teardown(too_small_30x5, fx_teardown),
     };

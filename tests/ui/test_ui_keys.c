@@ -9,6 +9,8 @@
  */
 #include "ui_fixture.h"
 
+#include "repopool/gitinfo.h"
+
 #include <curses.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -173,6 +175,20 @@ static void f_cycles_state_filters(void **state)
     fx_key(f, 's');
     fx_key(f, 's');
     fx_key(f, 's');
+
+    /* Status results that need attention: kiwi is behind, mango clean. */
+    struct gitinfo *behind = calloc(1, sizeof(*behind)), *clean = calloc(1, sizeof(*clean));
+    strcpy(behind->branch, "main");
+    strcpy(behind->upstream, "origin/main");
+    behind->behind = 2;
+    *clean = *behind;
+    clean->behind = 0;
+    sched_task(&f->r.sched, KIWI)->git = behind;
+    sched_task(&f->r.sched, MANGO)->git = clean;
+    fx_key(f, 'f');
+    assert_non_null(strstr(fx_line(f, 2), "[state order, attention]"));
+    const uint32_t attention[] = {KIWI};
+    assert_rows(f, attention, 1);
 
     fx_key(f, 'f');
     assert_non_null(strstr(fx_line(f, 2), "[state order, all]"));
