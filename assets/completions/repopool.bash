@@ -15,7 +15,7 @@ _repopool_value_options='--repos-from --scan --depth --git --remote --fetch-with
     --stall-timeout --demo-mean --demo-fail --demo-capacity --demo-hosts --seed
     --jobs --max-jobs --rate --retries --per-host --timeout --joblog --output
     -f -s -g -j'
-_repopool_flag_options='--nested --shell --demo --compare --adaptive --tui --no-tui
+_repopool_flag_options='--nested --shell --demo --compare --adaptive --tui --no-tui --fail-on-attention
     --exit-when-done --json --quiet --help --version -q -h -V'
 _repopool_git_operations='status fetch pull'
 

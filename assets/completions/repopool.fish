@@ -79,6 +79,7 @@ complete $opts -l tui -d 'Show the dashboard'
 complete $opts -l no-tui -d 'Print headless lines'
 complete $opts -l exit-when-done -d 'Close the dashboard when the run ends'
 complete $opts -l json -d 'Print JSON Lines events on stdout'
+complete $opts -l fail-on-attention -d 'Exit 1 when a repository needs attention'
 complete $opts -l output -x -a 'all last none' -d 'What of a task'\''s output the lines show'
 complete $opts -l joblog -r -F -d "Write GNU parallel's job log to FILE"
 complete $opts -s q -l quiet -d 'Print only tasks that did not end ok, no summary'

@@ -64,6 +64,7 @@ struct config {
     bool exit_when_done; /* close the dashboard when the run ends */
     bool json;
     enum output_choice output;
+    bool fail_on_attention;
     const char *joblog;
     bool quiet;
     bool help;

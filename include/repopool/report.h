@@ -43,6 +43,7 @@ struct report {
     enum report_mode mode;
     bool quiet;
     enum report_output output;
+    bool status_table;   /* lines wait for one table at the end (statustable.h) */
     bool deferred;       /* a live view shows tasks; lines wait for the end */
     unsigned cancelled_unstarted; /* told in one line, not one each */
     unsigned cancelled_started;   /* the same, after the dashboard */
@@ -82,5 +83,7 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
  * in the order they ended, so they stay in the scrollback. */
 void report_problems(struct report *rep, const struct sched *s, const struct repo_list *repos);
 void report_summary(struct report *rep, const struct sched *s, double elapsed, int interrupted_by);
+/* Writes text (one line, sanitized already) as a line of the report. */
+void report_line(struct report *rep, const char *text, size_t len);
 
 #endif

@@ -39,6 +39,7 @@ enum long_only {
     OPT_NO_TUI,
     OPT_JSON,
     OPT_OUTPUT,
+    OPT_FAIL_ON_ATTENTION,
     OPT_JOBLOG,
     OPT_DEPTH,
     OPT_NESTED,
@@ -79,6 +80,7 @@ static const struct option long_options[] = {
     {"no-tui", no_argument, NULL, OPT_NO_TUI},
     {"json", no_argument, NULL, OPT_JSON},
     {"output", required_argument, NULL, OPT_OUTPUT},
+    {"fail-on-attention", no_argument, NULL, OPT_FAIL_ON_ATTENTION},
     {"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
     {"joblog", required_argument, NULL, OPT_JOBLOG},
     {"quiet", no_argument, NULL, 'q'},
@@ -142,7 +144,9 @@ void cli_print_help(FILE *out)
         "      --output=WHAT     what of a task's output the lines show: all (each task's whole\n"
         "                        output under its line, never interleaved; default for commands),\n"
         "                        last (its last line; default for --git and --demo), none\n"
-        "  -q, --quiet           print only tasks that did not end ok, and no summary\n"
+        "  -q, --quiet           print only tasks that did not end ok (with --git status, and the\n"
+        "                        repositories that need attention), and no summary\n"
+        "      --fail-on-attention  exit 1 when a repository needs attention (behind, dirty, ...)\n"
         "  -h, --help            show this help\n"
         "  -V, --version         show the version\n"
         "\n"
@@ -443,6 +447,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             break;
         case OPT_JSON:
             cfg->json = true;
+            break;
+        case OPT_FAIL_ON_ATTENTION:
+            cfg->fail_on_attention = true;
             break;
         case OPT_OUTPUT:
             if (strcmp(arg, "all") == 0)

@@ -192,6 +192,13 @@ static void emit(struct report *rep)
         sink_flush(rep, &rep->out_sink, rep->out);
 }
 
+void report_line(struct report *rep, const char *text, size_t len)
+{
+    strbuf_reset(&rep->buf);
+    strbuf_add(&rep->buf, text, len);
+    emit(rep);
+}
+
 static void json_begin(struct report *rep, const char *event, double now)
 {
     strbuf_reset(&rep->buf);
@@ -401,7 +408,7 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
         emit(rep);
         return;
     }
-    if (rep->deferred || (rep->quiet && t->state == TASK_OK))
+    if (rep->deferred || rep->status_table || (rep->quiet && t->state == TASK_OK))
         return;
     if (!counted_as_queued_cancel(rep, t))
         write_line(rep, t, path);

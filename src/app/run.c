@@ -13,6 +13,8 @@
 #include <git2.h>
 
 #include "repopool/demo.h"
+#include "repopool/gitinfo.h"
+#include "repopool/statustable.h"
 #include "repopool/feed.h"
 #include "repopool/git.h"
 #include "repopool/gitremote.h"
@@ -286,6 +288,18 @@ static enum report_output report_output_of(const struct config *cfg)
     }
 }
 
+/* A task ended with something in its repository that needs attention
+ * (--fail-on-attention). */
+static bool any_attention(const struct sched *s)
+{
+    for (uint32_t id = 0; id < s->ntasks; id++) {
+        const struct task *t = sched_task(s, id);
+        if (t->git && t->state == TASK_OK && gitinfo_attention(t->git))
+            return true;
+    }
+    return false;
+}
+
 uint64_t run_seed(const struct config *cfg)
 {
     return cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
@@ -336,6 +350,8 @@ int run_repopool(const struct config *cfg)
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
     rep.output = report_output_of(cfg);
+    /* Headless status is one table at the end, as gita's ll. */
+    rep.status_table = !cfg->json && cfg->work == WORK_GIT && strcmp(cfg->git_op->name, "status") == 0;
     rep.hosts = &runner.hosts;
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         fprintf(stderr, "%s\n", err.data);
@@ -389,6 +405,7 @@ int run_repopool(const struct config *cfg)
         if (backend && use_tui) {
             runner.keep_output = true; /* the log view shows it */
             rep.deferred = true;
+            rep.status_table = false;
             in.deferred = true;
             tui = tui_start(&loop, &runner, cfg->exit_when_done, &err);
             if (!tui) {
@@ -409,7 +426,11 @@ int run_repopool(const struct config *cfg)
             report_problems(&rep, &runner.sched, &repos);
             if (in.refused.len)
                 fprintf(stderr, "%s\n", in.refused.data);
+        } else if (backend && rep.status_table) {
+            status_table_write(&rep, &runner.sched, &repos);
         }
+        if (status == 0 && cfg->fail_on_attention && any_attention(&runner.sched))
+            status = 1;
         if (backend)
             report_summary(&rep, &runner.sched, runner.ended_at >= 0 ? runner.ended_at : runner_now(&runner),
                            runner.interrupted_by);
