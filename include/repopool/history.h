@@ -9,7 +9,8 @@
  * it. WAL mode and a busy timeout let two runs record at once.
  *
  * A run is written in one transaction when it ends, so recording costs the
- * run nothing while it works.
+ * run nothing while it works. The latest 1000 runs are kept; older ones
+ * are deleted as new ones are recorded.
  *
  * Loop thread (or before the loop starts).
  */
@@ -66,17 +67,20 @@ int history_record(struct history *h, const struct history_run *run,
 int history_failed_last(struct history *h, const char *work, const char *selection,
                         void (*fn)(void *ctx, const char *repo), void *ctx, struct strbuf *warn);
 
-/* For each repository the given work ran on, the duration of its latest
- * ok end, given to fn. Returns 0, or -1 (warn says why). */
+/* For each repository the given work ran on in its latest 50 runs, the
+ * duration of its latest ok end, given to fn. Returns 0, or -1 (warn says
+ * why). */
 int history_last_durations(struct history *h, const char *work,
                            void (*fn)(void *ctx, const char *repo, double seconds), void *ctx, struct strbuf *warn);
 
 /* Writes the latest runs (newest first, at most limit) as lines: id, when,
- * what, counts, time. Returns 0, or -1 (warn says why). */
+ * time, what, counts, exit status, command line. Returns 0, or -1 (warn
+ * says why). */
 int history_list_runs(struct history *h, FILE *out, unsigned limit, struct strbuf *warn);
 
-/* Writes one run's failures as lines; -1 when there is no such run or on
- * a database error (warn says which). */
+/* Writes one run's line, then a line for each of its tasks that did not
+ * end ok (status, class, attempts, duration, repository); -1 when there
+ * is no such run or on a database error (warn says which). */
 int history_show_run(struct history *h, int64_t run, FILE *out, struct strbuf *warn);
 
 #endif

@@ -12,6 +12,10 @@
 /* A second run holding the write lock finishes its one transaction in
  * milliseconds; past this, the run goes on without recording. */
 #define BUSY_TIMEOUT_MS 2000
+/* Runs kept; older ones are deleted as new ones are recorded. */
+#define HISTORY_KEEP_RUNS 1000
+/* Durations are looked for in this many of the latest runs of a work. */
+#define DURATION_RUNS 50
 
 struct history {
     sqlite3 *db;
@@ -121,6 +125,13 @@ int history_record(struct history *h, const struct history_run *run,
     }
     sqlite3_finalize(ins_run);
     sqlite3_finalize(ins_task);
+    if (rc == SQLITE_OK && id > HISTORY_KEEP_RUNS) {
+        /* A daily tool's state must not grow for ever: older runs go, and
+         * their tasks with them (ON DELETE CASCADE). */
+        char del[64];
+        snprintf(del, sizeof(del), "DELETE FROM run WHERE id <= %lld", (long long)(id - HISTORY_KEEP_RUNS));
+        rc = sqlite3_exec(h->db, del, NULL, NULL, NULL);
+    }
     if (rc == SQLITE_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         return 0;
     warn_db(h, warn, "cannot record the run");
@@ -168,15 +179,19 @@ int history_last_durations(struct history *h, const char *work,
                            void (*fn)(void *ctx, const char *repo, double seconds), void *ctx, struct strbuf *warn)
 {
     sqlite3_stmt *st = NULL;
-    /* The newest ok end of each repository under this work. */
+    /* The newest ok end of each repository among the latest runs of this
+     * work: SQLite gives the bare column (duration) of the row that holds
+     * MAX(rowid). Bounded to those runs, so the read costs the same
+     * however long the history. */
     int rc = sqlite3_prepare_v2(h->db,
-                                "SELECT t.repo, t.duration FROM task t JOIN run r ON r.id = t.run"
-                                " WHERE r.work = ? AND t.status = 'ok'"
-                                " AND t.rowid = (SELECT MAX(t2.rowid) FROM task t2 JOIN run r2 ON r2.id = t2.run"
-                                "   WHERE t2.repo = t.repo AND r2.work = r.work AND t2.status = 'ok')",
+                                "SELECT repo, duration, MAX(rowid) FROM task"
+                                " WHERE status = 'ok' AND run IN"
+                                "  (SELECT id FROM run WHERE work = ? ORDER BY id DESC LIMIT ?)"
+                                " GROUP BY repo",
                                 -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, work, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, DURATION_RUNS);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
             fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_double(st, 1));
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -193,28 +208,38 @@ static void format_when(double epoch, char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%d %H:%M:%S", &tm);
 }
 
+/* The columns put_run_line reads, in its order. */
+#define RUN_COLUMNS "id, started, ended, work, ok, failed, skipped, cancelled, exit_status, args"
+
+/* One run as a line: id, when, how long, what, counts, exit status and
+ * the command line; everything from the database is sanitized, since a
+ * path or an argument may hold anything. */
+static void put_run_line(struct strbuf *line, sqlite3_stmt *st)
+{
+    char when[32];
+    format_when(sqlite3_column_double(st, 1), when, sizeof(when));
+    const char *work = (const char *)sqlite3_column_text(st, 3);
+    const char *args = (const char *)sqlite3_column_text(st, 9);
+    strbuf_reset(line);
+    strbuf_printf(line, "%6lld  %s  %7.2fs  ", (long long)sqlite3_column_int64(st, 0), when,
+                  sqlite3_column_double(st, 2) - sqlite3_column_double(st, 1));
+    sanitize_name(line, work, strlen(work));
+    strbuf_printf(line, ": %d ok, %d failed, %d skipped, %d cancelled; exit %d; ", sqlite3_column_int(st, 4),
+                  sqlite3_column_int(st, 5), sqlite3_column_int(st, 6), sqlite3_column_int(st, 7),
+                  sqlite3_column_int(st, 8));
+    sanitize_name(line, args, strlen(args));
+}
+
 int history_list_runs(struct history *h, FILE *out, unsigned limit, struct strbuf *warn)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(h->db,
-                                "SELECT id, started, ended, work, ok, failed, skipped, cancelled, exit_status"
-                                " FROM run ORDER BY id DESC LIMIT ?",
-                                -1, &st, NULL);
+    int rc = sqlite3_prepare_v2(h->db, "SELECT " RUN_COLUMNS " FROM run ORDER BY id DESC LIMIT ?", -1, &st, NULL);
     struct strbuf line;
     strbuf_init(&line);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int(st, 1, (int)limit);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-            char when[32];
-            format_when(sqlite3_column_double(st, 1), when, sizeof(when));
-            const char *work = (const char *)sqlite3_column_text(st, 3);
-            strbuf_reset(&line);
-            strbuf_printf(&line, "%6lld  %s  %7.2fs  ", (long long)sqlite3_column_int64(st, 0), when,
-                          sqlite3_column_double(st, 2) - sqlite3_column_double(st, 1));
-            sanitize_name(&line, work, strlen(work));
-            strbuf_printf(&line, ": %d ok, %d failed, %d skipped, %d cancelled; exit %d", sqlite3_column_int(st, 4),
-                          sqlite3_column_int(st, 5), sqlite3_column_int(st, 6), sqlite3_column_int(st, 7),
-                          sqlite3_column_int(st, 8));
+            put_run_line(&line, st);
             fprintf(out, "%s\n", line.data);
         }
         rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -227,32 +252,41 @@ int history_list_runs(struct history *h, FILE *out, unsigned limit, struct strbu
 int history_show_run(struct history *h, int64_t run, FILE *out, struct strbuf *warn)
 {
     sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(h->db, "SELECT COUNT(*) FROM run WHERE id = ?", -1, &st, NULL);
+    struct strbuf line;
+    strbuf_init(&line);
+    int rc = sqlite3_prepare_v2(h->db, "SELECT " RUN_COLUMNS " FROM run WHERE id = ?", -1, &st, NULL);
     bool exists = false;
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, run);
-        exists = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+        rc = sqlite3_step(st);
+        exists = rc == SQLITE_ROW;
+        if (exists)
+            put_run_line(&line, st);
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
     }
     sqlite3_finalize(st);
     st = NULL;
-    if (rc != SQLITE_OK)
+    if (rc != SQLITE_OK) {
+        strbuf_free(&line);
         return warn_db(h, warn, "cannot read the run");
+    }
     if (!exists) {
+        strbuf_free(&line);
         strbuf_printf(warn, "repopool: --history=%lld: no such run in %s", (long long)run, h->path);
         return -1;
     }
+    /* The run, then the tasks that did not end ok. */
+    fprintf(out, "%s\n", line.data);
     rc = sqlite3_prepare_v2(h->db,
                             "SELECT repo, status, class, attempts, duration FROM task"
                             " WHERE run = ? AND status <> 'ok' ORDER BY rowid",
                             -1, &st, NULL);
-    struct strbuf line;
-    strbuf_init(&line);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, run);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             const char *repo = (const char *)sqlite3_column_text(st, 0);
             strbuf_reset(&line);
-            strbuf_printf(&line, "%-9s %-12s %2d  %7.2fs  ", (const char *)sqlite3_column_text(st, 1),
+            strbuf_printf(&line, "  %-9s %-12s %2d  %7.2fs  ", (const char *)sqlite3_column_text(st, 1),
                           (const char *)sqlite3_column_text(st, 2), sqlite3_column_int(st, 3),
                           sqlite3_column_double(st, 4));
             sanitize_name(&line, repo, strlen(repo));

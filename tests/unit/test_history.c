@@ -208,6 +208,61 @@ static void unusable_databases_warn_once(void **state)
     strbuf_free(&warn);
 }
 
+static void a_run_shows_its_line_and_its_failures(void **state)
+{
+    (void)state;
+    char path[256];
+    db_path(path, sizeof(path), "show.sqlite");
+    struct strbuf warn;
+    strbuf_init(&warn);
+    struct history *h = history_open(path, &warn);
+    assert_non_null(h);
+    const struct history_task tasks[] = {
+        {"/r/ok", "ok", "none", 1, 0.5, 0}, {"/r/\x1b[31mred", "failed", "network", 3, 1.25, 0},
+    };
+    assert_int_equal(record(h, "git fetch", "s", tasks, 2), 0);
+    char out[4096];
+    FILE *f = fmemopen(out, sizeof(out), "w");
+    assert_int_equal(history_show_run(h, 1, f, &warn), 0);
+    fclose(f);
+    /* The run (its work, counts, exit and command line), then the one
+     * failure, its escape sequence made harmless. */
+    assert_non_null(strstr(out, "git fetch: 1 ok, 1 failed, 0 skipped, 0 cancelled; exit 0; repopool\n"));
+    assert_non_null(strstr(out, "failed    network       3     1.25s  /r/"));
+    assert_null(strchr(out, '\x1b'));
+    assert_null(strstr(out, "/r/ok"));
+    history_close(h);
+    strbuf_free(&warn);
+}
+
+static void only_the_latest_runs_are_kept(void **state)
+{
+    (void)state;
+    char path[256];
+    db_path(path, sizeof(path), "keep.sqlite");
+    struct strbuf warn, got;
+    strbuf_init(&warn);
+    strbuf_init(&got);
+    struct history *h = history_open(path, &warn);
+    assert_non_null(h);
+    const struct history_task first[] = {{"/old", "ok", "none", 1, 7.0, 0}};
+    const struct history_task later[] = {{"/new", "ok", "none", 1, 1.0, 0}};
+    assert_int_equal(record(h, "w", "s", first, 1), 0);
+    for (int i = 0; i < 1000; i++)
+        assert_int_equal(record(h, "w", "s", later, 1), 0);
+    /* The first run, and its task with it, is gone. */
+    assert_int_equal(history_show_run(h, 1, stdout, &warn), -1);
+    strbuf_reset(&warn);
+    assert_int_equal(history_last_durations(h, "w", sum_durations, &got, &warn), 0);
+    assert_string_equal(got.data, "/new=1.0;");
+    FILE *null = fopen("/dev/null", "w");
+    assert_int_equal(history_show_run(h, 2, null, &warn), 0);
+    fclose(null);
+    history_close(h);
+    strbuf_free(&warn);
+    strbuf_free(&got);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +270,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(durations_are_the_newest_ok_ones, setup, teardown),
         cmocka_unit_test_setup_teardown(two_writers_at_once_lose_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(unusable_databases_warn_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_run_shows_its_line_and_its_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(only_the_latest_runs_are_kept, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
