@@ -1,6 +1,5 @@
 #include "repopool/run.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,82 +20,12 @@
 #include "repopool/repos.h"
 #include "repopool/report.h"
 #include "repopool/runner.h"
-#include "repopool/sanitize.h"
-#include "repopool/scan.h"
+#include "repopool/sources.h"
 #include "repopool/tui.h"
 
 #define EXIT_USAGE 2
 #define KILL_GRACE_SECONDS 2.0
 #define DRAIN_GRACE_SECONDS 0.25
-
-static void warn_unreadable(void *ctx, const char *path, int err)
-{
-    (void)ctx;
-    struct strbuf shown;
-    strbuf_init(&shown);
-    sanitize_name(&shown, path, strlen(path));
-    fprintf(stderr, "repopool: cannot read %s: %s\n", shown.data ? shown.data : "", strerror(err));
-    strbuf_free(&shown);
-}
-
-struct scan_count {
-    struct feed *feed;
-    size_t found;
-};
-
-static void found_repo(void *ctx, const char *path)
-{
-    struct scan_count *sc = ctx;
-    feed_add_path(sc->feed, path);
-    sc->found++;
-}
-
-/*
- * What the run works on, in order: the paths named, the lists (opened now,
- * read on the feed's thread while tasks run), then what the scans find
- * (scanned now, before the dashboard can be disturbed by their warnings).
- * *empty_dir names the first scanned directory that held no repository.
- */
-static int gather_sources(const struct config *cfg, struct feed *feed, const char **empty_dir, struct strbuf *err)
-{
-    for (size_t i = 0; i < cfg->nrepos; i++)
-        feed_add_path(feed, cfg->repos[i]);
-    for (size_t i = 0; i < cfg->nrepo_files; i++)
-        if (feed_add_list(feed, cfg->repo_files[i], err) < 0)
-            return -1;
-
-    /* No repository named at all: the current directory is scanned. */
-    bool named_any = cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs;
-    char *default_scan[] = {"."};
-    char *const *dirs = named_any ? cfg->scan_dirs : default_scan;
-    size_t ndirs = named_any ? cfg->nscan_dirs : 1;
-    *empty_dir = NULL;
-    for (size_t i = 0; i < ndirs; i++) {
-        struct scan_count count = {.feed = feed};
-        struct scan_options opt = {
-            .depth = cfg->depth, .nested = cfg->nested, .warn = warn_unreadable, .found = found_repo, .ctx = &count,
-        };
-        if (scan_dir(dirs[i], &opt) < 0) {
-            strbuf_printf(err, "repopool: --scan %s: %s", dirs[i], strerror(errno));
-            return -1;
-        }
-        if (count.found == 0 && !*empty_dir)
-            *empty_dir = dirs[i];
-    }
-    return 0;
-}
-
-/* Why there is nothing to run, when the sources named nothing. */
-static void say_nothing_to_run(const struct config *cfg, const char *empty_dir, struct strbuf *err)
-{
-    if (empty_dir && !cfg->nrepos && !cfg->nrepo_files)
-        strbuf_printf(err, "repopool: no git repositories under %s (--depth %u)", empty_dir, cfg->depth);
-    else if (cfg->nrepo_files == 1 && !cfg->nrepos && !cfg->nscan_dirs)
-        strbuf_printf(err, "repopool: %s lists no repositories",
-                      strcmp(cfg->repo_files[0], "-") == 0 ? "standard input" : cfg->repo_files[0]);
-    else
-        strbuf_puts(err, "repopool: no repositories to work on");
-}
 
 /* Between the feed's thread and the run: entries become tasks. */
 struct intake {
@@ -213,7 +142,8 @@ static int begin_sources(const struct config *cfg, bool use_tui, struct repo_lis
     struct feed *feed = feed_new(cwd);
     free(cwd);
     const char *empty_dir = NULL;
-    if (gather_sources(cfg, feed, &empty_dir, err) < 0) {
+    struct source_sink sink = sources_into_feed(feed);
+    if (sources_gather(cfg, &sink, &empty_dir, err) < 0) {
         feed_free(feed);
         return -1;
     }
@@ -240,7 +170,7 @@ static int begin_sources(const struct config *cfg, bool use_tui, struct repo_lis
         if (p.error)
             strbuf_puts(err, p.error);
         else
-            say_nothing_to_run(cfg, empty_dir, err);
+            sources_say_nothing(cfg, empty_dir, err);
         abandon_feed(feed, loop);
         feed_free(feed);
         return -1;
