@@ -79,8 +79,8 @@ int history_last_durations(struct history *h, const char *work,
 int history_list_runs(struct history *h, FILE *out, unsigned limit, struct strbuf *warn);
 
 /* Writes one run's line, then a line for each of its tasks that did not
- * end ok (status, class, attempts, duration, repository); -1 when there
- * is no such run or on a database error (warn says which). */
+ * end ok (status, class, attempts, duration, repository). Returns 0; -2
+ * when there is no such run, -1 on a database error (warn says which). */
 int history_show_run(struct history *h, int64_t run, FILE *out, struct strbuf *warn);
 
 #endif

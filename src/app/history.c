@@ -38,8 +38,7 @@ static const char schema[] =
 
 static int warn_db(struct history *h, struct strbuf *warn, const char *doing)
 {
-    strbuf_printf(warn, "repopool: history %s: %s: %s (the run goes on without it)", h->path, doing,
-                  sqlite3_errmsg(h->db));
+    strbuf_printf(warn, "repopool: history %s: %s: %s", h->path, doing, sqlite3_errmsg(h->db));
     return -1;
 }
 
@@ -65,7 +64,7 @@ struct history *history_open(const char *path, struct strbuf *warn)
         if (h->db)
             warn_db(h, warn, "cannot open");
         else
-            strbuf_printf(warn, "repopool: history %s: cannot open (the run goes on without it)", path);
+            strbuf_printf(warn, "repopool: history %s: cannot open", path);
         history_close(h);
         return NULL;
     }
@@ -273,7 +272,7 @@ int history_show_run(struct history *h, int64_t run, FILE *out, struct strbuf *w
     if (!exists) {
         strbuf_free(&line);
         strbuf_printf(warn, "repopool: --history=%lld: no such run in %s", (long long)run, h->path);
-        return -1;
+        return -2;
     }
     /* The run, then the tasks that did not end ok. */
     fprintf(out, "%s\n", line.data);

@@ -8,6 +8,7 @@
 
 #include "repopool/cli.h"
 #include "repopool/run.h"
+#include "repopool/usercmds.h"
 
 /*
  * Started with stdin, stdout or stderr closed (`repopool ... >&-`), the
@@ -71,7 +72,7 @@ int main(int argc, char **argv)
         status = 2;
         break;
     default:
-        status = run_repopool(&cfg);
+        status = usercmds_wanted(&cfg) ? usercmds_run(&cfg) : run_repopool(&cfg);
         break;
     }
     config_free(&cfg);

@@ -15,10 +15,12 @@
 #include "repopool/feed.h"
 #include "repopool/git.h"
 #include "repopool/gitremote.h"
+#include "repopool/groupsel.h"
 #include "repopool/proc.h"
 #include "repopool/pathres.h"
 #include "repopool/repos.h"
 #include "repopool/report.h"
+#include "repopool/runhistory.h"
 #include "repopool/runner.h"
 #include "repopool/sources.h"
 #include "repopool/tui.h"
@@ -34,6 +36,12 @@ struct intake {
     struct feed *feed;
     bool deferred;         /* the dashboard is up: messages wait for it */
     struct strbuf refused; /* why a list was refused during the run */
+    /* Each repository's last duration, as it joins (runhistory.h). */
+    const struct runhistory *history;
+    struct estimates *estimates;
+    /* --order=longest: nothing starts before the whole list is read, so
+     * the longest task starts first wherever the list names it. */
+    bool start_at_end;
 };
 
 /* Whether tasks have hosts found from their repository: a git operation
@@ -63,6 +71,8 @@ static void on_feed_entry(void *ctx, const struct feed_entry *e)
                           : repos_add_resolved(in->repos, e->text, e->len, &e->id);
     if (i == REPOS_NONE)
         return;
+    if (in->history->npast && !e->error)
+        estimates_set(in->estimates, i, runhistory_duration(in->history, e->text));
     uint32_t id = runner_add_task(in->runner, i);
     if (id != SCHED_NONE && e->host)
         sched_set_host(&in->runner->sched, id, runner_host(in->runner, e->host));
@@ -71,7 +81,7 @@ static void on_feed_entry(void *ctx, const struct feed_entry *e)
 static void on_feed_batch(void *ctx)
 {
     struct intake *in = ctx;
-    if (in->runner)
+    if (in->runner && !in->start_at_end)
         runner_tasks_added(in->runner);
 }
 
@@ -200,7 +210,8 @@ static void assign_demo_hosts(struct runner *r, const struct config *cfg)
         sched_set_host(&r->sched, id, ids[sched_task(&r->sched, id)->repo % cfg->demo_hosts]);
 }
 
-int run_repopool(const struct config *cfg)
+/* A run of cfg, which the history rh reads for and records. */
+static int run_with(const struct config *cfg, struct runhistory *rh)
 {
     struct strbuf err;
     strbuf_init(&err);
@@ -209,7 +220,10 @@ int run_repopool(const struct config *cfg)
     uv_loop_t loop;
     uv_loop_init(&loop);
     struct feed *feed = NULL;
-    struct intake in = {.repos = &repos};
+    struct estimates estimates;
+    estimates_init(&estimates);
+    struct intake in = {.repos = &repos, .history = rh, .estimates = &estimates,
+                        .start_at_end = cfg->order_longest};
     strbuf_init(&in.refused);
     struct runner runner;
     int status = EXIT_USAGE;
@@ -218,6 +232,10 @@ int run_repopool(const struct config *cfg)
         git_libgit2_init();
     bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
     bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
+    /* Past durations order the run, and the dashboard shows them; a
+     * headless run in the given order has no use for them. */
+    if (cfg->order_longest || use_tui)
+        runhistory_load_durations(rh);
     if (begin_sources(cfg, use_tui, &repos, &feed, &loop, &in, &err) < 0) {
         fprintf(stderr, "%s\n", err.data ? err.data : "repopool: invalid arguments");
         goto out;
@@ -234,6 +252,7 @@ int run_repopool(const struct config *cfg)
         .seed = seed ^ 0x5eed,
         .per_host = cfg->per_host,
         .adaptive = cfg->adaptive,
+        .heaviest_first = cfg->order_longest,
     };
 
     struct report rep;
@@ -254,6 +273,8 @@ int run_repopool(const struct config *cfg)
     int rc = runner_init(&runner, &loop, &sc, &repos, &rep);
     struct backend *backend = NULL;
     if (rc == 0) {
+        if (rh->npast)
+            runner.estimates = &estimates;
         if (cfg->work == WORK_DEMO) {
             struct demo_options demo = {
                 .mean = cfg->demo_mean,
@@ -323,7 +344,6 @@ int run_repopool(const struct config *cfg)
         in.runner = NULL;
         if (!backend)
             abandon_feed(feed, &loop);
-        runner_free(&runner);
     } else {
         fprintf(stderr, "repopool: %s\n", uv_strerror(rc));
         abandon_feed(feed, &loop);
@@ -336,6 +356,12 @@ int run_repopool(const struct config *cfg)
         status = 128 + SIGPIPE;
     else if (report_write_failed(&rep) && status == 0)
         status = 1;
+    /* Last, with the exit status: the summary is out, so the user never
+     * waits for the database. */
+    if (backend)
+        runhistory_record(rh, cfg, &runner.sched, &repos, status);
+    if (rc == 0)
+        runner_free(&runner);
     goto out;
 
 out_report:
@@ -348,7 +374,68 @@ out:
     if (cfg->work == WORK_GIT || resolve_hosts(cfg))
         git_libgit2_shutdown();
     repos_free(&repos);
+    estimates_free(&estimates);
     strbuf_free(&in.refused);
+    strbuf_free(&err);
+    return status;
+}
+
+/*
+ * --rerun-failed: the whole selection is resolved now (reading its lists
+ * and scanning its directories), so that the run of the same selection is
+ * found in the history; then the run is of the paths that did not end ok
+ * there, in place of the sources. Returns 1 to run, 0 when nothing is
+ * to be rerun, -1 on an error (err says which).
+ */
+static int narrow_to_failed(struct config *cfg, struct runhistory *rh, struct strbuf *err)
+{
+    struct repo_list all;
+    repos_init(&all);
+    const char *empty_dir = NULL;
+    struct source_sink sink = sources_into_list(&all);
+    int rc = sources_gather(cfg, &sink, &empty_dir, err);
+    if (rc == 0 && repos_count(&all) == 0) {
+        sources_say_nothing(cfg, empty_dir, err);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = runhistory_rerun(rh, &all, err);
+    repos_free(&all);
+    if (rc == 1) {
+        cfg->repos = rh->rerun;
+        cfg->nrepos = rh->nrerun;
+        cfg->repo_files = cfg->scan_dirs = NULL;
+        cfg->nrepo_files = cfg->nscan_dirs = 0;
+        cfg->ngroups = 0;
+    }
+    return rc;
+}
+
+int run_repopool(const struct config *given)
+{
+    struct strbuf err;
+    strbuf_init(&err);
+    struct groupsel gs;
+    struct runhistory rh;
+    int status = EXIT_USAGE;
+    if (groupsel_apply(given, &gs, &err) == 0) {
+        struct config cfg = gs.cfg;
+        runhistory_init(&rh, &cfg);
+        int go = cfg.rerun_failed ? narrow_to_failed(&cfg, &rh, &err) : 1;
+        if (go < 0) {
+            status = EXIT_USAGE;
+        } else if (go == 0) {
+            status = 0;
+            fprintf(stderr, "%s\n", err.data);
+            strbuf_reset(&err);
+        } else {
+            status = run_with(&cfg, &rh);
+        }
+        runhistory_free(&rh);
+    }
+    if (err.len)
+        fprintf(stderr, "%s\n", err.data);
+    groupsel_free(&gs);
     strbuf_free(&err);
     return status;
 }

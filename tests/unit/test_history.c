@@ -202,7 +202,7 @@ static void unusable_databases_warn_once(void **state)
     db_path(path, sizeof(path), "d2.sqlite");
     h = history_open(path, &warn);
     assert_non_null(h);
-    assert_int_equal(history_show_run(h, 42, stdout, &warn), -1);
+    assert_int_equal(history_show_run(h, 42, stdout, &warn), -2);
     assert_non_null(strstr(warn.data, "no such run"));
     history_close(h);
     strbuf_free(&warn);
@@ -251,7 +251,7 @@ static void only_the_latest_runs_are_kept(void **state)
     for (int i = 0; i < 1000; i++)
         assert_int_equal(record(h, "w", "s", later, 1), 0);
     /* The first run, and its task with it, is gone. */
-    assert_int_equal(history_show_run(h, 1, stdout, &warn), -1);
+    assert_int_equal(history_show_run(h, 1, stdout, &warn), -2);
     strbuf_reset(&warn);
     assert_int_equal(history_last_durations(h, "w", sum_durations, &got, &warn), 0);
     assert_string_equal(got.data, "/new=1.0;");
