@@ -9,8 +9,9 @@
  * it. WAL mode and a busy timeout let two runs record at once.
  *
  * A run is written in one transaction when it ends, so recording costs the
- * run nothing while it works. The latest 1000 runs are kept; older ones
- * are deleted as new ones are recorded.
+ * run nothing while it works. The latest runs are kept, up to
+ * HISTORY_KEEP_RUNS runs and HISTORY_KEEP_TASKS tasks (the newest run
+ * always); older ones are deleted as new ones are recorded.
  *
  * Loop thread (or before the loop starts).
  */
@@ -25,6 +26,11 @@
 
 struct history;
 
+/* What is kept unless history_keep says otherwise: at 40 bytes or so a
+ * task (a repository's path is stored once), about 40 MB. */
+#define HISTORY_KEEP_RUNS 1000
+#define HISTORY_KEEP_TASKS 1000000
+
 /* The default place: $XDG_STATE_HOME/repopool/history.sqlite, else
  * ~/.local/state/repopool/history.sqlite. False when neither is set. */
 bool history_default_path(struct strbuf *out);
@@ -33,6 +39,8 @@ bool history_default_path(struct strbuf *out);
  * a one-line warning in warn when it cannot be used. */
 struct history *history_open(const char *path, struct strbuf *warn);
 void history_close(struct history *h);
+/* Keeps at most runs runs and tasks tasks from the next record on. */
+void history_keep(struct history *h, unsigned runs, unsigned long tasks);
 
 /* One run, as it is recorded. work names what ran ("git fetch", "command:
  * make test", "demo"); selection names which repositories, so a later run

@@ -12,26 +12,32 @@
 /* A second run holding the write lock finishes its one transaction in
  * milliseconds; past this, the run goes on without recording. */
 #define BUSY_TIMEOUT_MS 2000
-/* Runs kept; older ones are deleted as new ones are recorded. */
-#define HISTORY_KEEP_RUNS 1000
 /* Durations are looked for in this many of the latest runs of a work. */
 #define DURATION_RUNS 50
 
 struct history {
     sqlite3 *db;
     char *path;
+    unsigned keep_runs;
+    unsigned long keep_tasks;
 };
 
+/* A repository's path is stored once (repo), and each task names it by
+ * id: a fleet run every day repeats the same paths, which would otherwise
+ * be most of the database. run.tasks counts a run's tasks, so that what
+ * is kept can be bounded without counting rows. */
 static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS repo ("
+    "  id INTEGER PRIMARY KEY, path TEXT NOT NULL UNIQUE);"
     "CREATE TABLE IF NOT EXISTS run ("
     "  id INTEGER PRIMARY KEY,"
     "  started REAL NOT NULL, ended REAL NOT NULL,"
     "  args TEXT NOT NULL, work TEXT NOT NULL, selection TEXT NOT NULL,"
     "  ok INTEGER NOT NULL, failed INTEGER NOT NULL, skipped INTEGER NOT NULL, cancelled INTEGER NOT NULL,"
-    "  exit_status INTEGER NOT NULL);"
+    "  exit_status INTEGER NOT NULL, tasks INTEGER NOT NULL DEFAULT 0);"
     "CREATE TABLE IF NOT EXISTS task ("
     "  run INTEGER NOT NULL REFERENCES run(id) ON DELETE CASCADE,"
-    "  repo TEXT NOT NULL, status TEXT NOT NULL, class TEXT NOT NULL,"
+    "  repo INTEGER NOT NULL REFERENCES repo(id), status TEXT NOT NULL, class TEXT NOT NULL,"
     "  attempts INTEGER NOT NULL, duration REAL NOT NULL, bytes INTEGER NOT NULL);"
     "CREATE INDEX IF NOT EXISTS run_by_work ON run(work, selection, id);"
     "CREATE INDEX IF NOT EXISTS task_by_run ON task(run);";
@@ -51,6 +57,8 @@ struct history *history_open(const char *path, struct strbuf *warn)
 {
     struct history *h = xcalloc(1, sizeof(*h));
     h->path = xstrdup(path);
+    h->keep_runs = HISTORY_KEEP_RUNS;
+    h->keep_tasks = HISTORY_KEEP_TASKS;
     userfiles_make_parents(path);
     int rc = sqlite3_open_v2(path, &h->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc == SQLITE_OK)
@@ -80,10 +88,56 @@ void history_close(struct history *h)
     free(h);
 }
 
+void history_keep(struct history *h, unsigned runs, unsigned long tasks)
+{
+    h->keep_runs = runs;
+    h->keep_tasks = tasks;
+}
+
+/* The id of path in the repo table, added when new; 0 on an error. */
+static sqlite3_int64 repo_id(struct history *h, sqlite3_stmt *ins, sqlite3_stmt *sel, const char *path)
+{
+    sqlite3_int64 id = 0;
+    sqlite3_bind_text(ins, 1, path, -1, SQLITE_STATIC);
+    if (sqlite3_step(ins) == SQLITE_DONE) {
+        if (sqlite3_changes(h->db) > 0) {
+            id = sqlite3_last_insert_rowid(h->db);
+        } else {
+            sqlite3_bind_text(sel, 1, path, -1, SQLITE_STATIC);
+            if (sqlite3_step(sel) == SQLITE_ROW)
+                id = sqlite3_column_int64(sel, 0);
+            sqlite3_reset(sel);
+        }
+    }
+    sqlite3_reset(ins);
+    return id;
+}
+
+/* Drops the oldest runs (their tasks with them, ON DELETE CASCADE) past
+ * keep_runs runs or keep_tasks tasks; the newest run stays, however
+ * large. */
+static int drop_old_runs(struct history *h)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(h->db,
+                                "DELETE FROM run WHERE id <= (SELECT id FROM"
+                                "  (SELECT id, ROW_NUMBER() OVER newest AS nth, SUM(tasks) OVER newest AS kept"
+                                "   FROM run WINDOW newest AS (ORDER BY id DESC))"
+                                "  WHERE nth > 1 AND (nth > ? OR kept > ?) ORDER BY id DESC LIMIT 1)",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(st, 1, (sqlite3_int64)h->keep_runs);
+        sqlite3_bind_int64(st, 2, (sqlite3_int64)h->keep_tasks);
+        rc = sqlite3_step(st) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int history_record(struct history *h, const struct history_run *run,
                    bool (*next)(void *ctx, struct history_task *task), void *ctx, struct strbuf *warn)
 {
-    sqlite3_stmt *ins_run = NULL, *ins_task = NULL;
+    sqlite3_stmt *ins_run = NULL, *ins_task = NULL, *ins_repo = NULL, *sel_repo = NULL;
     /* IMMEDIATE: take the write lock (or wait for it) before any work. */
     if (sqlite3_exec(h->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return warn_db(h, warn, "cannot record the run");
@@ -110,10 +164,20 @@ int history_record(struct history *h, const struct history_run *run,
                                 "INSERT INTO task (run, repo, status, class, attempts, duration, bytes)"
                                 " VALUES (?,?,?,?,?,?,?)",
                                 -1, &ins_task, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(h->db, "INSERT OR IGNORE INTO repo (path) VALUES (?)", -1, &ins_repo, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(h->db, "SELECT id FROM repo WHERE path = ?", -1, &sel_repo, NULL);
     struct history_task t;
+    sqlite3_int64 ntasks = 0;
     while (rc == SQLITE_OK && next(ctx, &t)) {
+        sqlite3_int64 repo = repo_id(h, ins_repo, sel_repo, t.repo);
+        if (repo == 0) {
+            rc = SQLITE_ERROR;
+            break;
+        }
         sqlite3_bind_int64(ins_task, 1, id);
-        sqlite3_bind_text(ins_task, 2, t.repo, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(ins_task, 2, repo);
         sqlite3_bind_text(ins_task, 3, t.status, -1, SQLITE_STATIC);
         sqlite3_bind_text(ins_task, 4, t.cls, -1, SQLITE_STATIC);
         sqlite3_bind_int(ins_task, 5, (int)t.attempts);
@@ -121,16 +185,21 @@ int history_record(struct history *h, const struct history_run *run,
         sqlite3_bind_int64(ins_task, 7, (sqlite3_int64)t.bytes);
         rc = sqlite3_step(ins_task) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
         sqlite3_reset(ins_task);
+        ntasks++;
     }
     sqlite3_finalize(ins_run);
     sqlite3_finalize(ins_task);
-    if (rc == SQLITE_OK && id > HISTORY_KEEP_RUNS) {
-        /* A daily tool's state must not grow for ever: older runs go, and
-         * their tasks with them (ON DELETE CASCADE). */
-        char del[64];
-        snprintf(del, sizeof(del), "DELETE FROM run WHERE id <= %lld", (long long)(id - HISTORY_KEEP_RUNS));
-        rc = sqlite3_exec(h->db, del, NULL, NULL, NULL);
+    sqlite3_finalize(ins_repo);
+    sqlite3_finalize(sel_repo);
+    if (rc == SQLITE_OK) {
+        char update[96];
+        snprintf(update, sizeof(update), "UPDATE run SET tasks = %lld WHERE id = %lld", (long long)ntasks,
+                 (long long)id);
+        rc = sqlite3_exec(h->db, update, NULL, NULL, NULL);
     }
+    /* A daily tool's state must not grow for ever. */
+    if (rc == SQLITE_OK)
+        rc = drop_old_runs(h);
     if (rc == SQLITE_OK && sqlite3_exec(h->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         return 0;
     warn_db(h, warn, "cannot record the run");
@@ -162,8 +231,10 @@ int history_failed_last(struct history *h, const char *work, const char *selecti
     sqlite3_finalize(st);
     st = NULL;
     if (rc == SQLITE_OK && found)
-        rc = sqlite3_prepare_v2(h->db, "SELECT repo FROM task WHERE run = ? AND status <> 'ok' ORDER BY rowid", -1,
-                                &st, NULL);
+        rc = sqlite3_prepare_v2(h->db,
+                                "SELECT r.path FROM task t JOIN repo r ON r.id = t.repo"
+                                " WHERE t.run = ? AND t.status <> 'ok' ORDER BY t.rowid",
+                                -1, &st, NULL);
     if (rc == SQLITE_OK && found) {
         sqlite3_bind_int64(st, 1, run);
         while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -183,10 +254,10 @@ int history_last_durations(struct history *h, const char *work,
      * MAX(rowid). Bounded to those runs, so the read costs the same
      * however long the history. */
     int rc = sqlite3_prepare_v2(h->db,
-                                "SELECT repo, duration, MAX(rowid) FROM task"
-                                " WHERE status = 'ok' AND run IN"
+                                "SELECT r.path, t.duration, MAX(t.rowid) FROM task t JOIN repo r ON r.id = t.repo"
+                                " WHERE t.status = 'ok' AND t.run IN"
                                 "  (SELECT id FROM run WHERE work = ? ORDER BY id DESC LIMIT ?)"
-                                " GROUP BY repo",
+                                " GROUP BY t.repo",
                                 -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(st, 1, work, -1, SQLITE_STATIC);
@@ -277,8 +348,8 @@ int history_show_run(struct history *h, int64_t run, FILE *out, struct strbuf *w
     /* The run, then the tasks that did not end ok. */
     fprintf(out, "%s\n", line.data);
     rc = sqlite3_prepare_v2(h->db,
-                            "SELECT repo, status, class, attempts, duration FROM task"
-                            " WHERE run = ? AND status <> 'ok' ORDER BY rowid",
+                            "SELECT r.path, t.status, t.class, t.attempts, t.duration FROM task t"
+                            " JOIN repo r ON r.id = t.repo WHERE t.run = ? AND t.status <> 'ok' ORDER BY t.rowid",
                             -1, &st, NULL);
     if (rc == SQLITE_OK) {
         sqlite3_bind_int64(st, 1, run);

@@ -297,7 +297,8 @@ class Recording(Base):
         self.assertEqual((ok, failed, skipped, cancelled, status), (2, 1, 0, 0, 1))
         self.assertTrue(work.startswith("command: sh -c "), work)
         self.assertIn("--no-tui -j 2", args)
-        tasks = self.rows("SELECT repo, status, class, attempts FROM task WHERE run = ? ORDER BY repo", run_id)
+        tasks = self.rows("SELECT r.path, t.status, t.class, t.attempts FROM task t JOIN repo r ON r.id = t.repo"
+                          " WHERE t.run = ? ORDER BY r.path", run_id)
         self.assertEqual(tasks, [(a, "ok", "none", 1), (b, "failed", "exit", 1), (c, "ok", "none", 1)])
         # --history lists it; --history=N shows its failure.
         res = self.run_plain(["--history"])
@@ -517,7 +518,7 @@ class ConcurrentRuns(Base):
         counts = self.rows("SELECT r.ok, COUNT(t.rowid) FROM run r JOIN task t ON t.run = r.id"
                            " GROUP BY r.id ORDER BY r.id")
         self.assertEqual(counts, [(1, 1)] + [(per_run, per_run)] * runs)
-        recorded = {repo for (repo,) in self.rows("SELECT repo FROM task")}
+        recorded = {repo for (repo,) in self.rows("SELECT r.path FROM task t JOIN repo r ON r.id = t.repo")}
         self.assertEqual(recorded, {d for g in groups for d in g})
         self.assertEqual(self.rows("PRAGMA journal_mode"), [("wal",)])
 

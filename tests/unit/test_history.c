@@ -245,18 +245,32 @@ static void only_the_latest_runs_are_kept(void **state)
     strbuf_init(&got);
     struct history *h = history_open(path, &warn);
     assert_non_null(h);
-    const struct history_task first[] = {{"/old", "ok", "none", 1, 7.0, 0}};
-    const struct history_task later[] = {{"/new", "ok", "none", 1, 1.0, 0}};
-    assert_int_equal(record(h, "w", "s", first, 1), 0);
-    for (int i = 0; i < 1000; i++)
-        assert_int_equal(record(h, "w", "s", later, 1), 0);
-    /* The first run, and its task with it, is gone. */
+    const struct history_task old[] = {{"/old", "ok", "none", 1, 7.0, 0}, {"/new", "ok", "none", 1, 7.0, 0}};
+    const struct history_task one[] = {{"/new", "ok", "none", 1, 1.0, 0}};
+    const struct history_task big[] = {{"/a", "ok", "none", 1, 1.0, 0}, {"/b", "ok", "none", 1, 1.0, 0},
+                                       {"/c", "ok", "none", 1, 1.0, 0}, {"/d", "ok", "none", 1, 1.0, 0}};
+    /* By runs: 3 kept, so the first of four goes, and its tasks with it. */
+    history_keep(h, 3, 100);
+    assert_int_equal(record(h, "w", "s", old, 2), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(record(h, "w", "s", one, 1), 0);
     assert_int_equal(history_show_run(h, 1, stdout, &warn), -2);
     strbuf_reset(&warn);
     assert_int_equal(history_last_durations(h, "w", sum_durations, &got, &warn), 0);
     assert_string_equal(got.data, "/new=1.0;");
+    /* By tasks: 5 kept, so a run of 4 leaves room for one more run of 1;
+     * a run larger than that alone is kept all the same. */
+    history_keep(h, 100, 5);
+    assert_int_equal(record(h, "w", "s", big, 4), 0);
+    assert_int_equal(history_show_run(h, 3, stdout, &warn), -2);
+    strbuf_reset(&warn);
     FILE *null = fopen("/dev/null", "w");
-    assert_int_equal(history_show_run(h, 2, null, &warn), 0);
+    assert_int_equal(history_show_run(h, 4, null, &warn), 0);
+    history_keep(h, 100, 2);
+    assert_int_equal(record(h, "w", "s", big, 4), 0);
+    assert_int_equal(history_show_run(h, 5, null, &warn), -2);
+    strbuf_reset(&warn);
+    assert_int_equal(history_show_run(h, 6, null, &warn), 0);
     fclose(null);
     history_close(h);
     strbuf_free(&warn);
