@@ -81,7 +81,11 @@ static void on_feed_entry(void *ctx, const struct feed_entry *e)
 static void on_feed_batch(void *ctx)
 {
     struct intake *in = ctx;
-    if (in->runner && !in->start_at_end)
+    if (!in->runner)
+        return;
+    if (in->start_at_end)
+        runner_changed(in->runner); /* shown as queued, started at the end */
+    else
         runner_tasks_added(in->runner);
 }
 
