@@ -98,6 +98,8 @@ int cli_groups_history_check(const struct config *cfg, bool demo, struct strbuf 
                      cfg->add_to ? "add-to" : "remove-from");
     if (cfg->show_history && (cfg->nrepos || cfg->ncommand || cfg->ngroups))
         return usage(err, "--history takes no repositories and runs nothing");
+    if (cfg->list_groups && (cfg->nrepos || cfg->ncommand))
+        return usage(err, "--groups takes no repositories (-G NAME chooses groups) and runs nothing");
     if (cfg->no_history && (cfg->rerun_failed || cfg->order_longest || cfg->show_history))
         return usage(err, "--no-history leaves nothing for --%s to read",
                      cfg->rerun_failed ? "rerun-failed" : cfg->order_longest ? "order=longest" : "history");

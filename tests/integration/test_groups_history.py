@@ -177,6 +177,10 @@ class Groups(Base):
         ])
         res = self.run_plain(["--groups", "-G", "v"])
         self.assertEqual(res.stdout.decode().splitlines(), ["v", "  " + a])
+        for args in (["--groups", a], ["--history", a], ["--groups", "--history"]):
+            res = self.run_plain(args)
+            self.assert_exit(res, 2)
+            self.assertEqual(res.stdout, b"")
 
     def test_named_command_runs_in_each_repository(self):
         a, b = self.dirs("a", "b")
