@@ -101,7 +101,8 @@ void runhistory_load_durations(struct runhistory *rh)
     strbuf_init(&warn);
     if (history_last_durations(h, rh->work.data, keep_duration, rh, &warn) < 0)
         give_up(rh, warn.data);
-    qsort(rh->past, rh->npast, sizeof(*rh->past), by_path);
+    if (rh->npast)
+        qsort(rh->past, rh->npast, sizeof(*rh->past), by_path);
     strbuf_free(&warn);
     history_close(h);
 }
