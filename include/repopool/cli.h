@@ -18,6 +18,8 @@ struct gitop_entry;
 
 enum work_kind { WORK_GIT, WORK_COMMAND, WORK_DEMO };
 enum tui_choice { TUI_AUTO, TUI_ON, TUI_OFF };
+/* --output; OUTPUT_DEFAULT: all for commands, last for the rest. */
+enum output_choice { OUTPUT_DEFAULT, OUTPUT_ALL, OUTPUT_LAST, OUTPUT_NONE };
 
 struct config {
     /* Repositories. */
@@ -46,6 +48,7 @@ struct config {
     unsigned demo_hosts;
     uint64_t seed;
     bool seed_given;
+    bool compare;        /* --compare: the demo four ways, simulated */
 
     /* Pool. */
     unsigned jobs;
@@ -78,6 +81,8 @@ struct config {
     enum tui_choice tui;
     bool exit_when_done; /* close the dashboard when the run ends */
     bool json;
+    enum output_choice output;
+    bool fail_on_attention;
     const char *joblog;
     bool quiet;
     bool help;

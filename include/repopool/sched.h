@@ -162,6 +162,9 @@ void sched_set_host(struct sched *s, uint32_t id, uint16_t host);
 /* How many tasks may run on host: its limit, whether a Retry-After keeps
  * it closed or not. */
 unsigned sched_host_limit(const struct sched *s, uint16_t host);
+/* How many tasks may run at now: the cap, or the sum of the hosts' limits
+ * when that is lower (0 for a host a Retry-After keeps closed). */
+unsigned sched_limit(const struct sched *s, double now);
 /* The host whose limit the last sched_finish changed (then reset), or 0. */
 uint16_t sched_take_host_change(struct sched *s);
 

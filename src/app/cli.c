@@ -39,6 +39,8 @@ enum long_only {
     OPT_TUI,
     OPT_NO_TUI,
     OPT_JSON,
+    OPT_OUTPUT,
+    OPT_FAIL_ON_ATTENTION,
     OPT_JOBLOG,
     OPT_DEPTH,
     OPT_NESTED,
@@ -46,6 +48,7 @@ enum long_only {
     OPT_FETCH_WITH,
     OPT_STALL_TIMEOUT,
     OPT_EXIT_WHEN_DONE,
+    OPT_COMPARE,
 };
 
 static const char short_options[] = ":f:s:g:j:" CLI_GROUPS_HISTORY_SHORT "qhV";
@@ -65,6 +68,7 @@ static const struct option long_options[] = {
     {"demo-fail", required_argument, NULL, OPT_DEMO_FAIL},
     {"demo-capacity", required_argument, NULL, OPT_DEMO_CAPACITY},
     {"demo-hosts", required_argument, NULL, OPT_DEMO_HOSTS},
+    {"compare", no_argument, NULL, OPT_COMPARE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"jobs", required_argument, NULL, 'j'},
     {"max-jobs", required_argument, NULL, OPT_MAX_JOBS},
@@ -76,6 +80,8 @@ static const struct option long_options[] = {
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-tui", no_argument, NULL, OPT_NO_TUI},
     {"json", no_argument, NULL, OPT_JSON},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"fail-on-attention", no_argument, NULL, OPT_FAIL_ON_ATTENTION},
     {"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
     {"joblog", required_argument, NULL, OPT_JOBLOG},
     {"quiet", no_argument, NULL, 'q'},
@@ -120,7 +126,9 @@ void cli_print_help(FILE *out)
         "                        schedule: a simulated server answers \"429 Too Many Requests\"\n"
         "                        with a Retry-After to a task started while K already run),\n"
         "                        --demo-hosts=N (tasks spread over N simulated hosts),\n"
-        "                        --seed=S for a reproducible run\n"
+        "                        --seed=S for a reproducible run, --compare to run the tasks\n"
+        "                        four ways in simulated time (sequential, unbounded, -j, adaptive)\n"
+        "                        and print how each went\n"
         "Pool\n"
         "  -j, --jobs=N          initial cap (default 5); 0 starts paused\n"
         "      --max-jobs=N      ceiling for runtime changes (default 256)\n"
@@ -138,7 +146,12 @@ void cli_print_help(FILE *out)
         "      --exit-when-done  close the dashboard when the run ends (default: wait for q)\n"
         "      --json            JSON Lines events on stdout (implies --no-tui)\n"
         "      --joblog=FILE     GNU parallel's --joblog format, one line per finished task\n"
-        "  -q, --quiet           print only tasks that did not end ok, and no summary\n"
+        "      --output=WHAT     what of a task's output the lines show: all (each task's whole\n"
+        "                        output under its line, never interleaved; default for commands),\n"
+        "                        last (its last line; default for --git and --demo), none\n"
+        "  -q, --quiet           print only tasks that did not end ok (with --git status, and the\n"
+        "                        repositories that need attention), and no summary\n"
+        "      --fail-on-attention  exit 1 when a repository needs attention (behind, dirty, ...)\n"
         "  -h, --help            show this help\n"
         "  -V, --version         show the version\n"
         "\n"
@@ -426,6 +439,9 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         case OPT_ADAPTIVE:
             cfg->adaptive = true;
             break;
+        case OPT_COMPARE:
+            cfg->compare = true;
+            break;
         case OPT_RETRIES:
             if (!parse_uint(arg, 0, 100, &u))
                 return usage_error(err, "invalid value '%s' for --retries: expected an integer from 0 to 100", arg);
@@ -448,6 +464,19 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             break;
         case OPT_JSON:
             cfg->json = true;
+            break;
+        case OPT_FAIL_ON_ATTENTION:
+            cfg->fail_on_attention = true;
+            break;
+        case OPT_OUTPUT:
+            if (strcmp(arg, "all") == 0)
+                cfg->output = OUTPUT_ALL;
+            else if (strcmp(arg, "last") == 0)
+                cfg->output = OUTPUT_LAST;
+            else if (strcmp(arg, "none") == 0)
+                cfg->output = OUTPUT_NONE;
+            else
+                return usage_error(err, "invalid value '%s' for --output: expected all, last or none", arg);
             break;
         case OPT_JOBLOG:
             if (!*arg)
@@ -489,6 +518,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         return usage_error(err, "choose one kind of work: a command after '--', -c NAME, --git or --demo");
     if (cfg->shell && cfg->ncommand != 1)
         return usage_error(err, "--shell takes exactly one command string after '--'");
+    if (cfg->compare && !demo_given)
+        return usage_error(err, "--compare runs the demo's tasks: it needs --demo");
     if (demo_given && (cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs))
         return usage_error(err, "--demo simulates its own tasks and takes no repositories");
     /* A capacity per host names the hosts; a schedule is every host's. */

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "repopool/cli.h"
+#include "repopool/compare.h"
 #include "repopool/run.h"
 #include "repopool/usercmds.h"
 
@@ -72,7 +73,12 @@ int main(int argc, char **argv)
         status = 2;
         break;
     default:
-        status = usercmds_wanted(&cfg) ? usercmds_run(&cfg) : run_repopool(&cfg);
+        if (cfg.compare)
+            status = compare_demo(&cfg, stdout);
+        else if (usercmds_wanted(&cfg))
+            status = usercmds_run(&cfg);
+        else
+            status = run_repopool(&cfg);
         break;
     }
     config_free(&cfg);

@@ -12,6 +12,8 @@
 #include <git2.h>
 
 #include "repopool/demo.h"
+#include "repopool/gitinfo.h"
+#include "repopool/statustable.h"
 #include "repopool/feed.h"
 #include "repopool/git.h"
 #include "repopool/gitremote.h"
@@ -214,6 +216,55 @@ static void assign_demo_hosts(struct runner *r, const struct config *cfg)
         sched_set_host(&r->sched, id, ids[sched_task(&r->sched, id)->repo % cfg->demo_hosts]);
 }
 
+/* Commands are run for what they print, as with xargs and GNU parallel:
+ * all of it by default. A git operation's line says what it did. */
+static enum report_output report_output_of(const struct config *cfg)
+{
+    switch (cfg->output) {
+    case OUTPUT_ALL:
+        return REPORT_OUTPUT_ALL;
+    case OUTPUT_NONE:
+        return REPORT_OUTPUT_NONE;
+    case OUTPUT_LAST:
+        return REPORT_OUTPUT_LAST;
+    default:
+        return cfg->work == WORK_COMMAND ? REPORT_OUTPUT_ALL : REPORT_OUTPUT_LAST;
+    }
+}
+
+/* A task ended with something in its repository that needs attention
+ * (--fail-on-attention). */
+static bool any_attention(const struct sched *s)
+{
+    for (uint32_t id = 0; id < s->ntasks; id++) {
+        const struct task *t = sched_task(s, id);
+        if (t->git && t->state == TASK_OK && gitinfo_attention(t->git))
+            return true;
+    }
+    return false;
+}
+
+uint64_t run_seed(const struct config *cfg)
+{
+    return cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+struct sched_config run_sched_config(const struct config *cfg, uint64_t seed)
+{
+    return (struct sched_config){
+        .cap = cfg->jobs,
+        .max_cap = cfg->max_jobs,
+        .rate = cfg->rate,
+        .clock_step = RUNNER_CLOCK_STEP,
+        .retries = cfg->retries,
+        .timeout = cfg->timeout,
+        .seed = seed ^ 0x5eed,
+        .per_host = cfg->per_host,
+        .adaptive = cfg->adaptive,
+        .heaviest_first = cfg->order_longest,
+    };
+}
+
 /* A run of cfg, which the history rh reads for and records. */
 static int run_with(const struct config *cfg, struct runhistory *rh)
 {
@@ -245,23 +296,15 @@ static int run_with(const struct config *cfg, struct runhistory *rh)
         goto out;
     }
 
-    uint64_t seed = cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    struct sched_config sc = {
-        .cap = cfg->jobs,
-        .max_cap = cfg->max_jobs,
-        .rate = cfg->rate,
-        .clock_step = RUNNER_CLOCK_STEP,
-        .retries = cfg->retries,
-        .timeout = cfg->timeout,
-        .seed = seed ^ 0x5eed,
-        .per_host = cfg->per_host,
-        .adaptive = cfg->adaptive,
-        .heaviest_first = cfg->order_longest,
-    };
+    uint64_t seed = run_seed(cfg);
+    struct sched_config sc = run_sched_config(cfg, seed);
 
     struct report rep;
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
+    rep.output = report_output_of(cfg);
+    /* Headless status is one table at the end, as gita's ll. */
+    rep.status_table = !cfg->json && cfg->work == WORK_GIT && strcmp(cfg->git_op->name, "status") == 0;
     rep.hosts = &runner.hosts;
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         fprintf(stderr, "%s\n", err.data);
@@ -317,6 +360,7 @@ static int run_with(const struct config *cfg, struct runhistory *rh)
         if (backend && use_tui) {
             runner.keep_output = true; /* the log view shows it */
             rep.deferred = true;
+            rep.status_table = false;
             in.deferred = true;
             tui = tui_start(&loop, &runner, cfg->exit_when_done, &err);
             if (!tui) {
@@ -337,7 +381,11 @@ static int run_with(const struct config *cfg, struct runhistory *rh)
             report_problems(&rep, &runner.sched, &repos);
             if (in.refused.len)
                 fprintf(stderr, "%s\n", in.refused.data);
+        } else if (backend && rep.status_table) {
+            status_table_write(&rep, &runner.sched, &repos);
         }
+        if (status == 0 && cfg->fail_on_attention && any_attention(&runner.sched))
+            status = 1;
         if (backend)
             report_summary(&rep, &runner.sched, runner.ended_at >= 0 ? runner.ended_at : runner_now(&runner),
                            runner.interrupted_by);

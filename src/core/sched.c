@@ -391,7 +391,7 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
         s->repos[t->repo].running = SCHED_NONE;
         unpark_next(s, t->repo);
     }
-    if (t->stop == TASK_STOP_CANCEL) {
+    if (task_stop_cancels(t)) {
         status = TASK_CANCELLED;
         cls = RP_CLASS_NONE;
     } else if (t->stop == TASK_STOP_TIMEOUT) {
@@ -431,6 +431,7 @@ enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
         /* Its queue or heap entry is skipped when it comes up. */
         t->waiting = 0;
         t->cls = RP_CLASS_NONE;
+        t->stop = s->stopping ? TASK_STOP_RUN : TASK_STOP_CANCEL; /* who cancelled it, for the report */
         set_state(s, id, TASK_CANCELLED);
         t->end = now;
         /* It was to go next on its repository: the next in line goes. */
@@ -442,13 +443,14 @@ enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
         }
         return SCHED_CANCEL_ENDED;
     }
+    enum task_stop stop = s->stopping ? TASK_STOP_RUN : TASK_STOP_CANCEL;
     if (t->state == TASK_RUNNING && t->stop == TASK_STOP_NONE) {
-        t->stop = TASK_STOP_CANCEL;
+        t->stop = stop;
         return SCHED_CANCEL_STOPPING;
     }
     if (t->state == TASK_RUNNING && t->stop == TASK_STOP_TIMEOUT) {
         /* Already being stopped; but it now ends cancelled, not retried. */
-        t->stop = TASK_STOP_CANCEL;
+        t->stop = stop;
     }
     return SCHED_CANCEL_NOOP;
 }
