@@ -222,6 +222,19 @@ class Overrides(Base):
         # fast sets retries (0) first; slow's timeout still applies.
         self.assertEqual((end["class"], end["attempt"]), ("timeout", 1), res.describe())
 
+    def test_the_groups_per_host_limit(self):
+        repos = []
+        for name in ("h1", "h2", "h3"):
+            repo = self.init(self.path(name))
+            self.git("remote", "add", "origin", "https://git.example.com/%s.git" % name, cwd=repo)
+            self.write(os.path.join(repo, "sleep"), "0.2")
+            repos.append(repo)
+        self.write_config('[group "one-host"]\n' + "".join("\trepo = %s\n" % r for r in repos) +
+                          "\tper-host = 1\n")
+        res = self.run_json(["-G", "one-host", "-j", "4"] + TASK, 0)
+        self.assertEqual({e.get("host") for e in res.ends()}, {"git.example.com"}, res.describe())
+        self.assertEqual(res.summary()["peak_running"], 1, res.describe())
+
     def test_a_groups_jobs_above_max_jobs_is_an_error(self):
         self.write_config('[group "big"]\n\trepo = %s\n\tjobs = 300\n' % self.b)
         res = self.run_plain(["-G", "big"])
