@@ -14,9 +14,10 @@
 _repopool_value_options='--repos-from --scan --depth --git --remote --fetch-with
     --stall-timeout --demo-mean --demo-fail --demo-capacity --demo-hosts --seed
     --jobs --max-jobs --rate --retries --per-host --timeout --joblog --output
-    -f -s -g -j'
+    --group --add-to --remove-from --order -f -s -g -j -G -c'
 _repopool_flag_options='--nested --shell --demo --compare --adaptive --tui --no-tui --fail-on-attention
-    --exit-when-done --json --quiet --help --version -q -h -V'
+    --exit-when-done --json --quiet --help --version -q -h -V
+    --groups --rerun-failed --history --no-history'
 _repopool_git_operations='status fetch pull'
 
 # Whether $1 is an option whose value is the next word: a long one of the
@@ -26,9 +27,18 @@ _repopool_takes_value()
     case $1 in
     --*=*) return 1 ;;
     --*) [[ " ${_repopool_value_options//$'\n'/ } " == *" $1 "* ]] ;;
-    -*) [[ $1 =~ ^-[qhV]*[fsgj]$ ]] ;;
+    -*) [[ $1 =~ ^-[qhV]*[fsgjGc]$ ]] ;;
     *) return 1 ;;
     esac
+}
+
+# The config's group names (groups) or named commands (commands), as
+# `repopool --groups` lists them, into COMPREPLY.
+_repopool_config_names()
+{
+    local script='/^commands$/q; /^[^ ]/{s/ (.*)$//;p;}'
+    [[ $1 == commands ]] && script='/^commands$/,$ s/^  \([^ =]*\) = .*/\1/p'
+    _repopool_words "$("${COMP_WORDS[0]}" --groups 2>/dev/null | sed -n "$script")"
 }
 
 # The words of the list $1 that start with $cur, into COMPREPLY.
@@ -111,6 +121,15 @@ _repopool()
             ;;
         --output)
             _repopool_words 'all last none'
+            ;;
+        --order)
+            _repopool_words 'given longest'
+            ;;
+        --group | -G | --add-to | --remove-from)
+            _repopool_config_names groups
+            ;;
+        -c)
+            _repopool_config_names commands
             ;;
         --repos-from | -f)
             [[ -z $prefix ]] && _repopool_words -

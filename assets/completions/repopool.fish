@@ -12,7 +12,8 @@
 function __repopool_in_command
     set -l takes_value --repos-from --scan --depth --git --remote --fetch-with \
         --stall-timeout --demo-mean --demo-fail --demo-capacity --demo-hosts --seed \
-        --jobs --max-jobs --rate --retries --per-host --timeout --joblog --output
+        --jobs --max-jobs --rate --retries --per-host --timeout --joblog --output \
+        --group --add-to --remove-from --order -G -c
     set -l tokens (commandline -opc)
     set -e tokens[1]
     while set -q tokens[1]
@@ -20,7 +21,7 @@ function __repopool_in_command
         set -e tokens[1]
         if test "$token" = --
             return 0
-        else if contains -- $token $takes_value; or string match -rq -- '^-[qhV]*[fsgj]$' $token
+        else if contains -- $token $takes_value; or string match -rq -- '^-[qhV]*[fsgjGc]$' $token
             set -e tokens[1]
         end
     end
@@ -32,6 +33,18 @@ function __repopool_complete_command
     set -l tokens (commandline -opc) (commandline -ct)
     set -l i (contains -i -- -- $tokens)
     __fish_complete_subcommand --commandline $tokens[(math $i + 1)..-1]
+end
+
+# The config's groups, and its named commands with their scripts, as
+# `repopool --groups` lists them.
+function __repopool_groups
+    set -l repopool (commandline -opc)[1]
+    $repopool --groups 2>/dev/null | sed -n '/^commands$/q; /^[^ ]/{s/ (.*)$//;p;}'
+end
+
+function __repopool_commands
+    set -l repopool (commandline -opc)[1]
+    $repopool --groups 2>/dev/null | sed -n '/^commands$/,$ s/^  \([^ =]*\) = /\1\t/p'
 end
 
 set -l opts -c repopool -n 'not __repopool_in_command'
@@ -85,3 +98,14 @@ complete $opts -l joblog -r -F -d "Write GNU parallel's job log to FILE"
 complete $opts -s q -l quiet -d 'Print only tasks that did not end ok, no summary'
 complete $opts -s h -l help -d 'Show the options'
 complete $opts -s V -l version -d 'Show the version'
+
+# Groups and history
+complete $opts -s G -l group -x -a '(__repopool_groups)' -d 'The repositories of a group of the config file'
+complete $opts -s c -x -a '(__repopool_commands)' -d 'Run a named command of the config file'
+complete $opts -l groups -d 'List the groups with their repositories, and the named commands'
+complete $opts -l add-to -x -a '(__repopool_groups)' -d 'Add the repositories named to a group'
+complete $opts -l remove-from -x -a '(__repopool_groups)' -d 'Remove the repositories named from a group'
+complete $opts -l rerun-failed -d 'Run only what did not end ok last time'
+complete $opts -l order -x -a 'given longest' -d 'The order tasks start in'
+complete $opts -l history -d "List the latest runs, or one run's failures"
+complete $opts -l no-history -d 'Do not record this run'

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/cli_groups_history.h"
 #include "repopool/gitop_table.h"
 #include "repopool/xalloc.h"
 
@@ -50,7 +51,7 @@ enum long_only {
     OPT_COMPARE,
 };
 
-static const char short_options[] = ":f:s:g:j:qhV";
+static const char short_options[] = ":f:s:g:j:" CLI_GROUPS_HISTORY_SHORT "qhV";
 
 static const struct option long_options[] = {
     {"repos-from", required_argument, NULL, 'f'},
@@ -86,6 +87,7 @@ static const struct option long_options[] = {
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
+    CLI_GROUPS_HISTORY_LONG_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
@@ -135,7 +137,10 @@ void cli_print_help(FILE *out)
         "      --timeout=SEC     per-task time limit\n"
         "      --per-host=N      at most N tasks on one host at once (the remote's host; demo hosts)\n"
         "      --adaptive        learn each host's limit from its refusals (429, dropped connections):\n"
-        "                        cut on refusal, grow on success, never above the cap or --per-host\n"
+        "                        cut on refusal, grow on success, never above the cap or --per-host\n",
+        out);
+    cli_groups_history_help(out);
+    fputs(
         "Output\n"
         "      --tui | --no-tui  default: the dashboard when stdin and stdout are terminals\n"
         "      --exit-when-done  close the dashboard when the run ends (default: wait for q)\n"
@@ -278,6 +283,7 @@ void config_free(struct config *cfg)
     free(cfg->repos);
     free(cfg->repo_files);
     free(cfg->scan_dirs);
+    free(cfg->groups);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -291,6 +297,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     cfg->stall_timeout = DEFAULT_STALL_TIMEOUT;
     cfg->tui = TUI_AUTO;
     cfg->git_op = &gitop_table[0];
+    cfg->argc = argc;
+    cfg->argv = argv;
 
     int sep = find_command_separator(argc, argv);
     int opt_argc = sep >= 0 ? sep : argc;
@@ -312,6 +320,12 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     optind = 0; /* a full reset, so cli_parse can be called more than once */
     while ((opt = getopt_long(opt_argc, argv, short_options, long_options, NULL)) != -1) {
         const char *arg = optarg;
+        /* Groups, named commands and the history: cli_groups_history.c. */
+        int taken = cli_groups_history_option(opt, arg, opt_argc, argv, &optind, cfg, err);
+        if (taken < 0)
+            return CLI_USAGE;
+        if (taken > 0)
+            continue;
         switch (opt) {
         case 'f':
             push_arg(&cfg->repo_files, &cfg->nrepo_files, optarg);
@@ -420,6 +434,7 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             if (!parse_uint(arg, 1, 100000, &u))
                 return usage_error(err, "invalid value '%s' for --per-host: expected an integer from 1 to 100000", arg);
             cfg->per_host = (unsigned)u;
+            cfg->per_host_given = true;
             break;
         case OPT_ADAPTIVE:
             cfg->adaptive = true;
@@ -431,10 +446,12 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             if (!parse_uint(arg, 0, 100, &u))
                 return usage_error(err, "invalid value '%s' for --retries: expected an integer from 0 to 100", arg);
             cfg->retries = (unsigned)u;
+            cfg->retries_given = true;
             break;
         case OPT_TIMEOUT:
             if (!parse_double(arg, 0, 31536000, true, &cfg->timeout))
                 return usage_error(err, "invalid value '%s' for --timeout: expected seconds, above 0", arg);
+            cfg->timeout_given = true;
             break;
         case OPT_TUI:
             cfg->tui = TUI_ON;
@@ -491,13 +508,14 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             return usage_error(err, "invalid value '%s' for -j/--jobs: expected an integer from 0 to %u (--max-jobs)",
                                jobs_text, cfg->max_jobs);
         cfg->jobs = (unsigned)u;
+        cfg->jobs_given = true;
     } else if (cfg->jobs > cfg->max_jobs) {
         cfg->jobs = cfg->max_jobs;
     }
 
-    int kinds = (cfg->ncommand > 0) + demo_given + git_given;
+    int kinds = (cfg->ncommand > 0) + demo_given + git_given + (cfg->named_command != NULL);
     if (kinds > 1)
-        return usage_error(err, "choose one kind of work: a command after '--', --git or --demo");
+        return usage_error(err, "choose one kind of work: a command after '--', -c NAME, --git or --demo");
     if (cfg->shell && cfg->ncommand != 1)
         return usage_error(err, "--shell takes exactly one command string after '--'");
     if (cfg->compare && !demo_given)
@@ -519,6 +537,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         strbuf_free(&names);
         return CLI_USAGE;
     }
+    if (cli_groups_history_check(cfg, demo_given, err) < 0)
+        return CLI_USAGE;
     if (cfg->json)
         cfg->tui = TUI_OFF;
     return CLI_OK;

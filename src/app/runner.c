@@ -424,7 +424,7 @@ uint32_t runner_add_task(struct runner *r, uint32_t repo)
 {
     if (r->finished || r->sched.stopping)
         return SCHED_NONE;
-    return sched_add(&r->sched, repo);
+    return sched_add_weighted(&r->sched, repo, r->estimates ? estimates_weight(r->estimates, repo) : 0);
 }
 
 void runner_tasks_added(struct runner *r)

@@ -159,7 +159,11 @@ static int render_timing(struct canvas *c, int y, const struct runner *r, double
                         s->counts[TASK_CANCELLED];
     char elapsed[32], eta[32], text[96];
     duration_text(elapsed, sizeof(elapsed), now, DURATION_SHORT);
-    double left = stats_eta(finished, (unsigned)s->ntasks - finished, now);
+    /* From what each task took last time when the history knows, else
+     * from this run's throughput. */
+    double left = r->estimates ? estimates_eta(r->estimates, s, now) : -1;
+    if (left < 0)
+        left = stats_eta(finished, (unsigned)s->ntasks - finished, now);
     if (runner_done(r))
         snprintf(eta, sizeof(eta), "done");
     else if (s->cap == 0) /* a paused pool finishes nothing */

@@ -128,6 +128,11 @@ static void render_row(struct canvas *c, int y, const struct ui_view *v, const s
         char dur[32];
         duration_text(dur, sizeof(dur), ui_task_duration(t, now), DURATION_SHORT);
         canvas_text(c, x + col->time - canvas_text_width(dur), y, col->time, dur, UI_NORMAL);
+    } else if (r->estimates && estimates_get(r->estimates, t->repo) >= 0) {
+        /* Not started yet: what it took last time, dimmed. */
+        char dur[32] = "~";
+        duration_text(dur + 1, sizeof(dur) - 1, estimates_get(r->estimates, t->repo), DURATION_SHORT);
+        canvas_text(c, x + col->time - canvas_text_width(dur), y, col->time, dur, UI_DIM);
     }
     x += col->time + 1;
 

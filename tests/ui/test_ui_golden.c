@@ -278,6 +278,28 @@ static void too_small_30x5(void **state)
     fx_free(f);
 }
 
+/* The same pool with a history: queued rows show what they took last
+ * time, and the ETA counts with those times (LAMBDA, never seen, at their
+ * mean). */
+static void table_with_history_80x24(void **state)
+{
+    (void)state;
+    struct fx *f = sample_pool();
+    struct estimates est;
+    estimates_init(&est);
+    static const double took[] = {[ALPHA] = 0.7, [BETA] = 1.0, [GAMMA] = 6.0, [DELTA] = 4.0, [ZETA] = 1.0,
+                                  [ETA] = 0.5, [THETA] = 2.0, [IOTA] = 2.5, [LEDGER] = 95.0, [KAPPA] = 0.8};
+    for (uint32_t i = 0; i <= KAPPA; i++)
+        if (i != EPSILON)
+            estimates_set(&est, i, took[i]);
+    f->r.estimates = &est;
+    fx_render(f, 80, 24, SAMPLE_NOW);
+    fx_golden(f, "table-history-80x24");
+    f->r.estimates = NULL;
+    estimates_free(&est);
+    fx_free(f);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -293,6 +315,7 @@ int main(void)
         cmocka_unit_test_teardown(status_columns_80x24, fx_teardown),
         cmocka_unit_test_teardown(narrow_40x8, fx_teardown),
         cmocka_unit_test_teardown(too_small_30x5, fx_teardown),
+        cmocka_unit_test_teardown(table_with_history_80x24, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
