@@ -47,7 +47,8 @@ struct heap {
     size_t len, cap;
 };
 
-/* Adds id with key; the smallest key comes out first. */
+/* Adds id with key; the smallest key comes out first, and of equal keys
+ * the smallest id. */
 void heap_push(struct heap *h, double key, uint32_t id);
 /* Takes the entry with the smallest key; the heap must not be empty. */
 struct heap_entry heap_pop(struct heap *h);

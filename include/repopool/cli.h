@@ -18,6 +18,8 @@ struct gitop_entry;
 
 enum work_kind { WORK_GIT, WORK_COMMAND, WORK_DEMO };
 enum tui_choice { TUI_AUTO, TUI_ON, TUI_OFF };
+/* --output; OUTPUT_DEFAULT: all for commands, last for the rest. */
+enum output_choice { OUTPUT_DEFAULT, OUTPUT_ALL, OUTPUT_LAST, OUTPUT_NONE };
 
 struct config {
     /* Repositories. */
@@ -46,6 +48,7 @@ struct config {
     unsigned demo_hosts;
     uint64_t seed;
     bool seed_given;
+    bool compare;        /* --compare: the demo four ways, simulated */
 
     /* Pool. */
     unsigned jobs;
@@ -56,10 +59,30 @@ struct config {
     bool adaptive;
     double timeout;      /* 0: none */
 
+    /* Groups, named commands and the run history (cli_groups_history.c). */
+    char **groups;       /* -G NAME, in the order given */
+    size_t ngroups;
+    const char *named_command; /* -c NAME: a [command "NAME"] of the config */
+    bool list_groups;    /* --groups */
+    const char *add_to;  /* --add-to GROUP: the REPO arguments are the paths */
+    const char *remove_from; /* --remove-from GROUP: likewise */
+    bool rerun_failed;
+    bool order_longest;  /* --order=longest */
+    bool show_history;   /* --history[=RUN] */
+    long long history_run; /* that RUN; 0: list the latest runs */
+    bool no_history;
+    /* The pool settings the command line gave, so that a group's defaults
+     * fill in only the others. */
+    bool jobs_given, per_host_given, retries_given, timeout_given;
+    int argc;            /* the command line, for the history */
+    char **argv;
+
     /* Output. */
     enum tui_choice tui;
     bool exit_when_done; /* close the dashboard when the run ends */
     bool json;
+    enum output_choice output;
+    bool fail_on_attention;
     const char *joblog;
     bool quiet;
     bool help;

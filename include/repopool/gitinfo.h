@@ -73,6 +73,8 @@ enum gitinfo_attention {
  */
 unsigned gitinfo_attention(const struct gitinfo *gi);
 const char *gitinfo_attention_name(unsigned bit);
+/* The marks' names, in the list's order, separated by spaces. */
+void gitinfo_attention_text(unsigned marks, struct strbuf *out);
 
 /* "main...origin/main [ahead 1, behind 2]; 1 staged, 2 modified" or
  * "main: clean". Raw branch names: sanitize before display. */

@@ -20,6 +20,7 @@
 #include "repopool/childproc.h"
 #include "repopool/class.h"
 #include "repopool/gitinfo.h"
+#include "repopool/gitnews.h"
 #include "repopool/gitop_table.h"
 #include "repopool/outbuf.h"
 #include "repopool/strbuf.h"
@@ -102,7 +103,8 @@ void gitop_status_via_git(const struct gitop_request *req, git_repository *repo,
 /* --- The fetch a pull starts with (gitop_fetch.c) --- */
 
 struct gitop_fetch_summary {
-    unsigned remotes, updated_refs;
+    unsigned remotes;
+    struct gitnews news;       /* out: the refs it moved */
     const char *merge_ref;     /* in: a pull's upstream branch on the remote */
     bool merge_ref_advertised; /* out: the remote had it */
 };

@@ -61,9 +61,10 @@ const struct group *groups_find(const struct groups *g, const char *name);
 const struct named_command *groups_command(const struct groups *g, const char *name);
 
 /* Adds path to the group's repositories (creating the group and the file
- * as needed), or removes it; comments and layout of the file are kept.
- * Returns 0, or -1 with the problem in err. Removing a path the group does
- * not list is an error. */
+ * as needed; nothing when it is listed as written already), or removes it
+ * (the entry written as path, or as "~/..." that expands to it); comments
+ * and layout of the file are kept. Returns 0, or -1 with the problem in
+ * err. Removing a path the group does not list is an error. */
 int groups_add_repo(const char *file, const char *group, const char *path, struct strbuf *err);
 int groups_remove_repo(const char *file, const char *group, const char *path, struct strbuf *err);
 

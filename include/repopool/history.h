@@ -9,7 +9,9 @@
  * it. WAL mode and a busy timeout let two runs record at once.
  *
  * A run is written in one transaction when it ends, so recording costs the
- * run nothing while it works.
+ * run nothing while it works. The latest runs are kept, up to
+ * HISTORY_KEEP_RUNS runs and HISTORY_KEEP_TASKS tasks (the newest run
+ * always); older ones are deleted as new ones are recorded.
  *
  * Loop thread (or before the loop starts).
  */
@@ -24,6 +26,11 @@
 
 struct history;
 
+/* What is kept unless history_keep says otherwise: at 40 bytes or so a
+ * task (a repository's path is stored once), about 40 MB. */
+#define HISTORY_KEEP_RUNS 1000
+#define HISTORY_KEEP_TASKS 1000000
+
 /* The default place: $XDG_STATE_HOME/repopool/history.sqlite, else
  * ~/.local/state/repopool/history.sqlite. False when neither is set. */
 bool history_default_path(struct strbuf *out);
@@ -32,6 +39,8 @@ bool history_default_path(struct strbuf *out);
  * a one-line warning in warn when it cannot be used. */
 struct history *history_open(const char *path, struct strbuf *warn);
 void history_close(struct history *h);
+/* Keeps at most runs runs and tasks tasks from the next record on. */
+void history_keep(struct history *h, unsigned runs, unsigned long tasks);
 
 /* One run, as it is recorded. work names what ran ("git fetch", "command:
  * make test", "demo"); selection names which repositories, so a later run
@@ -66,17 +75,20 @@ int history_record(struct history *h, const struct history_run *run,
 int history_failed_last(struct history *h, const char *work, const char *selection,
                         void (*fn)(void *ctx, const char *repo), void *ctx, struct strbuf *warn);
 
-/* For each repository the given work ran on, the duration of its latest
- * ok end, given to fn. Returns 0, or -1 (warn says why). */
+/* For each repository the given work ran on in its latest 50 runs, the
+ * duration of its latest ok end, given to fn. Returns 0, or -1 (warn says
+ * why). */
 int history_last_durations(struct history *h, const char *work,
                            void (*fn)(void *ctx, const char *repo, double seconds), void *ctx, struct strbuf *warn);
 
 /* Writes the latest runs (newest first, at most limit) as lines: id, when,
- * what, counts, time. Returns 0, or -1 (warn says why). */
+ * time, what, counts, exit status, command line. Returns 0, or -1 (warn
+ * says why). */
 int history_list_runs(struct history *h, FILE *out, unsigned limit, struct strbuf *warn);
 
-/* Writes one run's failures as lines; -1 when there is no such run or on
- * a database error (warn says which). */
+/* Writes one run's line, then a line for each of its tasks that did not
+ * end ok (status, class, attempts, duration, repository). Returns 0; -2
+ * when there is no such run, -1 on a database error (warn says which). */
 int history_show_run(struct history *h, int64_t run, FILE *out, struct strbuf *warn);
 
 #endif

@@ -18,6 +18,12 @@
 #include "repopool/strbuf.h"
 
 enum report_mode { REPORT_LINES, REPORT_JSON };
+/* What of a task's output the lines show (--output). */
+enum report_output {
+    REPORT_OUTPUT_LAST, /* its last line, as the line's summary */
+    REPORT_OUTPUT_ALL,  /* all of it (what was kept), under the line */
+    REPORT_OUTPUT_NONE, /* nothing: a summary only when it did not end ok */
+};
 
 /*
  * One output (the report's stream or the job log). Lines are kept here
@@ -36,8 +42,11 @@ struct report {
     FILE *joblog;        /* NULL unless --joblog */
     enum report_mode mode;
     bool quiet;
+    enum report_output output;
+    bool status_table;   /* lines wait for one table at the end (statustable.h) */
     bool deferred;       /* a live view shows tasks; lines wait for the end */
     unsigned cancelled_unstarted; /* told in one line, not one each */
+    unsigned cancelled_started;   /* the same, after the dashboard */
     const char *op;      /* the JSON "op" */
     const struct host_names *hosts; /* names for "host"; NULL: none */
     double wall_t0;      /* the start of the run, in seconds since the epoch */
@@ -74,5 +83,7 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
  * in the order they ended, so they stay in the scrollback. */
 void report_problems(struct report *rep, const struct sched *s, const struct repo_list *repos);
 void report_summary(struct report *rep, const struct sched *s, double elapsed, int interrupted_by);
+/* Writes text (one line, sanitized already) as a line of the report. */
+void report_line(struct report *rep, const char *text, size_t len);
 
 #endif

@@ -14,6 +14,7 @@
 #include <uv.h>
 
 #include "repopool/backend.h"
+#include "repopool/estimate.h"
 #include "repopool/hostnames.h"
 #include "repopool/outbudget.h"
 #include "repopool/repos.h"
@@ -36,6 +37,9 @@ struct runner {
     struct backend *backend;
     struct report *report;
     struct host_names hosts; /* names of the scheduler's hosts */
+    /* What each repository took last time (the history's), or NULL: the
+     * weight --order=longest starts tasks by, and the dashboard's ETA. */
+    struct estimates *estimates;
     bool keep_output;      /* keep captured output after a task ends */
     size_t output_limit;   /* bytes of output kept per task */
     /* With keep_output: every task's output together, oldest ends dropped

@@ -1,7 +1,8 @@
 /*
- * The scheduler: a FIFO queue of tasks, a cap on how many run at once, and
- * the rules around it (pause, start-rate limit, retries with backoff,
- * timeouts, one task per repository at a time).
+ * The scheduler: a FIFO queue of tasks (or, for --order=longest, the
+ * heaviest first by a weight the caller gives), a cap on how many run at
+ * once, and the rules around it (pause, start-rate limit, retries with
+ * backoff, timeouts, one task per repository at a time).
  *
  * It decides, the runner acts: the runner asks which task to start, starts
  * it, and reports back when it ends. Time is passed in (seconds since the
@@ -41,6 +42,10 @@ struct sched_config {
     uint64_t seed;       /* for backoff jitter */
     unsigned per_host;   /* at most this many on one host; 0: no limit */
     bool adaptive;       /* learn each host's limit from its refusals */
+    /* Fresh tasks start heaviest first (sched_add_weighted; ties in
+     * submission order) instead of in submission order: --order=longest,
+     * with each task's last duration as its weight. */
+    bool heaviest_first;
 };
 
 
@@ -85,6 +90,10 @@ struct sched {
      * skipped when they come up. */
     struct heap returning;  /* keyed on the id */
     struct ring fresh;      /* of uint32_t task ids */
+    /* With heaviest_first, fresh tasks wait here instead, keyed on minus
+     * their weight. */
+    struct heap heavy;
+    bool heaviest_first;
     struct heap retry_wait; /* keyed on the time the wait ends */
     /* All attempts share one timeout, so deadlines come in start order. */
     struct ring deadlines;  /* of struct deadline_entry */
@@ -141,6 +150,10 @@ void sched_reserve(struct sched *s, size_t n);
 /* Adds a queued task for repository key repo; returns its id, or
  * SCHED_NONE past the id space. Ids count from 0 in submission order. */
 uint32_t sched_add(struct sched *s, uint32_t repo);
+/* The same, with the weight heaviest_first orders fresh tasks by (the
+ * caller's estimate of how long it takes; INFINITY goes before any
+ * other). Without heaviest_first the weight is ignored. */
+uint32_t sched_add_weighted(struct sched *s, uint32_t repo, double weight);
 
 /* A new host (ids from 1; 0 when there is no room for more). */
 uint16_t sched_add_host(struct sched *s);
@@ -149,6 +162,9 @@ void sched_set_host(struct sched *s, uint32_t id, uint16_t host);
 /* How many tasks may run on host: its limit, whether a Retry-After keeps
  * it closed or not. */
 unsigned sched_host_limit(const struct sched *s, uint16_t host);
+/* How many tasks may run at now: the cap, or the sum of the hosts' limits
+ * when that is lower (0 for a host a Retry-After keeps closed). */
+unsigned sched_limit(const struct sched *s, double now);
 /* The host whose limit the last sched_finish changed (then reset), or 0. */
 uint16_t sched_take_host_change(struct sched *s);
 

@@ -19,13 +19,15 @@ struct stats {
     double width;                          /* seconds per bucket */
     size_t used;                           /* buckets holding data */
     unsigned short running[STATS_BUCKETS]; /* most running in the bucket */
-    unsigned short cap[STATS_BUCKETS];     /* the cap at the bucket's end */
+    /* What the pool could run at the bucket's end: the cap, or less when
+     * the hosts' limits (--per-host, --adaptive) allow less. */
+    unsigned short limit[STATS_BUCKETS];
     unsigned last_running;                 /* as of the latest note */
 };
 
 void stats_init(struct stats *st, double bucket_width);
 /* Records the pool's state at time now (never earlier than before). */
-void stats_note(struct stats *st, double now, unsigned running, unsigned cap);
+void stats_note(struct stats *st, double now, unsigned running, unsigned limit);
 
 /* Finished tasks per second so far; 0 before anything finished. */
 double stats_throughput(unsigned finished, double elapsed);

@@ -29,6 +29,7 @@ enum task_stop {
     TASK_STOP_NONE,
     TASK_STOP_CANCEL,  /* ends cancelled */
     TASK_STOP_TIMEOUT, /* ends failed, class timeout */
+    TASK_STOP_RUN,     /* ends cancelled: the whole run was stopped */
 };
 
 /* What a queued task waits for, on that thing's list (next_parked). */
@@ -68,6 +69,12 @@ const char *task_state_name(enum task_state s);
 /* Frees what the task's attempts left (summary, output, git info); the
  * runner owns them, from runner_attempt_done until the scheduler is freed. */
 void task_clear_result(struct task *t);
+
+/* The stop asked of it makes the task end cancelled. */
+static inline int task_stop_cancels(const struct task *t)
+{
+    return t->stop == TASK_STOP_CANCEL || t->stop == TASK_STOP_RUN;
+}
 
 static inline int task_is_final(const struct task *t)
 {

@@ -37,9 +37,10 @@
     X(RETRY_ALL, "R", NULL, "retry every failed task")                                  \
     X(OPEN_LOG, "Enter", "Log", "show the selected task's output")                      \
     X(FILTER, "/", "Filter", "filter by text (Enter keeps it, Esc clears it)")          \
-    X(STATE_FILTER, "f", "State", "show all, running, queued, problems or ok tasks")     \
+    X(STATE_FILTER, "f", "State", "show all, running, queued, problems, ok or attention")\
     X(SORT, "s", "Sort", "order by state, submission, duration or name")                \
-    X(TIMELINE, "t", "Timeline", "lanes of slots over time, with the cap")              \
+    X(TIMELINE, "t", "Timeline", "lanes of slots over time, with the limit")            \
+    X(HOSTS, "h", "Hosts", "the servers: running, limit, ok and refused on each")       \
     X(UP, "Up k", NULL, "move up")                                                      \
     X(DOWN, "Down j", NULL, "move down")                                                \
     X(PAGE_UP, "PgUp", NULL, "page up")                                                 \
@@ -56,9 +57,24 @@ enum ui_action {
     UI_ACTION_NONE = UI_ACTION_COUNT
 };
 
-enum ui_screen { UI_SCREEN_TABLE, UI_SCREEN_LOG, UI_SCREEN_HELP, UI_SCREEN_TIMELINE, UI_SCREEN_COUNT };
+enum ui_screen {
+    UI_SCREEN_TABLE,
+    UI_SCREEN_LOG,
+    UI_SCREEN_HELP,
+    UI_SCREEN_TIMELINE,
+    UI_SCREEN_HOSTS,
+    UI_SCREEN_COUNT
+};
 enum ui_sort { UI_SORT_STATE, UI_SORT_SUBMISSION, UI_SORT_DURATION, UI_SORT_NAME, UI_SORT_COUNT };
-enum ui_filter { UI_FILTER_ALL, UI_FILTER_RUNNING, UI_FILTER_QUEUED, UI_FILTER_PROBLEMS, UI_FILTER_OK, UI_FILTER_COUNT };
+enum ui_filter {
+    UI_FILTER_ALL,
+    UI_FILTER_RUNNING,
+    UI_FILTER_QUEUED,
+    UI_FILTER_PROBLEMS,
+    UI_FILTER_OK,
+    UI_FILTER_ATTENTION, /* status results that need attention (gitinfo_attention) */
+    UI_FILTER_COUNT
+};
 
 /* What a key handler asks of the screen. */
 enum ui_redraw {
@@ -77,6 +93,10 @@ struct ui_view {
     bool quit;
 
     uint32_t selected;      /* task id under the cursor; UINT32_MAX: none */
+    bool moved;             /* the user moved it: stop following the top row */
+    /* Why the last key did nothing ("... cannot be retried"), shown in
+     * place of the footer until the next key. */
+    char message[160];
     size_t top;             /* first visible row */
     size_t log_top;         /* first visible line of the log view */
     unsigned paused_cap;    /* the cap to return to after a pause */

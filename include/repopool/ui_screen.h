@@ -41,6 +41,7 @@ extern const struct ui_screen_ops ui_screen_table;    /* ui_screen_table.c */
 extern const struct ui_screen_ops ui_screen_log;      /* ui_screen_log.c */
 extern const struct ui_screen_ops ui_screen_help;     /* ui_screen_help.c */
 extern const struct ui_screen_ops ui_screen_timeline; /* ui_screen_timeline.c */
+extern const struct ui_screen_ops ui_screen_hosts;    /* ui_screen_hosts.c */
 
 /* The operations of screen s. */
 const struct ui_screen_ops *ui_screen_get(enum ui_screen s);
@@ -81,14 +82,18 @@ void ui_draw_header(struct canvas *c, const struct runner *r);
 /* Line y: the pool's sparkline, then elapsed time, throughput and ETA at
  * the right. */
 void ui_draw_pool_line(struct canvas *c, int y, const struct runner *r, double now);
-/* The last line: the footer keys, from the action list. */
-void ui_draw_footer(struct canvas *c);
+/* The last line: the footer keys, from the action list, or the view's
+ * message about the last key. */
+void ui_draw_footer(struct canvas *c, const struct ui_view *v);
 /* A task state's mark ('R', 'Q', 'O', 'F', 'S', 'C') and its attribute. */
 char ui_state_mark(enum task_state s);
 enum ui_attr ui_state_attr(enum task_state s);
 /* Writes text into width columns, keeping its end and marking the cut with
  * an ellipsis: for paths, the end is the part that tells them apart. */
 void ui_text_keep_end(struct canvas *c, int x, int y, int width, const char *text, enum ui_attr attr);
+/* Writes text into width columns, keeping its start and marking a cut with
+ * an ellipsis: for output and messages. */
+void ui_text_cut(struct canvas *c, int x, int y, int width, const char *text, enum ui_attr attr);
 
 /* --- the rows (ui_view.c) --- */
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "repopool/cli_groups_history.h"
 #include "repopool/gitop_table.h"
 #include "repopool/xalloc.h"
 
@@ -38,6 +39,8 @@ enum long_only {
     OPT_TUI,
     OPT_NO_TUI,
     OPT_JSON,
+    OPT_OUTPUT,
+    OPT_FAIL_ON_ATTENTION,
     OPT_JOBLOG,
     OPT_DEPTH,
     OPT_NESTED,
@@ -45,9 +48,10 @@ enum long_only {
     OPT_FETCH_WITH,
     OPT_STALL_TIMEOUT,
     OPT_EXIT_WHEN_DONE,
+    OPT_COMPARE,
 };
 
-static const char short_options[] = ":f:s:g:j:qhV";
+static const char short_options[] = ":f:s:g:j:" CLI_GROUPS_HISTORY_SHORT "qhV";
 
 static const struct option long_options[] = {
     {"repos-from", required_argument, NULL, 'f'},
@@ -64,6 +68,7 @@ static const struct option long_options[] = {
     {"demo-fail", required_argument, NULL, OPT_DEMO_FAIL},
     {"demo-capacity", required_argument, NULL, OPT_DEMO_CAPACITY},
     {"demo-hosts", required_argument, NULL, OPT_DEMO_HOSTS},
+    {"compare", no_argument, NULL, OPT_COMPARE},
     {"seed", required_argument, NULL, OPT_SEED},
     {"jobs", required_argument, NULL, 'j'},
     {"max-jobs", required_argument, NULL, OPT_MAX_JOBS},
@@ -75,11 +80,14 @@ static const struct option long_options[] = {
     {"tui", no_argument, NULL, OPT_TUI},
     {"no-tui", no_argument, NULL, OPT_NO_TUI},
     {"json", no_argument, NULL, OPT_JSON},
+    {"output", required_argument, NULL, OPT_OUTPUT},
+    {"fail-on-attention", no_argument, NULL, OPT_FAIL_ON_ATTENTION},
     {"exit-when-done", no_argument, NULL, OPT_EXIT_WHEN_DONE},
     {"joblog", required_argument, NULL, OPT_JOBLOG},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
+    CLI_GROUPS_HISTORY_LONG_OPTIONS,
     {NULL, 0, NULL, 0},
 };
 
@@ -118,7 +126,9 @@ void cli_print_help(FILE *out)
         "                        schedule: a simulated server answers \"429 Too Many Requests\"\n"
         "                        with a Retry-After to a task started while K already run),\n"
         "                        --demo-hosts=N (tasks spread over N simulated hosts),\n"
-        "                        --seed=S for a reproducible run\n"
+        "                        --seed=S for a reproducible run, --compare to run the tasks\n"
+        "                        four ways in simulated time (sequential, unbounded, -j, adaptive)\n"
+        "                        and print how each went\n"
         "Pool\n"
         "  -j, --jobs=N          initial cap (default 5); 0 starts paused\n"
         "      --max-jobs=N      ceiling for runtime changes (default 256)\n"
@@ -127,13 +137,21 @@ void cli_print_help(FILE *out)
         "      --timeout=SEC     per-task time limit\n"
         "      --per-host=N      at most N tasks on one host at once (the remote's host; demo hosts)\n"
         "      --adaptive        learn each host's limit from its refusals (429, dropped connections):\n"
-        "                        cut on refusal, grow on success, never above the cap or --per-host\n"
+        "                        cut on refusal, grow on success, never above the cap or --per-host\n",
+        out);
+    cli_groups_history_help(out);
+    fputs(
         "Output\n"
         "      --tui | --no-tui  default: the dashboard when stdin and stdout are terminals\n"
         "      --exit-when-done  close the dashboard when the run ends (default: wait for q)\n"
         "      --json            JSON Lines events on stdout (implies --no-tui)\n"
         "      --joblog=FILE     GNU parallel's --joblog format, one line per finished task\n"
-        "  -q, --quiet           print only tasks that did not end ok, and no summary\n"
+        "      --output=WHAT     what of a task's output the lines show: all (each task's whole\n"
+        "                        output under its line, never interleaved; default for commands),\n"
+        "                        last (its last line; default for --git and --demo), none\n"
+        "  -q, --quiet           print only tasks that did not end ok (with --git status, and the\n"
+        "                        repositories that need attention), and no summary\n"
+        "      --fail-on-attention  exit 1 when a repository needs attention (behind, dirty, ...)\n"
         "  -h, --help            show this help\n"
         "  -V, --version         show the version\n"
         "\n"
@@ -265,6 +283,7 @@ void config_free(struct config *cfg)
     free(cfg->repos);
     free(cfg->repo_files);
     free(cfg->scan_dirs);
+    free(cfg->groups);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -278,6 +297,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     cfg->stall_timeout = DEFAULT_STALL_TIMEOUT;
     cfg->tui = TUI_AUTO;
     cfg->git_op = &gitop_table[0];
+    cfg->argc = argc;
+    cfg->argv = argv;
 
     int sep = find_command_separator(argc, argv);
     int opt_argc = sep >= 0 ? sep : argc;
@@ -299,6 +320,12 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
     optind = 0; /* a full reset, so cli_parse can be called more than once */
     while ((opt = getopt_long(opt_argc, argv, short_options, long_options, NULL)) != -1) {
         const char *arg = optarg;
+        /* Groups, named commands and the history: cli_groups_history.c. */
+        int taken = cli_groups_history_option(opt, arg, opt_argc, argv, &optind, cfg, err);
+        if (taken < 0)
+            return CLI_USAGE;
+        if (taken > 0)
+            continue;
         switch (opt) {
         case 'f':
             push_arg(&cfg->repo_files, &cfg->nrepo_files, optarg);
@@ -407,18 +434,24 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             if (!parse_uint(arg, 1, 100000, &u))
                 return usage_error(err, "invalid value '%s' for --per-host: expected an integer from 1 to 100000", arg);
             cfg->per_host = (unsigned)u;
+            cfg->per_host_given = true;
             break;
         case OPT_ADAPTIVE:
             cfg->adaptive = true;
+            break;
+        case OPT_COMPARE:
+            cfg->compare = true;
             break;
         case OPT_RETRIES:
             if (!parse_uint(arg, 0, 100, &u))
                 return usage_error(err, "invalid value '%s' for --retries: expected an integer from 0 to 100", arg);
             cfg->retries = (unsigned)u;
+            cfg->retries_given = true;
             break;
         case OPT_TIMEOUT:
             if (!parse_double(arg, 0, 31536000, true, &cfg->timeout))
                 return usage_error(err, "invalid value '%s' for --timeout: expected seconds, above 0", arg);
+            cfg->timeout_given = true;
             break;
         case OPT_TUI:
             cfg->tui = TUI_ON;
@@ -431,6 +464,19 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             break;
         case OPT_JSON:
             cfg->json = true;
+            break;
+        case OPT_FAIL_ON_ATTENTION:
+            cfg->fail_on_attention = true;
+            break;
+        case OPT_OUTPUT:
+            if (strcmp(arg, "all") == 0)
+                cfg->output = OUTPUT_ALL;
+            else if (strcmp(arg, "last") == 0)
+                cfg->output = OUTPUT_LAST;
+            else if (strcmp(arg, "none") == 0)
+                cfg->output = OUTPUT_NONE;
+            else
+                return usage_error(err, "invalid value '%s' for --output: expected all, last or none", arg);
             break;
         case OPT_JOBLOG:
             if (!*arg)
@@ -462,15 +508,18 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
             return usage_error(err, "invalid value '%s' for -j/--jobs: expected an integer from 0 to %u (--max-jobs)",
                                jobs_text, cfg->max_jobs);
         cfg->jobs = (unsigned)u;
+        cfg->jobs_given = true;
     } else if (cfg->jobs > cfg->max_jobs) {
         cfg->jobs = cfg->max_jobs;
     }
 
-    int kinds = (cfg->ncommand > 0) + demo_given + git_given;
+    int kinds = (cfg->ncommand > 0) + demo_given + git_given + (cfg->named_command != NULL);
     if (kinds > 1)
-        return usage_error(err, "choose one kind of work: a command after '--', --git or --demo");
+        return usage_error(err, "choose one kind of work: a command after '--', -c NAME, --git or --demo");
     if (cfg->shell && cfg->ncommand != 1)
         return usage_error(err, "--shell takes exactly one command string after '--'");
+    if (cfg->compare && !demo_given)
+        return usage_error(err, "--compare runs the demo's tasks: it needs --demo");
     if (demo_given && (cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs))
         return usage_error(err, "--demo simulates its own tasks and takes no repositories");
     /* A capacity per host names the hosts; a schedule is every host's. */
@@ -488,6 +537,8 @@ enum cli_result cli_parse(int argc, char **argv, struct config *cfg, struct strb
         strbuf_free(&names);
         return CLI_USAGE;
     }
+    if (cli_groups_history_check(cfg, demo_given, err) < 0)
+        return CLI_USAGE;
     if (cfg->json)
         cfg->tui = TUI_OFF;
     return CLI_OK;

@@ -253,6 +253,27 @@ int groups_add_repo(const char *file, const char *group, const char *path, struc
     return rc;
 }
 
+/* The value as written of the group's entry for path: written so, or so
+ * once "~/" is expanded; NULL when the group does not list it. */
+static char *listed_as(git_config *cfg, const char *key, const char *path)
+{
+    git_config_iterator *it = NULL;
+    git_config_entry *e;
+    char *found = NULL;
+    if (git_config_multivar_iterator_new(&it, cfg, key, NULL) == 0) {
+        while (!found && git_config_next(&e, it) == 0) {
+            git_buf expanded = GIT_BUF_INIT;
+            if (strcmp(e->value, path) == 0 ||
+                (git_config_parse_path(&expanded, e->value) == 0 && strcmp(expanded.ptr, path) == 0))
+                found = xstrdup(e->value);
+            git_buf_dispose(&expanded);
+        }
+    }
+    git_config_iterator_free(it);
+    git_error_clear();
+    return found;
+}
+
 int groups_remove_repo(const char *file, const char *group, const char *path, struct strbuf *err)
 {
     git_config *cfg = NULL;
@@ -262,14 +283,19 @@ int groups_remove_repo(const char *file, const char *group, const char *path, st
     strbuf_init(&key);
     strbuf_init(&re);
     strbuf_printf(&key, "group.%s.repo", group);
-    exact_regex(&re, path);
+    char *value = listed_as(cfg, key.data, path);
+    int rc = GIT_ENOTFOUND;
     /* libgit2 1.5 deletes nothing without a word when nothing matches. */
-    int rc = group_lists(cfg, key.data, path) ? git_config_delete_multivar(cfg, key.data, re.data) : GIT_ENOTFOUND;
+    if (value) {
+        exact_regex(&re, value);
+        rc = git_config_delete_multivar(cfg, key.data, re.data);
+    }
     if (rc == GIT_ENOTFOUND)
         strbuf_printf(err, "repopool: %s: group '%s' does not list %s", file, group, path);
     else if (rc < 0)
         strbuf_printf(err, "repopool: %s: cannot remove from group '%s': %s", file, group, libgit2_message());
     git_error_clear();
+    free(value);
     strbuf_free(&key);
     strbuf_free(&re);
     git_config_free(cfg);

@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include "repopool/cli.h"
+#include "repopool/compare.h"
 #include "repopool/run.h"
+#include "repopool/usercmds.h"
 
 /*
  * Started with stdin, stdout or stderr closed (`repopool ... >&-`), the
@@ -71,7 +73,12 @@ int main(int argc, char **argv)
         status = 2;
         break;
     default:
-        status = run_repopool(&cfg);
+        if (cfg.compare)
+            status = compare_demo(&cfg, stdout);
+        else if (usercmds_wanted(&cfg))
+            status = usercmds_run(&cfg);
+        else
+            status = run_repopool(&cfg);
         break;
     }
     config_free(&cfg);

@@ -192,6 +192,13 @@ static void emit(struct report *rep)
         sink_flush(rep, &rep->out_sink, rep->out);
 }
 
+void report_line(struct report *rep, const char *text, size_t len)
+{
+    strbuf_reset(&rep->buf);
+    strbuf_add(&rep->buf, text, len);
+    emit(rep);
+}
+
 static void json_begin(struct report *rep, const char *event, double now)
 {
     strbuf_reset(&rep->buf);
@@ -287,6 +294,38 @@ static bool counted_as_queued_cancel(struct report *rep, const struct task *t)
     return true;
 }
 
+/* The task's kept output, each line sanitized and indented under its
+ * result line, in one piece: tasks' outputs never interleave. */
+static void write_output(struct report *rep, const struct task *t)
+{
+    if (!t->out || t->out->len == 0)
+        return;
+    if (outbuf_truncated(t->out)) {
+        strbuf_reset(&rep->buf);
+        strbuf_printf(&rep->buf, "    [repopool: the first %llu bytes are left out; it keeps the last %zu]",
+                      (unsigned long long)(t->out->total - t->out->len), t->out->limit);
+        emit(rep);
+    }
+    char *text = xmalloc(t->out->len);
+    size_t n = outbuf_copy(t->out, text, t->out->len);
+    size_t at = 0;
+    /* What was kept begins wherever the limit cut: from the first whole
+     * line on, if there is one. */
+    const char *first_nl = outbuf_truncated(t->out) ? memchr(text, '\n', n) : NULL;
+    if (first_nl && (size_t)(first_nl - text) + 1 < n)
+        at = (size_t)(first_nl - text) + 1;
+    while (at < n) {
+        const char *nl = memchr(text + at, '\n', n - at);
+        size_t len = nl ? (size_t)(nl - (text + at)) : n - at;
+        strbuf_reset(&rep->buf);
+        strbuf_puts(&rep->buf, "    ");
+        sanitize_line(&rep->buf, text + at, len);
+        emit(rep);
+        at += len + 1;
+    }
+    free(text);
+}
+
 static void write_line(struct report *rep, const struct task *t, const char *path)
 {
     strbuf_reset(&rep->buf);
@@ -296,11 +335,13 @@ static void write_line(struct report *rep, const struct task *t, const char *pat
     strbuf_puts(&rep->buf, duration);
     strbuf_puts(&rep->buf, "  ");
     sanitize_name(&rep->buf, path, strlen(path));
-    if (t->summary) {
+    if (t->summary && (rep->output != REPORT_OUTPUT_NONE || t->state != TASK_OK)) {
         strbuf_puts(&rep->buf, "  ");
         strbuf_puts(&rep->buf, t->summary);
     }
     emit(rep);
+    if (rep->output == REPORT_OUTPUT_ALL)
+        write_output(rep, t);
 }
 
 /*
@@ -367,7 +408,7 @@ void report_end(struct report *rep, const struct sched *s, uint32_t id, const ch
         emit(rep);
         return;
     }
-    if (rep->deferred || (rep->quiet && t->state == TASK_OK))
+    if (rep->deferred || rep->status_table || (rep->quiet && t->state == TASK_OK))
         return;
     if (!counted_as_queued_cancel(rep, t))
         write_line(rep, t, path);
@@ -384,9 +425,18 @@ void report_problems(struct report *rep, const struct sched *s, const struct rep
     struct sched_ended_walk w;
     uint32_t id;
     sched_ended_walk_init(&w, s, seen);
-    while (sched_ended_next(&w, &id))
-        if (sched_task(s, id)->state != TASK_OK && !counted_as_queued_cancel(rep, sched_task(s, id)))
+    while (sched_ended_next(&w, &id)) {
+        const struct task *t = sched_task(s, id);
+        if (t->state == TASK_OK || counted_as_queued_cancel(rep, t))
+            continue;
+        /* Quitting the dashboard cancels what runs: told in one line with
+         * the queued ones, not one line each (a task the user cancelled
+         * before keeps its line). */
+        if (t->state == TASK_CANCELLED && t->stop == TASK_STOP_RUN)
+            rep->cancelled_started++;
+        else
             list[n++] = id;
+    }
     struct strbuf path;
     strbuf_init(&path);
     while (n-- > 0) {
@@ -417,10 +467,14 @@ void report_summary(struct report *rep, const struct sched *s, double elapsed, i
         report_flush(rep);
         return;
     }
-    if (rep->cancelled_unstarted) {
+    unsigned cancelled = rep->cancelled_unstarted + rep->cancelled_started;
+    if (cancelled) {
         strbuf_reset(&rep->buf);
-        strbuf_printf(&rep->buf, "repopool: %u queued task%s cancelled", rep->cancelled_unstarted,
-                      rep->cancelled_unstarted == 1 ? "" : "s");
+        if (rep->cancelled_started)
+            strbuf_printf(&rep->buf, "repopool: %u task%s cancelled: %u running, %u queued", cancelled,
+                          cancelled == 1 ? "" : "s", rep->cancelled_started, rep->cancelled_unstarted);
+        else
+            strbuf_printf(&rep->buf, "repopool: %u queued task%s cancelled", cancelled, cancelled == 1 ? "" : "s");
         emit(rep);
     }
     if (rep->quiet) {

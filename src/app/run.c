@@ -1,6 +1,5 @@
 #include "repopool/run.h"
 
-#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,90 +12,24 @@
 #include <git2.h>
 
 #include "repopool/demo.h"
+#include "repopool/gitinfo.h"
+#include "repopool/statustable.h"
 #include "repopool/feed.h"
 #include "repopool/git.h"
 #include "repopool/gitremote.h"
+#include "repopool/groupsel.h"
 #include "repopool/proc.h"
 #include "repopool/pathres.h"
 #include "repopool/repos.h"
 #include "repopool/report.h"
+#include "repopool/runhistory.h"
 #include "repopool/runner.h"
-#include "repopool/sanitize.h"
-#include "repopool/scan.h"
+#include "repopool/sources.h"
 #include "repopool/tui.h"
 
 #define EXIT_USAGE 2
 #define KILL_GRACE_SECONDS 2.0
 #define DRAIN_GRACE_SECONDS 0.25
-
-static void warn_unreadable(void *ctx, const char *path, int err)
-{
-    (void)ctx;
-    struct strbuf shown;
-    strbuf_init(&shown);
-    sanitize_name(&shown, path, strlen(path));
-    fprintf(stderr, "repopool: cannot read %s: %s\n", shown.data ? shown.data : "", strerror(err));
-    strbuf_free(&shown);
-}
-
-struct scan_count {
-    struct feed *feed;
-    size_t found;
-};
-
-static void found_repo(void *ctx, const char *path)
-{
-    struct scan_count *sc = ctx;
-    feed_add_path(sc->feed, path);
-    sc->found++;
-}
-
-/*
- * What the run works on, in order: the paths named, the lists (opened now,
- * read on the feed's thread while tasks run), then what the scans find
- * (scanned now, before the dashboard can be disturbed by their warnings).
- * *empty_dir names the first scanned directory that held no repository.
- */
-static int gather_sources(const struct config *cfg, struct feed *feed, const char **empty_dir, struct strbuf *err)
-{
-    for (size_t i = 0; i < cfg->nrepos; i++)
-        feed_add_path(feed, cfg->repos[i]);
-    for (size_t i = 0; i < cfg->nrepo_files; i++)
-        if (feed_add_list(feed, cfg->repo_files[i], err) < 0)
-            return -1;
-
-    /* No repository named at all: the current directory is scanned. */
-    bool named_any = cfg->nrepos || cfg->nrepo_files || cfg->nscan_dirs;
-    char *default_scan[] = {"."};
-    char *const *dirs = named_any ? cfg->scan_dirs : default_scan;
-    size_t ndirs = named_any ? cfg->nscan_dirs : 1;
-    *empty_dir = NULL;
-    for (size_t i = 0; i < ndirs; i++) {
-        struct scan_count count = {.feed = feed};
-        struct scan_options opt = {
-            .depth = cfg->depth, .nested = cfg->nested, .warn = warn_unreadable, .found = found_repo, .ctx = &count,
-        };
-        if (scan_dir(dirs[i], &opt) < 0) {
-            strbuf_printf(err, "repopool: --scan %s: %s", dirs[i], strerror(errno));
-            return -1;
-        }
-        if (count.found == 0 && !*empty_dir)
-            *empty_dir = dirs[i];
-    }
-    return 0;
-}
-
-/* Why there is nothing to run, when the sources named nothing. */
-static void say_nothing_to_run(const struct config *cfg, const char *empty_dir, struct strbuf *err)
-{
-    if (empty_dir && !cfg->nrepos && !cfg->nrepo_files)
-        strbuf_printf(err, "repopool: no git repositories under %s (--depth %u)", empty_dir, cfg->depth);
-    else if (cfg->nrepo_files == 1 && !cfg->nrepos && !cfg->nscan_dirs)
-        strbuf_printf(err, "repopool: %s lists no repositories",
-                      strcmp(cfg->repo_files[0], "-") == 0 ? "standard input" : cfg->repo_files[0]);
-    else
-        strbuf_puts(err, "repopool: no repositories to work on");
-}
 
 /* Between the feed's thread and the run: entries become tasks. */
 struct intake {
@@ -105,6 +38,12 @@ struct intake {
     struct feed *feed;
     bool deferred;         /* the dashboard is up: messages wait for it */
     struct strbuf refused; /* why a list was refused during the run */
+    /* Each repository's last duration, as it joins (runhistory.h). */
+    const struct runhistory *history;
+    struct estimates *estimates;
+    /* --order=longest: nothing starts before the whole list is read, so
+     * the longest task starts first wherever the list names it. */
+    bool start_at_end;
 };
 
 /* Whether tasks have hosts found from their repository: a git operation
@@ -134,6 +73,8 @@ static void on_feed_entry(void *ctx, const struct feed_entry *e)
                           : repos_add_resolved(in->repos, e->text, e->len, &e->id);
     if (i == REPOS_NONE)
         return;
+    if (in->history->npast && !e->error)
+        estimates_set(in->estimates, i, runhistory_duration(in->history, e->text));
     uint32_t id = runner_add_task(in->runner, i);
     if (id != SCHED_NONE && e->host)
         sched_set_host(&in->runner->sched, id, runner_host(in->runner, e->host));
@@ -142,7 +83,11 @@ static void on_feed_entry(void *ctx, const struct feed_entry *e)
 static void on_feed_batch(void *ctx)
 {
     struct intake *in = ctx;
-    if (in->runner)
+    if (!in->runner)
+        return;
+    if (in->start_at_end)
+        runner_changed(in->runner); /* shown as queued, started at the end */
+    else
         runner_tasks_added(in->runner);
 }
 
@@ -213,7 +158,8 @@ static int begin_sources(const struct config *cfg, bool use_tui, struct repo_lis
     struct feed *feed = feed_new(cwd);
     free(cwd);
     const char *empty_dir = NULL;
-    if (gather_sources(cfg, feed, &empty_dir, err) < 0) {
+    struct source_sink sink = sources_into_feed(feed);
+    if (sources_gather(cfg, &sink, &empty_dir, err) < 0) {
         feed_free(feed);
         return -1;
     }
@@ -240,7 +186,7 @@ static int begin_sources(const struct config *cfg, bool use_tui, struct repo_lis
         if (p.error)
             strbuf_puts(err, p.error);
         else
-            say_nothing_to_run(cfg, empty_dir, err);
+            sources_say_nothing(cfg, empty_dir, err);
         abandon_feed(feed, loop);
         feed_free(feed);
         return -1;
@@ -270,31 +216,42 @@ static void assign_demo_hosts(struct runner *r, const struct config *cfg)
         sched_set_host(&r->sched, id, ids[sched_task(&r->sched, id)->repo % cfg->demo_hosts]);
 }
 
-int run_repopool(const struct config *cfg)
+/* Commands are run for what they print, as with xargs and GNU parallel:
+ * all of it by default. A git operation's line says what it did. */
+static enum report_output report_output_of(const struct config *cfg)
 {
-    struct strbuf err;
-    strbuf_init(&err);
-    struct repo_list repos;
-    repos_init(&repos);
-    uv_loop_t loop;
-    uv_loop_init(&loop);
-    struct feed *feed = NULL;
-    struct intake in = {.repos = &repos};
-    strbuf_init(&in.refused);
-    struct runner runner;
-    int status = EXIT_USAGE;
-    /* Once, before any thread exists (the feed's finds hosts with it). */
-    if (cfg->work == WORK_GIT || resolve_hosts(cfg))
-        git_libgit2_init();
-    bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
-    bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
-    if (begin_sources(cfg, use_tui, &repos, &feed, &loop, &in, &err) < 0) {
-        fprintf(stderr, "%s\n", err.data ? err.data : "repopool: invalid arguments");
-        goto out;
+    switch (cfg->output) {
+    case OUTPUT_ALL:
+        return REPORT_OUTPUT_ALL;
+    case OUTPUT_NONE:
+        return REPORT_OUTPUT_NONE;
+    case OUTPUT_LAST:
+        return REPORT_OUTPUT_LAST;
+    default:
+        return cfg->work == WORK_COMMAND ? REPORT_OUTPUT_ALL : REPORT_OUTPUT_LAST;
     }
+}
 
-    uint64_t seed = cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-    struct sched_config sc = {
+/* A task ended with something in its repository that needs attention
+ * (--fail-on-attention). */
+static bool any_attention(const struct sched *s)
+{
+    for (uint32_t id = 0; id < s->ntasks; id++) {
+        const struct task *t = sched_task(s, id);
+        if (t->git && t->state == TASK_OK && gitinfo_attention(t->git))
+            return true;
+    }
+    return false;
+}
+
+uint64_t run_seed(const struct config *cfg)
+{
+    return cfg->seed_given ? cfg->seed : (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+}
+
+struct sched_config run_sched_config(const struct config *cfg, uint64_t seed)
+{
+    return (struct sched_config){
         .cap = cfg->jobs,
         .max_cap = cfg->max_jobs,
         .rate = cfg->rate,
@@ -304,11 +261,50 @@ int run_repopool(const struct config *cfg)
         .seed = seed ^ 0x5eed,
         .per_host = cfg->per_host,
         .adaptive = cfg->adaptive,
+        .heaviest_first = cfg->order_longest,
     };
+}
+
+/* A run of cfg, which the history rh reads for and records. */
+static int run_with(const struct config *cfg, struct runhistory *rh)
+{
+    struct strbuf err;
+    strbuf_init(&err);
+    struct repo_list repos;
+    repos_init(&repos);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    struct feed *feed = NULL;
+    struct estimates estimates;
+    estimates_init(&estimates);
+    struct intake in = {.repos = &repos, .history = rh, .estimates = &estimates,
+                        .start_at_end = cfg->order_longest};
+    strbuf_init(&in.refused);
+    struct runner runner;
+    int status = EXIT_USAGE;
+    /* Once, before any thread exists (the feed's finds hosts with it). */
+    if (cfg->work == WORK_GIT || resolve_hosts(cfg))
+        git_libgit2_init();
+    bool terminal = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+    bool use_tui = cfg->tui == TUI_ON || (cfg->tui == TUI_AUTO && terminal);
+    /* Past durations order the run, and the dashboard shows them; a
+     * headless run in the given order has no use for them. */
+    if (cfg->order_longest || use_tui)
+        runhistory_load_durations(rh);
+    if (begin_sources(cfg, use_tui, &repos, &feed, &loop, &in, &err) < 0) {
+        fprintf(stderr, "%s\n", err.data ? err.data : "repopool: invalid arguments");
+        goto out;
+    }
+
+    uint64_t seed = run_seed(cfg);
+    struct sched_config sc = run_sched_config(cfg, seed);
 
     struct report rep;
     const char *op = cfg->work == WORK_DEMO ? "demo" : cfg->work == WORK_COMMAND ? "command" : cfg->git_op->name;
     report_init(&rep, stdout, cfg->json ? REPORT_JSON : REPORT_LINES, cfg->quiet, op);
+    rep.output = report_output_of(cfg);
+    /* Headless status is one table at the end, as gita's ll. */
+    rep.status_table = !cfg->json && cfg->work == WORK_GIT && strcmp(cfg->git_op->name, "status") == 0;
     rep.hosts = &runner.hosts;
     if (cfg->joblog && report_open_joblog(&rep, cfg->joblog, &err) < 0) {
         fprintf(stderr, "%s\n", err.data);
@@ -324,6 +320,8 @@ int run_repopool(const struct config *cfg)
     int rc = runner_init(&runner, &loop, &sc, &repos, &rep);
     struct backend *backend = NULL;
     if (rc == 0) {
+        if (rh->npast)
+            runner.estimates = &estimates;
         if (cfg->work == WORK_DEMO) {
             struct demo_options demo = {
                 .mean = cfg->demo_mean,
@@ -362,6 +360,7 @@ int run_repopool(const struct config *cfg)
         if (backend && use_tui) {
             runner.keep_output = true; /* the log view shows it */
             rep.deferred = true;
+            rep.status_table = false;
             in.deferred = true;
             tui = tui_start(&loop, &runner, cfg->exit_when_done, &err);
             if (!tui) {
@@ -382,7 +381,11 @@ int run_repopool(const struct config *cfg)
             report_problems(&rep, &runner.sched, &repos);
             if (in.refused.len)
                 fprintf(stderr, "%s\n", in.refused.data);
+        } else if (backend && rep.status_table) {
+            status_table_write(&rep, &runner.sched, &repos);
         }
+        if (status == 0 && cfg->fail_on_attention && any_attention(&runner.sched))
+            status = 1;
         if (backend)
             report_summary(&rep, &runner.sched, runner.ended_at >= 0 ? runner.ended_at : runner_now(&runner),
                            runner.interrupted_by);
@@ -393,7 +396,6 @@ int run_repopool(const struct config *cfg)
         in.runner = NULL;
         if (!backend)
             abandon_feed(feed, &loop);
-        runner_free(&runner);
     } else {
         fprintf(stderr, "repopool: %s\n", uv_strerror(rc));
         abandon_feed(feed, &loop);
@@ -406,6 +408,12 @@ int run_repopool(const struct config *cfg)
         status = 128 + SIGPIPE;
     else if (report_write_failed(&rep) && status == 0)
         status = 1;
+    /* Last, with the exit status: the summary is out, so the user never
+     * waits for the database. */
+    if (backend)
+        runhistory_record(rh, cfg, &runner.sched, &repos, status);
+    if (rc == 0)
+        runner_free(&runner);
     goto out;
 
 out_report:
@@ -418,7 +426,68 @@ out:
     if (cfg->work == WORK_GIT || resolve_hosts(cfg))
         git_libgit2_shutdown();
     repos_free(&repos);
+    estimates_free(&estimates);
     strbuf_free(&in.refused);
+    strbuf_free(&err);
+    return status;
+}
+
+/*
+ * --rerun-failed: the whole selection is resolved now (reading its lists
+ * and scanning its directories), so that the run of the same selection is
+ * found in the history; then the run is of the paths that did not end ok
+ * there, in place of the sources. Returns 1 to run, 0 when nothing is
+ * to be rerun, -1 on an error (err says which).
+ */
+static int narrow_to_failed(struct config *cfg, struct runhistory *rh, struct strbuf *err)
+{
+    struct repo_list all;
+    repos_init(&all);
+    const char *empty_dir = NULL;
+    struct source_sink sink = sources_into_list(&all);
+    int rc = sources_gather(cfg, &sink, &empty_dir, err);
+    if (rc == 0 && repos_count(&all) == 0) {
+        sources_say_nothing(cfg, empty_dir, err);
+        rc = -1;
+    }
+    if (rc == 0)
+        rc = runhistory_rerun(rh, &all, err);
+    repos_free(&all);
+    if (rc == 1) {
+        cfg->repos = rh->rerun;
+        cfg->nrepos = rh->nrerun;
+        cfg->repo_files = cfg->scan_dirs = NULL;
+        cfg->nrepo_files = cfg->nscan_dirs = 0;
+        cfg->ngroups = 0;
+    }
+    return rc;
+}
+
+int run_repopool(const struct config *given)
+{
+    struct strbuf err;
+    strbuf_init(&err);
+    struct groupsel gs;
+    struct runhistory rh;
+    int status = EXIT_USAGE;
+    if (groupsel_apply(given, &gs, &err) == 0) {
+        struct config cfg = gs.cfg;
+        runhistory_init(&rh, &cfg);
+        int go = cfg.rerun_failed ? narrow_to_failed(&cfg, &rh, &err) : 1;
+        if (go < 0) {
+            status = EXIT_USAGE;
+        } else if (go == 0) {
+            status = 0;
+            fprintf(stderr, "%s\n", err.data);
+            strbuf_reset(&err);
+        } else {
+            status = run_with(&cfg, &rh);
+        }
+        runhistory_free(&rh);
+    }
+    if (err.len)
+        fprintf(stderr, "%s\n", err.data);
+    groupsel_free(&gs);
     strbuf_free(&err);
     return status;
 }

@@ -191,7 +191,7 @@ static void finish_summary(struct runner *r, struct task *t, const struct attemp
     strbuf_init(&sb);
     if (t->stop == TASK_STOP_TIMEOUT)
         strbuf_printf(&sb, "timed out after %gs", r->sched.timeout);
-    else if (t->stop == TASK_STOP_CANCEL)
+    else if (task_stop_cancels(t))
         strbuf_puts(&sb, "cancelled");
     else
         sanitize_line(&sb, res->summary ? res->summary : "", res->summary ? res->summary_len : 0);
@@ -296,7 +296,7 @@ static void pump_once(struct runner *r)
         start_task(r, id);
     if (spent) /* an active idle handle makes the poll not block */
         uv_idle_start(&r->yield, on_yield);
-    stats_note(&r->stats, now, sched_running(&r->sched), r->sched.cap);
+    stats_note(&r->stats, now, sched_running(&r->sched), sched_limit(&r->sched, now));
 
     double at = sched_next_wakeup(&r->sched, now);
     if (isinf(at)) {
@@ -424,7 +424,7 @@ uint32_t runner_add_task(struct runner *r, uint32_t repo)
 {
     if (r->finished || r->sched.stopping)
         return SCHED_NONE;
-    return sched_add(&r->sched, repo);
+    return sched_add_weighted(&r->sched, repo, r->estimates ? estimates_weight(r->estimates, repo) : 0);
 }
 
 void runner_tasks_added(struct runner *r)

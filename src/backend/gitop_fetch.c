@@ -17,6 +17,7 @@
 #include "repopool/credential.h"
 #include "repopool/fetchwire.h"
 #include "repopool/gitremote.h"
+#include "repopool/gitnews.h"
 #include "repopool/havewalk.h"
 #include "repopool/template.h"
 #include "repopool/xalloc.h"
@@ -34,7 +35,7 @@ struct fetch_ctx {
     const struct gitop_request *req;
     struct gitop_outcome *out;
     bool tried_agent, tried_helper, tried_username;
-    unsigned updated_refs;
+    struct gitnews *news; /* what the fetch brought, over all remotes */
     struct moved_ref *moved; /* this remote's, in this fetch */
     size_t nmoved, moved_cap;
     const char *merge_ref;     /* a pull's upstream branch on the remote, or NULL */
@@ -145,7 +146,6 @@ static int on_transfer(const git_indexer_progress *stats, void *payload)
 static int on_update_tips(const char *refname, const git_oid *a, const git_oid *b, void *payload)
 {
     struct fetch_ctx *fc = payload;
-    fc->updated_refs++;
     array_reserve((void **)&fc->moved, &fc->moved_cap, fc->nmoved + 1, sizeof(*fc->moved));
     fc->moved[fc->nmoved++] = (struct moved_ref){xstrdup(refname), *a, *b};
     return gitop_cancelled(fc->req) ? -1 : 0;
@@ -407,17 +407,18 @@ static int fetch_one_remote(struct fetch_ctx *fc, git_repository *repo, const ch
         static const char note[] = "repopool: the object store was incomplete; git fetch repaired it\n";
         outbuf_append(&fc->out->output, note, sizeof(note) - 1);
     }
+    for (size_t i = 0; i < fc->nmoved; i++)
+        gitnews_ref_moved(fc->news, &fc->out->output, fc->moved[i].name, &fc->moved[i].from, &fc->moved[i].to);
     return 0;
 }
 
 static int fetch_with_libgit2(const struct gitop_request *req, git_repository *repo, const char *only,
                               struct gitop_outcome *out, struct gitop_fetch_summary *sum)
 {
-    struct fetch_ctx fc = {.req = req, .out = out, .merge_ref = sum->merge_ref};
+    struct fetch_ctx fc = {.req = req, .out = out, .merge_ref = sum->merge_ref, .news = &sum->news};
     if (only) {
         sum->remotes = 1;
         int rc = fetch_one_remote(&fc, repo, only);
-        sum->updated_refs = fc.updated_refs;
         sum->merge_ref_advertised = fc.merge_ref_advertised;
         forget_moved(&fc);
         free(fc.moved);
@@ -434,7 +435,6 @@ static int fetch_with_libgit2(const struct gitop_request *req, git_repository *r
     for (size_t i = 0; i < names.count && rc == 0; i++)
         rc = fetch_one_remote(&fc, repo, names.strings[i]);
     gitremote_strarray_free(&names);
-    sum->updated_refs = fc.updated_refs;
     forget_moved(&fc);
     free(fc.moved);
     return rc;
@@ -514,7 +514,8 @@ static bool fetch_head_has_merge(git_repository *repo)
 int gitop_fetch(const struct gitop_request *req, git_repository *repo, const char *only,
                 struct gitop_outcome *out, struct gitop_fetch_summary *sum)
 {
-    sum->remotes = sum->updated_refs = 0;
+    sum->remotes = 0;
+    sum->news = (struct gitnews){0};
     sum->merge_ref_advertised = false;
     if (fetch_by_git(req, repo)) {
         sum->remotes = 1;
@@ -530,19 +531,16 @@ void gitop_fetch_run(const struct gitop_request *req, git_repository *repo, stru
     struct gitop_fetch_summary sum = {0};
     if (gitop_fetch(req, repo, req->remote, out, &sum) < 0)
         return;
-    unsigned nremotes = sum.remotes, updated = sum.updated_refs;
     if (fetch_by_git(req, repo)) {
         char last[400];
         gitop_last_output_line(out, last, sizeof(last));
         gitop_set_outcome(out, TASK_OK, RP_CLASS_NONE, "%s", last[0] ? last : "fetched");
-    } else if (nremotes == 0) {
+    } else if (sum.remotes == 0) {
         gitop_set_outcome(out, TASK_OK, RP_CLASS_NONE, "no remotes to fetch");
     } else {
-        unsigned long long bytes = req->progress ? atomic_load(&req->progress->bytes) : 0;
-        gitop_set_outcome(out, TASK_OK, RP_CLASS_NONE, "%u remote%s: %s", nremotes, nremotes == 1 ? "" : "s",
-                          updated ? "" : "up to date");
-        if (updated)
-            strbuf_printf(&out->summary, "%u ref%s updated, %llu bytes", updated, updated == 1 ? "" : "s", bytes);
+        gitop_set_outcome(out, TASK_OK, RP_CLASS_NONE, "%s", "");
+        gitnews_fetch_summary(&sum.news, sum.remotes, req->progress ? atomic_load(&req->progress->bytes) : 0,
+                              &out->summary);
     }
 }
 

@@ -352,7 +352,7 @@ void gitop_pull_run(const struct gitop_request *req, git_repository *repo, struc
         }
         if (out->status == TASK_OK) {
             gi->behind = 0;
-            strbuf_printf(&out->summary, " (%zu commit%s)", behind, behind == 1 ? "" : "s");
+            gitnews_pull(repo, &local, &up, behind, &out->output, &out->summary);
         }
     }
     strbuf_free(&in_the_way);

@@ -206,6 +206,14 @@ void gitop_last_output_line(const struct gitop_outcome *out, char *dst, size_t c
  * telling line is rarely the last), and its first "fatal:" or "error:"
  * line for the summary, with the line after it when it ends in a colon
  * (git names the first file in the way there). */
+/* A line of git's that says how far it got, not what went wrong. */
+static bool is_progress_line(const char *p, int len)
+{
+    return strncmp(p, "From ", 5) == 0 || memchr(p, '%', (size_t)len) || memchr(p, '\r', (size_t)len) ||
+           (len > 1 && p[0] == ' ' && (p[1] == ' ' || p[1] == '*' || p[1] == '-' || p[1] == '+' || p[1] == '!' ||
+                                       p[1] == '='));
+}
+
 enum rp_class gitop_read_git_failure(const struct gitop_outcome *out, char *line, size_t cap)
 {
     size_t n = out->output.len;
@@ -213,14 +221,27 @@ enum rp_class gitop_read_git_failure(const struct gitop_outcome *out, char *line
     line[0] = '\0';
     n = outbuf_copy(&out->output, text, n);
     text[n] = '\0';
+    const char *before = NULL; /* the last line with something on it */
+    int before_len = 0;
     for (char *p = text; *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : p + strlen(p)) {
+        int len = (int)strcspn(p, "\n");
         if (strncmp(p, "fatal:", 6) == 0 || strncmp(p, "error:", 6) == 0) {
-            int len = (int)strcspn(p, "\n");
             const char *next = p[len] ? p + len + 1 : "";
             next += strspn(next, " \t");
             int next_len = len > 0 && p[len - 1] == ':' ? (int)strcspn(next, "\n") : 0;
-            snprintf(line, cap, "%.*s%s%.*s", len, p, next_len ? " " : "", next_len, next);
+            /* The reason often comes first ("ssh: connect to host ...:
+             * Connection refused", "remote: Repository not found."), and
+             * git's fatal line is only its consequence. */
+            if (before)
+                snprintf(line, cap, "%.*s (%.*s%s%.*s)", before_len, before, len, p, next_len ? " " : "", next_len,
+                         next);
+            else
+                snprintf(line, cap, "%.*s%s%.*s", len, p, next_len ? " " : "", next_len, next);
             break;
+        }
+        if (len > 0 && !is_progress_line(p, len)) {
+            before = p;
+            before_len = len;
         }
     }
     if (!line[0])

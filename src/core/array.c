@@ -62,18 +62,26 @@ void ring_pop_back(struct ring *r)
     r->len--;
 }
 
+/* Ties go to the lower id, so equal keys come out in submission order
+ * (and every order the scheduler makes is reproducible). */
+static int heap_before(struct heap_entry a, struct heap_entry b)
+{
+    return a.key < b.key || (a.key == b.key && a.id < b.id);
+}
+
 void heap_push(struct heap *h, double key, uint32_t id)
 {
+    struct heap_entry e = {key, id};
     array_reserve((void **)&h->items, &h->cap, h->len + 1, sizeof(*h->items));
     size_t i = h->len++;
     while (i > 0) {
         size_t parent = (i - 1) / 2;
-        if (h->items[parent].key <= key)
+        if (!heap_before(e, h->items[parent]))
             break;
         h->items[i] = h->items[parent];
         i = parent;
     }
-    h->items[i] = (struct heap_entry){key, id};
+    h->items[i] = e;
 }
 
 struct heap_entry heap_pop(struct heap *h)
@@ -85,9 +93,9 @@ struct heap_entry heap_pop(struct heap *h)
         size_t child = 2 * i + 1;
         if (child >= h->len)
             break;
-        if (child + 1 < h->len && h->items[child + 1].key < h->items[child].key)
+        if (child + 1 < h->len && heap_before(h->items[child + 1], h->items[child]))
             child++;
-        if (last.key <= h->items[child].key)
+        if (!heap_before(h->items[child], last))
             break;
         h->items[i] = h->items[child];
         i = child;

@@ -73,6 +73,19 @@ const char *gitinfo_attention_name(unsigned bit)
     return bit < GITINFO_ATTENTION_COUNT ? attention_names[bit] : "?";
 }
 
+void gitinfo_attention_text(unsigned marks, struct strbuf *out)
+{
+    bool first = true;
+    for (unsigned bit = 0; bit < GITINFO_ATTENTION_COUNT; bit++) {
+        if (!(marks & (1u << bit)))
+            continue;
+        if (!first)
+            strbuf_putc(out, ' ');
+        strbuf_puts(out, attention_names[bit]);
+        first = false;
+    }
+}
+
 unsigned gitinfo_attention(const struct gitinfo *gi)
 {
     unsigned marks = 0;

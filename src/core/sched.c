@@ -44,6 +44,7 @@ int sched_init(struct sched *s, const struct sched_config *cfg)
     s->clock_step = cfg->clock_step > 0 ? cfg->clock_step : 0;
     s->per_host = cfg->per_host;
     s->adaptive = cfg->adaptive;
+    s->heaviest_first = cfg->heaviest_first;
     sched_set_rate(s, cfg->rate, 0);
     rng_seed(&s->rng, cfg->seed);
     return 0;
@@ -59,6 +60,7 @@ void sched_free(struct sched *s)
     free(s->host_reopen.items);
     free(s->returning.items);
     ring_free(&s->fresh);
+    free(s->heavy.items);
     free(s->retry_wait.items);
     free(s->ended);
     ring_free(&s->deadlines);
@@ -71,6 +73,11 @@ void sched_reserve(struct sched *s, size_t n)
 }
 
 uint32_t sched_add(struct sched *s, uint32_t repo)
+{
+    return sched_add_weighted(s, repo, 0);
+}
+
+uint32_t sched_add_weighted(struct sched *s, uint32_t repo, double weight)
 {
     if (s->ntasks >= SCHED_NONE - 1 || repo == SCHED_NONE)
         return SCHED_NONE;
@@ -85,7 +92,10 @@ uint32_t sched_add(struct sched *s, uint32_t repo)
         s->nrepos = (size_t)repo + 1;
     }
     uint32_t id = (uint32_t)s->ntasks++;
-    ring_push(&s->fresh, &id);
+    if (s->heaviest_first)
+        heap_push(&s->heavy, isnan(weight) ? 0 : -weight, id);
+    else
+        ring_push(&s->fresh, &id);
     struct task *t = sched_task(s, id);
     memset(t, 0, sizeof(*t));
     t->repo = repo;
@@ -207,6 +217,8 @@ static uint32_t pop_candidate(struct sched *s, double now)
             id = *(uint32_t *)ring_front(&s->fresh);
             ring_pop(&s->fresh);
         }
+        else if (s->heavy.len)
+            id = heap_pop(&s->heavy).id;
         else
             return SCHED_NONE;
         struct task *t = sched_task(s, id);
@@ -325,7 +337,7 @@ static bool has_queued_ready(const struct sched *s)
 {
     /* Entries may be stale, so this can only over-report; an extra wake-up
      * that starts nothing is harmless. */
-    return s->returning.len > 0 || s->fresh.len > 0;
+    return s->returning.len > 0 || s->fresh.len > 0 || s->heavy.len > 0;
 }
 
 double sched_next_wakeup(struct sched *s, double now)
@@ -379,7 +391,7 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
         s->repos[t->repo].running = SCHED_NONE;
         unpark_next(s, t->repo);
     }
-    if (t->stop == TASK_STOP_CANCEL) {
+    if (task_stop_cancels(t)) {
         status = TASK_CANCELLED;
         cls = RP_CLASS_NONE;
     } else if (t->stop == TASK_STOP_TIMEOUT) {
@@ -419,6 +431,7 @@ enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
         /* Its queue or heap entry is skipped when it comes up. */
         t->waiting = 0;
         t->cls = RP_CLASS_NONE;
+        t->stop = s->stopping ? TASK_STOP_RUN : TASK_STOP_CANCEL; /* who cancelled it, for the report */
         set_state(s, id, TASK_CANCELLED);
         t->end = now;
         /* It was to go next on its repository: the next in line goes. */
@@ -430,13 +443,14 @@ enum sched_cancel_result sched_cancel(struct sched *s, uint32_t id, double now)
         }
         return SCHED_CANCEL_ENDED;
     }
+    enum task_stop stop = s->stopping ? TASK_STOP_RUN : TASK_STOP_CANCEL;
     if (t->state == TASK_RUNNING && t->stop == TASK_STOP_NONE) {
-        t->stop = TASK_STOP_CANCEL;
+        t->stop = stop;
         return SCHED_CANCEL_STOPPING;
     }
     if (t->state == TASK_RUNNING && t->stop == TASK_STOP_TIMEOUT) {
         /* Already being stopped; but it now ends cancelled, not retried. */
-        t->stop = TASK_STOP_CANCEL;
+        t->stop = stop;
     }
     return SCHED_CANCEL_NOOP;
 }

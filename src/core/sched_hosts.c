@@ -40,6 +40,18 @@ unsigned sched_host_limit(const struct sched *s, uint16_t host)
     return host && host < s->nhosts ? limiter_limit(&s->hosts[host].limit) : s->cap;
 }
 
+unsigned sched_limit(const struct sched *s, double now)
+{
+    if (!s->per_host && !s->adaptive)
+        return s->cap;
+    /* Tasks without a host are not counted: with --per-host or --adaptive
+     * nearly all have one. */
+    unsigned sum = 0;
+    for (size_t h = 1; h < s->nhosts && sum < s->cap; h++)
+        sum += limiter_allowed(&s->hosts[h].limit, now);
+    return s->nhosts > 1 && sum < s->cap ? sum : s->cap;
+}
+
 uint16_t sched_take_host_change(struct sched *s)
 {
     uint16_t host = s->changed_host;

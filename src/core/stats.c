@@ -20,22 +20,22 @@ static void stats_compact(struct stats *st)
     for (size_t i = 0; i < half; i++) {
         size_t a = 2 * i, b = 2 * i + 1;
         unsigned short run = st->running[a];
-        unsigned short cap = st->cap[a];
+        unsigned short limit = st->limit[a];
         if (b < st->used) {
             if (st->running[b] > run)
                 run = st->running[b];
-            cap = st->cap[b];
+            limit = st->limit[b];
         }
         st->running[i] = run;
-        st->cap[i] = cap;
+        st->limit[i] = limit;
     }
     memset(st->running + half, 0, (STATS_BUCKETS - half) * sizeof(st->running[0]));
-    memset(st->cap + half, 0, (STATS_BUCKETS - half) * sizeof(st->cap[0]));
+    memset(st->limit + half, 0, (STATS_BUCKETS - half) * sizeof(st->limit[0]));
     st->used = half;
     st->width *= 2;
 }
 
-void stats_note(struct stats *st, double now, unsigned running, unsigned cap)
+void stats_note(struct stats *st, double now, unsigned running, unsigned limit)
 {
     if (now < 0)
         now = 0;
@@ -45,14 +45,14 @@ void stats_note(struct stats *st, double now, unsigned running, unsigned cap)
     /* Buckets skipped since the last note carried the last state. */
     for (size_t i = st->used; i <= bucket; i++) {
         st->running[i] = clamp16(st->last_running);
-        st->cap[i] = i > 0 ? st->cap[i - 1] : clamp16(cap);
+        st->limit[i] = i > 0 ? st->limit[i - 1] : clamp16(limit);
     }
     if (bucket >= st->used)
         st->used = bucket + 1;
     st->last_running = running;
     if (clamp16(running) > st->running[bucket])
         st->running[bucket] = clamp16(running);
-    st->cap[bucket] = clamp16(cap);
+    st->limit[bucket] = clamp16(limit);
 }
 
 double stats_throughput(unsigned finished, double elapsed)

@@ -417,6 +417,20 @@ static void on_winch(uv_signal_t *handle, int signum)
     draw_now(t);
 }
 
+/* A terminal the dashboard can draw on moves its cursor anywhere (cup):
+ * TERM=dumb and its like would get a blank or garbled screen. An unknown
+ * TERM passes here and fails in newterm, with its own message. */
+static bool cursor_addressable(void)
+{
+    int error;
+    if (setupterm(NULL, STDOUT_FILENO, &error) != OK)
+        return true;
+    const char *cup = tigetstr("cup");
+    bool can = cup && cup != (const char *)-1;
+    del_curterm(cur_term);
+    return can;
+}
+
 struct tui *tui_start(uv_loop_t *loop, struct runner *r, bool exit_when_done, struct strbuf *err)
 {
     struct tui *t = xcalloc(1, sizeof(*t));
@@ -437,10 +451,15 @@ struct tui *tui_start(uv_loop_t *loop, struct runner *r, bool exit_when_done, st
     int rows, cols;
     terminal_size(&rows, &cols);
     use_env(FALSE);
-    t->screen = newterm(NULL, stdout, stdin);
+    const char *term = getenv("TERM") ? getenv("TERM") : "";
+    bool can_move = cursor_addressable();
+    t->screen = can_move ? newterm(NULL, stdout, stdin) : NULL;
     if (!t->screen) {
-        strbuf_printf(err, "repopool: cannot use the terminal (TERM=%s); try --no-tui",
-                      getenv("TERM") ? getenv("TERM") : "");
+        if (can_move)
+            strbuf_printf(err, "repopool: cannot use the terminal (TERM=%s); going on without the dashboard", term);
+        else
+            strbuf_printf(err, "repopool: the terminal (TERM=%s) cannot move the cursor; going on without the dashboard",
+                          term);
         uv_close((uv_handle_t *)&t->winch, NULL);
         uv_run(loop, UV_RUN_NOWAIT);
         free(t);

@@ -41,7 +41,7 @@ static const struct {
     {'c', UI_ACTION_CANCEL},      {'r', UI_ACTION_RETRY},           {'R', UI_ACTION_RETRY_ALL},
     {'\n', UI_ACTION_OPEN_LOG},   {'\r', UI_ACTION_OPEN_LOG},       {KEY_ENTER, UI_ACTION_OPEN_LOG},
     {'/', UI_ACTION_FILTER},      {'f', UI_ACTION_STATE_FILTER},    {'s', UI_ACTION_SORT},
-    {'t', UI_ACTION_TIMELINE},    {KEY_UP, UI_ACTION_UP},           {'k', UI_ACTION_UP},
+    {'t', UI_ACTION_TIMELINE},    {'h', UI_ACTION_HOSTS},           {KEY_UP, UI_ACTION_UP},           {'k', UI_ACTION_UP},
     {KEY_DOWN, UI_ACTION_DOWN},   {'j', UI_ACTION_DOWN},            {KEY_PPAGE, UI_ACTION_PAGE_UP},
     {KEY_NPAGE, UI_ACTION_PAGE_DOWN}, {'g', UI_ACTION_FIRST},       {KEY_HOME, UI_ACTION_FIRST},
     {'G', UI_ACTION_LAST},        {KEY_END, UI_ACTION_LAST},        {27, UI_ACTION_BACK},
@@ -101,6 +101,7 @@ unsigned ui_reader_key(struct ui_view *v, struct runner *r, int key, enum ui_act
 unsigned ui_handle_key(struct ui_view *v, struct runner *r, int key)
 {
     enum ui_action a = ui_key_action(key);
+    v->message[0] = '\0';
     const struct ui_screen_ops *overlay = ui_overlay_up(v);
     if (overlay)
         return overlay->key(v, r, key, a);

@@ -37,6 +37,20 @@ void ui_text_keep_end(struct canvas *c, int x, int y, int width, const char *tex
     canvas_text(c, x + 1, y, width - 1, p, attr);
 }
 
+/* Writes text into width columns, keeping its start and marking a cut with
+ * an ellipsis: for output and messages, which read from the left. */
+void ui_text_cut(struct canvas *c, int x, int y, int width, const char *text, enum ui_attr attr)
+{
+    if (width <= 0)
+        return;
+    if (canvas_text_width(text) <= width) {
+        canvas_text(c, x, y, width, text, attr);
+        return;
+    }
+    int used = canvas_text(c, x, y, width - 1, text, attr);
+    canvas_text(c, x + used, y, 1, "\xe2\x80\xa6", UI_DIM);
+}
+
 static const struct {
     char mark;
     enum ui_attr attr;
@@ -58,11 +72,41 @@ enum ui_attr ui_state_attr(enum task_state s)
 
 /* --- header --- */
 
-static int put_count(struct canvas *c, int x, int y, const char *what, unsigned n, const char *more,
-                     enum ui_attr attr)
+/* The header's counts: each state with a task in it (running, queued, ok
+ * and failed always), by name, or by mark when the names would push the
+ * cap off a narrow screen. */
+struct header_count {
+    const char *name;
+    enum task_state state;
+    bool always;
+};
+
+static const struct header_count header_counts[] = {
+    {"running", TASK_RUNNING, true}, {"queued", TASK_QUEUED, true},  {"ok", TASK_OK, true},
+    {"failed", TASK_FAILED, true},   {"skipped", TASK_SKIPPED, false}, {"cancelled", TASK_CANCELLED, false},
+};
+
+static int put_counts(struct canvas *c, const struct runner *r, bool by_mark)
 {
-    x += canvas_text(c, x, y, c->w - x, what, UI_TITLE);
-    x += canvas_printf(c, x, y, c->w - x, attr, " %u%s  ", n, more);
+    const struct sched *s = &r->sched;
+    int x = 0;
+    for (size_t i = 0; i < sizeof(header_counts) / sizeof(header_counts[0]); i++) {
+        const struct header_count *hc = &header_counts[i];
+        unsigned n = s->counts[hc->state];
+        if (!hc->always && n == 0)
+            continue;
+        /* A list still being read: more are on their way. */
+        const char *more = hc->state == TASK_QUEUED && r->source_open ? "+" : "";
+        enum ui_attr attr = hc->state == TASK_FAILED && n == 0 ? UI_NORMAL : ui_state_attr(hc->state);
+        if (by_mark) {
+            char mark[2] = {ui_state_mark(hc->state), 0};
+            x += canvas_text(c, x, 0, c->w - x, mark, UI_TITLE);
+            x += canvas_printf(c, x, 0, c->w - x, attr, "%u%s ", n, more);
+        } else {
+            x += canvas_text(c, x, 0, c->w - x, hc->name, UI_TITLE);
+            x += canvas_printf(c, x, 0, c->w - x, attr, " %u%s  ", n, more);
+        }
+    }
     return x;
 }
 
@@ -87,16 +131,13 @@ static int put_host_limits(struct canvas *c, int x, const struct runner *r)
 void ui_draw_header(struct canvas *c, const struct runner *r)
 {
     const struct sched *s = &r->sched;
-    int x = 0;
-    x = put_count(c, x, 0, "running", s->counts[TASK_RUNNING], "", UI_RUNNING);
-    /* A list still being read: more are on their way. */
-    x = put_count(c, x, 0, "queued", s->counts[TASK_QUEUED], r->source_open ? "+" : "", UI_QUEUED);
-    x = put_count(c, x, 0, "done", s->counts[TASK_OK], "", UI_OK);
-    x = put_count(c, x, 0, "failed", s->counts[TASK_FAILED], "", s->counts[TASK_FAILED] ? UI_FAILED : UI_NORMAL);
-    if (s->counts[TASK_SKIPPED])
-        x = put_count(c, x, 0, "skipped", s->counts[TASK_SKIPPED], "", UI_SKIPPED);
-    if (s->counts[TASK_CANCELLED])
-        x = put_count(c, x, 0, "cancelled", s->counts[TASK_CANCELLED], "", UI_CANCELLED);
+    /* The counts by name need this much room and the cap some 8 more;
+     * below that, marks ("R3 Q4 O2 F1 cap 3") keep the cap in view. */
+    int x = put_counts(c, r, false);
+    if (x + 8 > c->w) {
+        canvas_fill(c, 0, 0, c->w, ' ', UI_NORMAL);
+        x = put_counts(c, r, true);
+    }
     x += canvas_text(c, x, 0, c->w - x, "cap", UI_TITLE);
     x += canvas_printf(c, x, 0, c->w - x, UI_CAP, " %u", s->cap);
     x = put_host_limits(c, x, r);
@@ -118,9 +159,15 @@ static int render_timing(struct canvas *c, int y, const struct runner *r, double
                         s->counts[TASK_CANCELLED];
     char elapsed[32], eta[32], text[96];
     duration_text(elapsed, sizeof(elapsed), now, DURATION_SHORT);
-    double left = stats_eta(finished, (unsigned)s->ntasks - finished, now);
+    /* From what each task took last time when the history knows, else
+     * from this run's throughput. */
+    double left = r->estimates ? estimates_eta(r->estimates, s, now) : -1;
+    if (left < 0)
+        left = stats_eta(finished, (unsigned)s->ntasks - finished, now);
     if (runner_done(r))
         snprintf(eta, sizeof(eta), "done");
+    else if (s->cap == 0) /* a paused pool finishes nothing */
+        snprintf(eta, sizeof(eta), "paused");
     else if (left < 0 || r->source_open) /* how many are still to come is not known */
         snprintf(eta, sizeof(eta), "?");
     else
@@ -133,9 +180,9 @@ static int render_timing(struct canvas *c, int y, const struct runner *r, double
     return x;
 }
 
-/* Running over time against the cap, in the columns before end: bar
- * heights are running tasks, and a bar at the cap (the semaphore full)
- * stands out. */
+/* Running over the whole run against the limit, in the columns before
+ * end: bar heights are running tasks, each column the most of its stretch
+ * of the run, and a column where the pool was full stands out. */
 static void render_sparkline(struct canvas *c, int y, int end, const struct runner *r)
 {
     static const char *const bars[] = {" ", "\xe2\x96\x81", "\xe2\x96\x82", "\xe2\x96\x83", "\xe2\x96\x84",
@@ -145,17 +192,23 @@ static void render_sparkline(struct canvas *c, int y, int end, const struct runn
     int width = end - x - 9;
     if (width < 4)
         return;
-    size_t first = st->used > (size_t)width ? st->used - (size_t)width : 0;
+    size_t columns = st->used < (size_t)width ? st->used : (size_t)width;
     unsigned top = 1;
-    for (size_t i = first; i < st->used; i++) {
+    for (size_t i = 0; i < st->used; i++) {
         if (st->running[i] > top)
             top = st->running[i];
-        if (st->cap[i] > top)
-            top = st->cap[i];
+        if (st->limit[i] > top)
+            top = st->limit[i];
     }
-    for (size_t i = first; i < st->used; i++) {
-        unsigned level = (st->running[i] * 8 + top - 1) / top;
-        bool full = st->running[i] >= st->cap[i] && st->running[i] > 0;
+    for (size_t col = 0; col < columns; col++) {
+        unsigned running = 0;
+        bool full = false;
+        for (size_t i = col * st->used / columns; i < (col + 1) * st->used / columns; i++) {
+            if (st->running[i] > running)
+                running = st->running[i];
+            full |= st->running[i] >= st->limit[i] && st->running[i] > 0;
+        }
+        unsigned level = (running * 8 + top - 1) / top;
         x += canvas_text(c, x, y, 1, bars[level > 8 ? 8 : level], full ? UI_CAP : UI_RUNNING);
     }
     canvas_printf(c, x + 1, y, end - x - 1, UI_DIM, "max %u", top);
@@ -168,10 +221,14 @@ void ui_draw_pool_line(struct canvas *c, int y, const struct runner *r, double n
 
 /* --- footer --- */
 
-void ui_draw_footer(struct canvas *c)
+void ui_draw_footer(struct canvas *c, const struct ui_view *v)
 {
     int y = c->h - 1;
     canvas_fill(c, 0, y, c->w, ' ', UI_NORMAL);
+    if (v->message[0]) {
+        ui_text_cut(c, 0, y, c->w, v->message, UI_FAILED);
+        return;
+    }
     int x = 0;
     for (int a = 0; a < UI_ACTION_COUNT && x < c->w; a++) {
         const char *label = ui_action_label((enum ui_action)a);
@@ -182,6 +239,9 @@ void ui_draw_footer(struct canvas *c)
         char *space = strchr(key, ' ');
         if (space)
             *space = '\0';
+        /* Whole entries only: half a label reads as another word. */
+        if (x + canvas_text_width(key) + canvas_text_width(label) > c->w)
+            break;
         x += canvas_text(c, x, y, c->w - x, key, UI_KEY);
         x += canvas_text(c, x, y, c->w - x, label, UI_HEADER);
         x += canvas_text(c, x, y, c->w - x, " ", UI_NORMAL);
@@ -193,6 +253,10 @@ void ui_draw_footer(struct canvas *c)
 void ui_render(struct canvas *c, struct ui_view *v, struct runner *r, double now)
 {
     canvas_clear(c);
+    /* A run that ended stands still: its clock, rate and timeline stop at
+     * the end (a retry from the dashboard starts them again). */
+    if (runner_done(r) && r->ended_at >= 0 && now > r->ended_at)
+        now = r->ended_at;
     if (c->w < UI_MIN_WIDTH || c->h < UI_MIN_HEIGHT) {
         ui_overlay_too_small.render(c, v, r, now);
         return;

@@ -10,6 +10,7 @@ static const struct ui_screen_ops *const screens[UI_SCREEN_COUNT] = {
     [UI_SCREEN_LOG] = &ui_screen_log,
     [UI_SCREEN_HELP] = &ui_screen_help,
     [UI_SCREEN_TIMELINE] = &ui_screen_timeline,
+    [UI_SCREEN_HOSTS] = &ui_screen_hosts,
 };
 
 /* A screen without a row would have nothing to draw: the table stands in. */

@@ -1,6 +1,7 @@
 /*
  * The timeline: lanes of slots over the run, each task's last attempt a
- * bar, the cap of each moment dotted. It is a picture of the same pool as
+ * bar, the lanes above each moment's limit dotted: the cap, or the hosts'
+ * limits as --adaptive learns them. It is a picture of the same pool as
  * the table, so the table's keys work on it.
  */
 #include <stdlib.h>
@@ -22,14 +23,14 @@ static int by_start(const void *a, const void *b)
 /*
  * Lanes of slots over time: each task's last attempt is a bar in the first
  * lane free when it started, so the picture is the semaphore filling and
- * draining; cells beyond the cap of their moment are dotted.
+ * draining; cells beyond the limit of their moment are dotted.
  */
 static void render_lanes(struct canvas *c, const struct runner *r, double now)
 {
     const struct sched *s = &r->sched;
     const struct stats *st = &r->stats;
     canvas_fill(c, 0, 0, c->w, ' ', UI_HEADER);
-    canvas_printf(c, 0, 0, c->w, UI_HEADER, "timeline: %.1fs, one column = %.2fs, lanes = slots; dots: above the cap (t: back)",
+    canvas_printf(c, 0, 0, c->w, UI_HEADER, "timeline %.1fs, %.2fs a column; lanes: slots; dots: over the limit (t: back)",
                   now, now / (c->w - 6 > 0 ? c->w - 6 : 1));
     int width = c->w - 6;
     int lanes_max = c->h - 3;
@@ -42,12 +43,12 @@ static void render_lanes(struct canvas *c, const struct runner *r, double now)
         lanes = (unsigned)lanes_max;
     double per_col = now > 0 ? now / width : 1;
 
-    /* The cap at each column, from the statistics record. */
+    /* The limit at each column, from the statistics record. */
     for (int x = 0; x < width; x++) {
         size_t b = st->used ? (size_t)((x * per_col) / st->width) : 0;
-        unsigned cap = b < st->used ? st->cap[b] : s->cap;
+        unsigned limit = b < st->used ? st->limit[b] : sched_limit(s, now);
         for (unsigned l = 0; l < lanes; l++)
-            if (l >= cap)
+            if (l >= limit)
                 canvas_text(c, 6 + x, 2 + (int)l, 1, "\xc2\xb7", UI_DIM);
     }
     for (unsigned l = 0; l < lanes; l++)
@@ -86,7 +87,7 @@ static void render_timeline(struct canvas *c, struct ui_view *v, struct runner *
 {
     (void)v;
     render_lanes(c, r, now);
-    ui_draw_footer(c);
+    ui_draw_footer(c, v);
 }
 
 const struct ui_screen_ops ui_screen_timeline = {

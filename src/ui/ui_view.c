@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "repopool/array.h"
+#include "repopool/gitinfo.h"
 #include "repopool/ui_screen.h"
 
 void ui_view_init(struct ui_view *v, const struct runner *r)
@@ -38,6 +39,8 @@ static bool passes_state_filter(enum ui_filter f, const struct task *t)
         return t->state == TASK_FAILED || t->state == TASK_SKIPPED || t->state == TASK_CANCELLED;
     case UI_FILTER_OK:
         return t->state == TASK_OK;
+    case UI_FILTER_ATTENTION:
+        return t->git && gitinfo_attention(t->git) != 0;
     default:
         return true;
     }
@@ -88,10 +91,24 @@ static void push_row(struct ui_view *v, uint32_t id)
     v->order[v->norder++] = id;
 }
 
+/* The finished tasks that are problems (failed, skipped, cancelled), or
+ * the ok ones, newest first. */
+static void push_ended(struct ui_view *v, const struct runner *r, bool problems)
+{
+    const struct sched *s = &r->sched;
+    struct sched_ended_walk w;
+    uint32_t id;
+    sched_ended_walk_init(&w, s, v->seen);
+    while (sched_ended_next(&w, &id))
+        if ((sched_task(s, id)->state != TASK_OK) == problems && shown(v, r, id))
+            push_row(v, id);
+}
+
 /*
  * The default order: running first, then queued in submission order, then
- * finished tasks newest first. Linear in the number of tasks, so 100,000
- * of them cost a millisecond or two per redraw, not a sort.
+ * the problems together, then the tasks that ended ok, each newest first.
+ * Linear in the number of tasks, so 100,000 of them cost a millisecond or
+ * two per redraw, not a sort.
  */
 static void order_by_state(struct ui_view *v, const struct runner *r)
 {
@@ -103,12 +120,8 @@ static void order_by_state(struct ui_view *v, const struct runner *r)
         if (sched_task(s, id)->state == TASK_QUEUED && shown(v, r, id))
             push_row(v, id);
     array_reserve((void **)&v->seen, &v->seen_cap, s->ntasks, 1);
-    struct sched_ended_walk w;
-    uint32_t id;
-    sched_ended_walk_init(&w, s, v->seen);
-    while (sched_ended_next(&w, &id))
-        if (shown(v, r, id))
-            push_row(v, id);
+    push_ended(v, r, true);
+    push_ended(v, r, false);
 }
 
 void ui_view_order(struct ui_view *v, const struct runner *r, double now)

@@ -159,6 +159,9 @@ class TestCap(DashboardTestCase):
         self.assertEqual(status, 1)
         screen = self.screen()
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 6 tasks in .*6 cancelled", screen)
+        # The tasks quitting cancelled are one line, not one each.
+        self.assertIn("repopool: 6 tasks cancelled: 3 running, 3 queued", screen)
+        self.assertNotRegex(screen, r"(?m)^cancelled ", screen)
 
 
 class TestPause(DashboardTestCase):
@@ -172,19 +175,19 @@ class TestPause(DashboardTestCase):
 
         # Running tasks finish; nothing new starts.
         h, s = self.wait_header(lambda h: h["running"] == 0, "running 0 while paused")
-        queued, done = h["queued"], h["done"] + h["failed"]
+        queued, done = h["queued"], h["ok"] + h["failed"]
         self.assertGreater(queued, 0, s)
         # Let the clock in the header move on by more than a second, then
         # look again: still nothing started.
         t0 = h["elapsed"]
         h2, s2 = self.wait_header(lambda h: h["elapsed"] >= t0 + 1.5, "the clock to move on while paused")
-        self.assertEqual((h2["running"], h2["queued"], h2["done"] + h2["failed"]), (0, queued, done), s2)
+        self.assertEqual((h2["running"], h2["queued"], h2["ok"] + h2["failed"]), (0, queued, done), s2)
         self.assertTrue(h2["paused"], s2)
         self.assertFalse(any(m == "R" for m, _ in table_rows(s2)), s2)
 
         self.type("p")
         h, s = self.wait_header(lambda h: h["cap"] == 3 and not h["paused"], "cap 3 after resuming")
-        h, s = self.wait_header(lambda h: h["done"] == 40 and h["eta"] == "done", "the run to the end",
+        h, s = self.wait_header(lambda h: h["ok"] == 40 and h["eta"] == "done", "the run to the end",
                                 timeout=EXIT_WAIT)
         self.assertEqual(h["eta"], "done", s)
         self.quit(expect_confirm=False)
@@ -322,7 +325,7 @@ class TestQuit(DashboardTestCase):
         self.wait_dashboard()
         self.assertTrue(self.alternate_on())
         self.assertEqual(self.display("#{cursor_flag}"), "0", "the cursor shows on the dashboard")
-        h, s = self.wait_header(lambda h: h["done"] == 12 and h["eta"] == "done", "done 12, ETA done")
+        h, s = self.wait_header(lambda h: h["ok"] == 12 and h["eta"] == "done", "done 12, ETA done")
         self.assertTrue(self.alternate_on())
         # The run is over: q quits without asking.
         self.type("q")
@@ -344,11 +347,10 @@ class TestQuit(DashboardTestCase):
         self.quit(expect_confirm=True)
         self.assertEqual(self.wait_exit(), 1)
         screen = self.screen()
-        # The tasks that did not end ok (the queued one in a line of its
-        # own kind), then the summary.
-        for name in ("slow1", "slow2"):
-            self.assertRegex(screen, r"(?m)^cancelled .*/%s\b" % name)
-        self.assertRegex(screen, r"(?m)^repopool: 1 queued task cancelled$")
+        # What quitting cancelled is one line, running and queued (not a
+        # line per task), then the summary.
+        self.assertNotRegex(screen, r"(?m)^cancelled ")
+        self.assertRegex(screen, r"(?m)^repopool: 3 tasks cancelled: 2 running, 1 queued$")
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 3 tasks in .*3 cancelled")
 
 
@@ -382,11 +384,11 @@ class TestHelpAndTimeline(DashboardTestCase):
 
     def test_t_shows_the_timeline(self):
         self.start("--demo", "60", "--demo-mean", "0.3", "--seed", "4", "-j", "3")
-        self.wait_header(lambda h: h["done"] >= 3, "some tasks done")
+        self.wait_header(lambda h: h["ok"] >= 3, "some tasks done")
         self.type("t")
-        s = self.wait_screen(lambda s: s.startswith("timeline: "), "the timeline")
+        s = self.wait_screen(lambda s: s.startswith("timeline "), "the timeline")
         lines = s.split("\n")
-        self.assertIn("lanes = slots", lines[0])
+        self.assertIn("lanes: slots", lines[0])
         for lane in (1, 2, 3):
             self.assertRegex(lines[1 + lane], r"^\s+%d\s" % lane, s)
         # Bars with the marks of the tasks that ran in the lanes.
@@ -398,6 +400,35 @@ class TestHelpAndTimeline(DashboardTestCase):
         self.wait_header(lambda h: True, "the table after t")
         self.quit(expect_confirm=True)
         self.assertEqual(self.wait_exit(), 1)
+
+    def test_h_shows_the_hosts_and_their_learned_limits(self):
+        """Two simulated hosts with room for 2 and 6, an adaptive pool with a
+        cap of 20: the hosts view lists both, with what each served and
+        refused, and the header shows each host's limit."""
+        self.start("--demo", "400", "--demo-mean", "0.2", "--seed", "4", "-j", "20", "--adaptive",
+                   "--retries", "10", "--demo-capacity", "2,6")
+        self.wait_header(lambda h: h["ok"] >= 40, "forty tasks done")
+        self.type("h")
+        s = self.wait_screen(lambda s: s.startswith("hosts: 2, limits learned from refusals"), "the hosts view")
+        lines = s.split("\n")
+        self.assertRegex(lines[1], r"^host\s+running\s+limit\s+ok\s+refused\s+last refusal", s)
+        rows = {}
+        for line in lines[2:4]:
+            m = re.match(r"^(demo-host-\d)\s+(\d+)\s+(\d+|closed)\s+(\d+)\s+(\d+)\s+(-|\S+ ago)\s*$", line)
+            self.assertIsNotNone(m, s)
+            rows[m.group(1)] = m.groups()[1:]
+        self.assertEqual(sorted(rows), ["demo-host-1", "demo-host-2"])
+        # The host with room for 2 refused at least once, and its limit is
+        # below the cap: it was learned.
+        running, limit, ok, refused, _last = rows["demo-host-1"]
+        self.assertGreater(int(refused), 0, s)
+        self.assertTrue(limit == "closed" or int(limit) < 20, s)
+        self.assertGreater(int(rows["demo-host-2"][2]), 0, s)
+        self.assertIn("hHosts", lines[-1])
+        self.type("h")
+        self.wait_header(lambda h: True, "the table after h")
+        self.quit(expect_confirm=True)
+        self.assertIn(self.wait_exit(), (0, 1))
 
 
 PAYLOAD = (b"title\x1b]0;PWNED\x07 clear\x1b[2J move\x1b[10;10HHIDDEN-BY-CR\r"
@@ -467,6 +498,28 @@ class TestHostileOutput(DashboardTestCase):
         self.assertNotIn("\x1b", s)
 
 
+class TestTerminals(DashboardTestCase):
+    def test_a_terminal_that_cannot_move_the_cursor_runs_headless(self):
+        """TERM=dumb once gave a blank or garbled screen: the run goes on
+        headless, with one line on stderr saying why."""
+        self.start("--demo", "5", "--demo-mean", "0.01", "--seed", "2", env={"TERM": "dumb"})
+        self.assertEqual(self.wait_exit(), 0)
+        self.assertEqual(self.stderr.decode().strip(),
+                         "repopool: the terminal (TERM=dumb) cannot move the cursor; "
+                         "going on without the dashboard")
+        screen = self.screen()
+        self.assertEqual(len(re.findall(r"(?m)^ok +\S+ +demo-\d", screen)), 5, screen)
+        self.assertRegex(self.summary_line(screen) or "", r"^repopool: 5 tasks in .*5 ok")
+
+    def test_an_unknown_terminal_runs_headless(self):
+        self.start("--demo", "5", "--demo-mean", "0.01", "--seed", "2", env={"TERM": "no-such-terminal"})
+        self.assertEqual(self.wait_exit(), 0)
+        self.assertEqual(self.stderr.decode().strip(),
+                         "repopool: cannot use the terminal (TERM=no-such-terminal); "
+                         "going on without the dashboard")
+        self.assertRegex(self.summary_line() or "", r"^repopool: 5 tasks in .*5 ok")
+
+
 class TestInterrupt(DashboardTestCase):
     def test_ctrl_c_stops_everything_and_exits_130(self):
         paths = self.repos("int1", "int2", "int3", "int4")
@@ -477,9 +530,8 @@ class TestInterrupt(DashboardTestCase):
         self.keys("C-c")
         self.assertEqual(self.wait_exit(), 130)
         screen = self.screen()
-        for name in ("int1", "int2"):
-            self.assertRegex(screen, r"(?m)^cancelled .*/%s\b" % name)
-        self.assertRegex(screen, r"(?m)^repopool: 2 queued tasks cancelled$")
+        self.assertNotRegex(screen, r"(?m)^cancelled ")
+        self.assertRegex(screen, r"(?m)^repopool: 4 tasks cancelled: 2 running, 2 queued$")
         self.assertRegex(self.summary_line(screen) or "", r"^repopool: 4 tasks in .*4 cancelled")
 
     def test_ctrl_c_kills_tasks_that_ignore_sigterm(self):
@@ -612,8 +664,8 @@ class TestExitWhenDone(DashboardTestCase):
 class TestSuspend(DashboardTestCase):
     def test_ctrl_z_then_fg_resumes(self):
         self.start("--demo", "30", "--demo-mean", "0.3", "--seed", "21", "-j", "2")
-        h, s = self.wait_header(lambda h: h["done"] >= 1, "a task done")
-        self.assertLess(h["done"], 30, "the run ended before Ctrl-Z")
+        h, s = self.wait_header(lambda h: h["ok"] >= 1, "a task done")
+        self.assertLess(h["ok"], 30, "the run ended before Ctrl-Z")
         self.keys("C-z")
         s = self.wait_screen(lambda s: "Stopped" in s and s.rstrip().endswith(PROMPT.rstrip()),
                              "the shell's prompt with the job stopped")
@@ -629,7 +681,7 @@ class TestSuspend(DashboardTestCase):
         h, s = self.wait_header(lambda h: True, "the dashboard again")
         s = self.wait_screen(lambda s: "qQuit" in s.split("\n")[-1] and "S  REPOSITORY" in s,
                              "the table and footer again")
-        h, s = self.wait_header(lambda h: h["done"] == 30, "the run to the end", timeout=EXIT_WAIT)
+        h, s = self.wait_header(lambda h: h["ok"] == 30, "the run to the end", timeout=EXIT_WAIT)
         self.assertEqual(table_rows(s)[0][0], "O", s)
         # Keys still work after the resume.
         self.type("q")

@@ -209,7 +209,7 @@ class LargerThanTheCap(DashboardTestCase):
     def test_drawn_in_the_corner_and_the_shell_scrolls_the_whole_pane_after(self):
         path = self.repos("talker")[0]
         self.start(path, "--", "seq", "1", "2000")
-        self.wait_header(lambda h: h["done"] == 1, "done 1")
+        self.wait_header(lambda h: h["ok"] == 1, "done 1")
         # The log opens at its end: 398 lines fit between its header and
         # footer in the 400 rows drawn.
         self.keys("Enter")
@@ -227,7 +227,7 @@ class LargerThanTheCap(DashboardTestCase):
         self.assertEqual([i for i, line in enumerate(lines) if i >= 400 and line.strip()], [])
         self.assertEqual([i for i, line in enumerate(lines) if line[1001:].strip()], [])
         self.keys("Escape")
-        s = self.wait_header(lambda h: h["done"] == 1, "the table again")[1]
+        s = self.wait_header(lambda h: h["ok"] == 1, "the table again")[1]
         self.assertTrue(s.split("\n")[399].startswith("?Help"), s.split("\n")[399])
         self.type("q")
         self.assertEqual(self.wait_exit(), 0)
@@ -269,7 +269,7 @@ class OutputBudget(DashboardTestCase):
                 return False
 
         self.wait_until(all_ended, "2,000 tasks to end", timeout=600)
-        h, s = self.wait_header(lambda h: h["done"] == tasks and h["eta"] == "done", "done 2000")
+        h, s = self.wait_header(lambda h: h["ok"] == tasks and h["eta"] == "done", "done 2000")
         rss = vm_hwm(pid)
 
         # The task that ended first is the last row; its output went.

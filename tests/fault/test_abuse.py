@@ -70,7 +70,9 @@ class Abuse(TestCase):
                             json_events=False)
         self.assert_exit(res, 0)
         lines = res.stdout.decode().splitlines()
-        self.assertEqual(len(lines), 4, res.describe())
+        # Each task's line with its output under it, then the summary.
+        self.assertEqual(len(lines), 7, res.describe())
+        self.assertEqual(lines[1::2][:3], ["    started"] * 3, res.describe())
         self.assertTrue(lines[-1].startswith("repopool: 3 tasks in "), res.describe())
         for r in rs:
             self.assertTrue(is_alive(self.read_int(os.path.join(r, ".bg"))))
@@ -120,7 +122,7 @@ class Abuse(TestCase):
                    "one long line": HUNDRED_MB + len("\nlast\n")}
         sys.stderr.write("\npeak RSS of a run of true: %d KiB\n" % base)
         for what, script in outputs.items():
-            for mode in (["--json"], ["--no-tui"]):
+            for mode in (["--json"], ["--no-tui", "--output=last"], ["--no-tui"]):
                 with self.subTest(output=what, mode=mode[0]):
                     peak, res = self.peak_rss(tool, mode + ["--joblog", joblog, r, "--", "sh", "-c", script])
                     # The joblog's Receive column: every byte was read.
@@ -141,9 +143,17 @@ class Abuse(TestCase):
                         elif what == "short lines":
                             # head cuts the last line short.
                             self.assertTrue(e["summary"] and "a line of output".startswith(e["summary"]), e)
-                    else:
+                    elif mode[-1] == "--output=last":
                         self.assertEqual(len(res.stdout.splitlines()), 2, res.describe()[:2000])
                         self.assertLess(len(res.stdout), 4096)
+                    else:
+                        # All of the output that was kept: its last 64 KiB,
+                        # whole lines only, said to be the end of it.
+                        lines = res.stdout.splitlines()
+                        self.assertIn(b"[repopool: the first ", lines[1], res.describe()[:2000])
+                        self.assertLess(len(res.stdout), 64 * 1024 + 64 * 1024 // 16 * 4 + 4096)
+                        if what == "short lines":
+                            self.assertTrue(all(l == b"    a line of output" for l in lines[2:-2]), lines[:4])
 
     def test_hundred_megabytes_of_output_from_many_tasks(self):
         """Eight tasks at once, 100 MB each: still bounded by what is kept

@@ -10,6 +10,7 @@ the sandbox of tests/lib/base.py.
 """
 
 import os
+import re
 import sys
 import unittest
 
@@ -81,6 +82,74 @@ class Fetch(DaemonTestCase):
             self.assertEqual(self.git("status", "--porcelain", cwd=local), "")
             head = self.push_commit(work, "main", {"README": "newer via %s\n" % fetch_with})
         self.git("fsck", "--strict", "--no-progress", cwd=local)
+
+    def test_fetch_and_pull_say_what_changed(self):
+        """A fetch's line names the refs it moved with a human size, and
+        its output (--output=all, the dashboard's log) has a line per ref
+        as git prints them; a pull's line gives the range, commits and
+        files, its output the files."""
+        self.start_daemon()
+        bare, work = self.served_repo("news.git", {"README": "v1\n", "gone.txt": "x\n"})
+        local = self.clone_via(self.daemon.url("news.git"), self.path("repos", "news"))
+        old = self.rev(local, "HEAD")
+        self.push_commit(work, "main", {"README": "v2\n"})
+        new = self.push_commit(work, "main", {"README": "v3\n", "added/file": "y\n"})
+        self.push_commit(work, "topic")
+        self.git("tag", "v1", cwd=work)
+        self.git("push", "-q", "origin", "v1", cwd=work)
+
+        res = self.repopool(["--git", "fetch", "--no-tui", "--output=all", local], json_events=False)
+        self.assert_exit(res, 0)
+        out = res.stdout.decode()
+        self.assertRegex(out, r"(?m)^ok +\S+  %s  1 remote: 3 refs updated \((origin/main|origin/topic|tag v1), "
+                              r"(origin/main|origin/topic|tag v1), \.\.\.\), [0-9.]+ (B|KiB)$" % re.escape(local),
+                         out)
+        self.assertIn("\n       %s..%s  origin/main\n" % (old[:7], new[:7]), out)
+        self.assertIn("\n     * [new branch     ] origin/topic\n", out)
+        self.assertIn("\n     * [new tag        ] tag v1\n", out)
+        res = self.repopool(["--git", "fetch", "--no-tui", local], json_events=False)
+        self.assertRegex(res.stdout.decode(), r"  1 remote: up to date\n")
+
+        self.git("rm", "-q", "gone.txt", cwd=work)
+        self.git("commit", "-q", "-m", "remove", cwd=work)
+        self.git("push", "-q", "origin", "main", cwd=work)
+        head = self.rev(work, "HEAD")
+        res = self.repopool(["--git", "pull", "--no-tui", "--output=all", local], json_events=False)
+        self.assert_exit(res, 0)
+        out = res.stdout.decode()
+        # The pull's fetch, then its files.
+        self.assertIn("\n       %s..%s  origin/main\n" % (new[:7], head[:7]), out)
+        self.assertRegex(out, r"(?m)^ok .*  fast-forwarded %s\.\.%s, 3 commits, 3 files$" % (old[:7], head[:7]))
+        for line in ("     M README", "     A added/file", "     D gone.txt"):
+            self.assertIn("\n" + line + "\n", out)
+        self.assertEqual(self.rev(local, "HEAD"), head)
+        # A single ref moved: named with its range in the JSON summary too.
+        self.push_commit(work, "main")
+        res = self.repopool(["--git", "fetch", local])
+        self.assertRegex(self.single_end(res, local)["summary"],
+                         r"^1 remote: origin/main [0-9a-f]{7}\.\.[0-9a-f]{7}, [0-9.]+ (B|KiB)$")
+
+    def test_git_childs_reason_line_is_kept(self):
+        """git prints the reason before its fatal line ("ssh: connect to
+        host ...: Connection refused", then "fatal: Could not read from
+        remote repository."): the summary keeps both, with --fetch-with=git
+        and for a pull that fetches with git."""
+        local = self.new_repo(self.path("repos", "over-ssh"))
+        self.git("remote", "add", "origin", "ssh://git@example.invalid/x.git", cwd=local)
+        self.git("config", "branch.main.remote", "origin", cwd=local)
+        self.git("config", "branch.main.merge", "refs/heads/main", cwd=local)
+        ssh = self.path("fake-ssh")
+        self.write(ssh, "#!/bin/sh\necho 'ssh: connect to host example.invalid port 22: Connection refused' >&2\n"
+                        "exit 255\n")
+        os.chmod(ssh, 0o755)
+        self.git("config", "core.sshCommand", ssh, cwd=local)
+        for op in ("fetch", "pull"):
+            with self.subTest(op=op):
+                res = self.repopool(["--git", op, "--fetch-with=git", local])
+                self.assert_exit(res, 1)
+                e = self.single_end(res, local)
+                self.assertIn("ssh: connect to host example.invalid port 22: Connection refused "
+                              "(fatal: Could not read from remote repository.)", e["summary"], e)
 
     def test_unreachable_remote_is_transient(self):
         closed = ClosedPort()

@@ -126,7 +126,13 @@ class OddPaths(TestCase):
         res = self.repopool(["--git", "status"] + paths, json_events=False)
         self.assert_exit(res, 0)
         lines = res.stdout.decode("utf-8", "replace").splitlines()
-        self.assertEqual(len(lines), len(paths) + 1, res.stdout)
+        # The status table: a header, a row each, the summary; each row's
+        # columns line up however odd its path.
+        self.assertEqual(len(lines), len(paths) + 2, res.stdout)
+        column = lines[0].index("BRANCH")
+        self.assertTrue(all(l[column:].startswith("main ") for l in lines[1:-1]), res.stdout)
+        res = self.repopool(["--git", "fetch"] + paths, json_events=False)
+        self.assertEqual(len(res.stdout.decode("utf-8", "replace").splitlines()), len(paths) + 1, res.stdout)
         self.assert_no_pwned(base)
 
 

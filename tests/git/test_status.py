@@ -565,11 +565,84 @@ class Scan(TestCase):
         res = self.repopool([], cwd=root, json_events=False)
         self.assert_exit(res, 0)
         lines = res.stdout.decode().splitlines()
-        self.assertEqual(len(lines), 5, res.stdout)
+        self.assertEqual(len(lines), 6, res.stdout)  # the table's header, four rows, the summary
         # Inside a repository's subdirectory, nothing is a repository.
         res = self.repopool(["--git", "status"], cwd=os.path.join(r["a"], "src"))
         self.assert_exit(res, 2)
         self.assertIn(b"no git repositories", res.stderr)
+
+
+class Attention(TestCase):
+    """What needs attention, set up by git the way users get there, shown
+    as the marks of the JSON end event, the headless table, -q and
+    --fail-on-attention."""
+
+    def fleet(self):
+        up = self.init(self.path("up.git"), bare=True)
+        seed = self.new_repo(self.path("seed"), {"f.txt": "1\n"})
+        self.git("remote", "add", "origin", up, cwd=seed)
+        self.git("push", "-q", "-u", "origin", "main", cwd=seed)
+        r = {}
+        for name in ("clean", "behind", "ahead", "diverged", "dirty", "untracked", "detached", "conflicted"):
+            r[name] = self.path("repos", name)
+            self.git("clone", "-q", up, r[name])
+            self.git("config", "user.email", "t@example.com", cwd=r[name])
+            self.git("config", "user.name", "T", cwd=r[name])
+        r["no-upstream"] = self.new_repo(self.path("repos", "no-upstream"))
+        self.commit(seed, {"f.txt": "2\n"})
+        self.git("push", "-q", "origin", "main", cwd=seed)
+        for name in ("behind", "diverged", "conflicted"):
+            self.git("fetch", "-q", cwd=r[name])
+        self.commit(r["ahead"], {"mine.txt": "x\n"})
+        self.commit(r["diverged"], {"mine.txt": "x\n"})
+        self.write(os.path.join(r["dirty"], "f.txt"), "changed\n")
+        self.write(os.path.join(r["untracked"], "new.txt"), "new\n")
+        self.git("checkout", "-q", "--detach", "HEAD", cwd=r["detached"])
+        self.commit(r["conflicted"], {"f.txt": "mine\n"})
+        self.git("merge", "-q", "origin/main", cwd=r["conflicted"], check=False)
+        return r
+
+    WANT = {
+        "clean": [], "behind": ["behind"], "ahead": ["ahead"], "diverged": ["diverged"],
+        "dirty": ["dirty"], "untracked": ["untracked"], "detached": ["detached"],
+        "conflicted": ["diverged", "conflicted", "in-progress"], "no-upstream": ["no-upstream"],
+    }
+
+    def test_marks_the_table_quiet_and_the_exit_status(self):
+        r = self.fleet()
+        paths = sorted(r.values())
+        res = self.repopool(["--git", "status"] + paths)
+        self.assert_exit(res, 0)
+        ends = res.end_by_repo()
+        for name, path in r.items():
+            self.assertEqual(ends[path]["attention"], self.WANT[name], (name, ends[path]))
+
+        res = self.repopool(["--git", "status"] + paths, json_events=False)
+        self.assert_exit(res, 0)
+        lines = res.stdout.decode().splitlines()
+        self.assertRegex(lines[0], r"^REPOSITORY +BRANCH +AHEAD  BEHIND  ATTENTION$")
+        rows = lines[1:-1]
+        self.assertEqual([row.split()[0] for row in rows], paths, "sorted by repository")
+        column = lines[0].index("ATTENTION")
+        for row in rows:
+            name = os.path.basename(row.split()[0])
+            self.assertEqual(row[column:].split(), self.WANT[name], (row, lines[0]))
+        self.assertRegex(lines[-1], r"^repopool: 9 tasks in ")
+        by_name = {os.path.basename(row.split()[0]): row for row in rows}
+        self.assertEqual(by_name["behind"].split()[1:4], ["main", "0", "1"])
+        self.assertEqual(by_name["diverged"].split()[1:4], ["main", "1", "1"])
+        self.assertEqual(by_name["detached"].split()[1], "(detached)")
+
+        res = self.repopool(["--git", "status", "-q"] + paths, json_events=False)
+        self.assert_exit(res, 0)
+        listed = [os.path.basename(l.split()[0]) for l in res.stdout.decode().splitlines()[1:]]
+        self.assertEqual(sorted(listed), sorted(n for n, w in self.WANT.items() if w))
+
+        for fail, wanted in (([r["clean"]], 0), ([r["clean"], r["untracked"]], 1)):
+            res = self.repopool(["--git", "status", "--fail-on-attention"] + fail, json_events=False)
+            self.assert_exit(res, wanted)
+        res = self.repopool(["--git", "status"] + [r["clean"], r["untracked"]], json_events=False)
+        self.assert_exit(res, 0)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ The binary is named by the REPOPOOL environment variable.
 """
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -129,6 +130,63 @@ class TestJsonEvents(Base):
                            "--seed", "3"], 0, total=20, op="demo")
         self.assertTrue(all(e["status"] == "ok" for e in c.ends()))
         self.assertLessEqual(c.events[-1]["peak_running"], 2)
+
+
+class TestCompare(Base):
+    """--compare: the demo's tasks four ways in simulated time."""
+
+    def compare(self, args):
+        p = self.run_cli(["--demo", "600", "--demo-mean", "0.1", "--seed", "11", "--compare"] + args)
+        self.assert_exit(p, 0)
+        self.assertEqual(p.stderr, b"")
+        out = p.stdout.decode()
+        rows = {}
+        for line in out.splitlines():
+            parts = line.rsplit(None, 4)
+            if len(parts) == 5 and parts[4].isdigit() and parts[2].isdigit():
+                rows[parts[0].strip()] = {"makespan": parts[1], "refusals": int(parts[2]),
+                                          "failed": int(parts[3]), "peak": int(parts[4])}
+        self.assertEqual(list(rows), ["sequential", "unbounded", "fixed -j 8", "adaptive"], out)
+        return rows, out
+
+    @staticmethod
+    def seconds(text):
+        if text.endswith("s") and "m" not in text:
+            return float(text[:-1])
+        minutes, rest = text.split("m")
+        return 60 * int(minutes) + float(rest.rstrip("s") or 0)
+
+    def test_the_four_ways_on_a_server_with_room_for_8(self):
+        rows, out = self.compare(["--demo-capacity", "8", "-j", "8", "--retries", "10"])
+        seq, unbounded, fixed, adaptive = (rows[k] for k in rows)
+        self.assertEqual((seq["peak"], seq["refusals"], seq["failed"]), (1, 0, 0))
+        self.assertEqual((fixed["peak"], fixed["refusals"], fixed["failed"]), (8, 0, 0))
+        self.assertEqual(unbounded["peak"], 600, "everything at once")
+        self.assertGreater(unbounded["refusals"], 1000)
+        self.assertEqual(adaptive["failed"], 0)
+        self.assertLessEqual(adaptive["refusals"], 60)
+        self.assertLess(self.seconds(adaptive["makespan"]), self.seconds(unbounded["makespan"]))
+        self.assertLessEqual(self.seconds(adaptive["makespan"]), 1.25 * self.seconds(fixed["makespan"]))
+        self.assertIn("its limit", out, "the adaptive way draws its learned limit")
+        self.assertIn("room for 8", out)
+
+    def test_without_retries_the_unbounded_way_fails_what_was_refused(self):
+        rows, _ = self.compare(["--demo-capacity", "8", "-j", "8"])
+        self.assertEqual(rows["unbounded"]["failed"], rows["unbounded"]["refusals"])
+        self.assertGreater(rows["unbounded"]["failed"], 500)
+        self.assertEqual(rows["fixed -j 8"]["failed"], 0)
+
+    def test_the_same_seed_gives_the_same_table(self):
+        _, a = self.compare(["--demo-capacity", "8", "-j", "8", "--retries", "3"])
+        _, b = self.compare(["--demo-capacity", "8", "-j", "8", "--retries", "3"])
+        self.assertEqual(a, b)
+
+    def test_compare_needs_the_demo(self):
+        d = self.mkdirs("a")
+        p = self.run_cli(["--compare"] + d + ["--", "true"])
+        self.assert_exit(p, 2)
+        self.assertEqual(p.stderr.decode().strip().count("\n"), 0)
+        self.assertIn("--compare", p.stderr.decode())
 
 
 class TestSignals(Base):
@@ -446,11 +504,11 @@ class TestNastyPaths(Base):
             pwned += [os.path.join(root, f) for f in files if f.startswith("PWNED")]
         self.assertEqual(pwned, [], "a path was executed as shell code")
 
-    def run_ok(self, args, json_mode=True):
+    def run_ok(self, args, json_mode=True, extra=()):
         if json_mode:
             return self.json_run(self.dirs + ["--"] + args, 0, total=len(self.dirs),
                                  op="command", cwd=self.tmp)
-        p = self.run_cli(self.dirs + ["--"] + args, cwd=self.tmp)
+        p = self.run_cli(list(extra) + self.dirs + ["--"] + args, cwd=self.tmp)
         self.assert_exit(p, 0)
         return p
 
@@ -479,7 +537,7 @@ class TestNastyPaths(Base):
             self.assertEqual(self.read(os.path.join(d, ".brace")), b"{}", "the script is not edited")
 
     def test_headless_lines_stay_one_per_task(self):
-        p = self.run_ok(["pwd"], json_mode=False)
+        p = self.run_ok(["pwd"], json_mode=False, extra=["--output=last"])
         lines = p.stdout.split(b"\n")
         self.assertEqual(lines[-1], b"")
         lines = lines[:-1]
@@ -656,7 +714,8 @@ class TestHeadless(Base):
     def test_lines_and_summary(self):
         a, b, c = self.mkdirs("a", "b", "c")
         self.write(os.path.join(b, "fail"), "")
-        p = self.run_cli([a, b, c, "--", "sh", "-c", "if [ -e fail ]; then echo broken; exit 4; fi; echo fine"])
+        p = self.run_cli(["--output=last", a, b, c, "--", "sh", "-c",
+                          "if [ -e fail ]; then echo broken; exit 4; fi; echo fine"])
         self.assert_exit(p, 1)
         lines = p.stdout.decode().split("\n")
         self.assertEqual(lines[-1], "")
@@ -675,6 +734,41 @@ class TestHeadless(Base):
         self.assertTrue(lines[3].startswith("repopool: 3 tasks"), lines[3])
         self.assertIn("2 ok", lines[3])
         self.assertIn("1 failed", lines[3])
+
+    def test_output_all_last_and_none(self):
+        """A command's whole output under its line by default, never
+        interleaved with another task's (each prints, sleeps, prints); its
+        last line with --output=last; none but a failure's reason with
+        --output=none."""
+        dirs = self.mkdirs("a", "b", "c")
+        self.write(os.path.join(dirs[2], "fail"), "")
+        script = ("echo first of $(basename $PWD); sleep 0.2; echo second of $(basename $PWD); "
+                  "if [ -e fail ]; then echo broken; exit 3; fi")
+        p = self.run_cli(["-j", "3"] + dirs + ["--", "sh", "-c", script])
+        self.assert_exit(p, 1)
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 3 + 2 + 2 + 3 + 1, p.stdout)
+        for i, line in enumerate(lines[:-1]):
+            m = re.match(r"^(?:ok|failed) +\S+  \S+/(\w)\b", line)
+            if m:
+                name = m.group(1)
+                self.assertEqual(lines[i + 1], "    first of " + name, p.stdout)
+                self.assertEqual(lines[i + 2], "    second of " + name, p.stdout)
+        self.assertRegex(p.stdout.decode(), r"(?m)^failed .*/c  exit 3: broken\n    first of c\n"
+                                            r"    second of c\n    broken$")
+        p = self.run_cli(["--output=last", "-j", "3"] + dirs + ["--", "sh", "-c", script])
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 4, p.stdout)
+        self.assertTrue(any(l.endswith("/a  second of a") for l in lines), p.stdout)
+        p = self.run_cli(["--output=none", "-j", "3"] + dirs + ["--", "sh", "-c", script])
+        lines = p.stdout.decode().splitlines()
+        self.assertEqual(len(lines), 4, p.stdout)
+        self.assertTrue(any(l.endswith("/a") for l in lines), p.stdout)
+        self.assertTrue(any(l.endswith("/c  exit 3: broken") for l in lines), p.stdout)
+        p = self.run_cli(["--output=most", dirs[0], "--", "true"])
+        self.assert_exit(p, 2)
+        self.assertEqual(p.stderr.decode(),
+                         "repopool: invalid value 'most' for --output: expected all, last or none\n")
 
     def test_quiet_prints_only_failures(self):
         a, b = self.mkdirs("a", "b")
@@ -701,7 +795,10 @@ class TestHeadless(Base):
                 self.assertEqual(sorted(ends), sorted([a, b]), "JSON keeps the path exactly")
                 self.assertEqual(ends[a]["summary"], "danger")
             else:
-                self.assertEqual(len(p.stdout.splitlines()), 3, p.stdout)
+                # Each line, the output under it (--output=all, the
+                # default for commands), the summary.
+                self.assertEqual(len(p.stdout.splitlines()), 5, p.stdout)
+                self.assertEqual(p.stdout.splitlines()[1], b"    danger")
         p = self.run_cli(["--demo", "10", "--demo-mean", "0.01", "--seed", "2"])
         self.assert_exit(p, 0)
         lines = p.stdout.decode().splitlines()

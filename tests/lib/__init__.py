@@ -23,6 +23,8 @@ it runs alone as well as under meson:
 - tmux: a private tmux server and its pane.
 - dashboard: the dashboard driven through an interactive shell in tmux.
 - pull_parity: `git pull --ff-only` against `repopool --git pull`.
+- clihelp: the options and --git operations `repopool --help` prints, for the
+  tests that keep the manual and the shell completions up to date.
 
 Timeouts in here only keep a broken build from hanging a suite; no
 assertion depends on how fast anything is.

@@ -2,14 +2,16 @@
 sandboxed HOME and git environment, and a marker on every process it
 starts; and DaemonTestCase, with a real git daemon.
 
-Everything a test makes lives in its temporary directory; HOME points into
-it and GIT_CONFIG_NOSYSTEM=1 is set, so neither the user's nor the system's
-git configuration can change what git or libgit2 do. Every process a test
-starts (repopool, its tasks, git, the git daemon, relays, tmux) carries the
-test's marker in its environment; cleanup waits a while for whatever still
-carries it (or still works in the directory), kills it, and fails the test
-if anything was left, so the suites may run side by side. meson's SIGTERM
-at a timeout kills what the running test started, too.
+Everything a test makes lives in its temporary directory; HOME,
+XDG_CONFIG_HOME and XDG_STATE_HOME point into it and GIT_CONFIG_NOSYSTEM=1
+is set, so neither the user's nor the system's git configuration can change
+what git or libgit2 do, and repopool's config file and run history are the
+test's own. Every process a test starts (repopool, its tasks, git, the git
+daemon, relays, tmux) carries the test's marker in its environment; cleanup
+waits a while for whatever still carries it (or still works in the
+directory), kills it, and fails the test if anything was left, so the
+suites may run side by side. meson's SIGTERM at a timeout kills what the
+running test started, too.
 """
 
 import os
@@ -28,7 +30,7 @@ from .procs import kill_group, processes_with, procs_with_cwd_under, wait_group_
 
 # Variables that would point git at another repository or configuration,
 # or tmux at another server.
-_DROP_ENV = {"SUDO_UID", "SUDO_GID", "SUDO_USER", "XDG_CONFIG_HOME", "SSH_AUTH_SOCK",
+_DROP_ENV = {"SUDO_UID", "SUDO_GID", "SUDO_USER", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "SSH_AUTH_SOCK",
              "SSH_ASKPASS", "EMAIL", "PAGER", "LESS", "TMUX", "TMUX_PANE"}
 
 GLOBAL_GITCONFIG = """\
@@ -59,7 +61,10 @@ def sandbox_env(home, marker):
            if not k.startswith("GIT_") and k not in _DROP_ENV}
     env.update({
         "HOME": home,
+        # repopool's config file and run history live here, never in the
+        # user's own.
         "XDG_CONFIG_HOME": os.path.join(home, ".config"),
+        "XDG_STATE_HOME": os.path.join(home, ".local", "state"),
         "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_AUTHOR_NAME": "Test Author",
         "GIT_AUTHOR_EMAIL": "author@example.invalid",

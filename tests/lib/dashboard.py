@@ -33,7 +33,7 @@ WIDTH, HEIGHT = 100, 30
 PROMPT = "PROMPT$ "
 
 HEADER_RE = re.compile(
-    r"^running (?P<running>\d+)  queued (?P<queued>\d+)  done (?P<done>\d+)  failed (?P<failed>\d+)  "
+    r"^running (?P<running>\d+)  queued (?P<queued>\d+)  ok (?P<ok>\d+)  failed (?P<failed>\d+)  "
     r"(?:skipped (?P<skipped>\d+)  )?(?:cancelled (?P<cancelled>\d+)  )?"
     r"cap (?P<cap>\d+)(?P<paused> paused)?")
 TIMING_RE = re.compile(r"(?P<elapsed>(?=\d)(?:\d+h)?(?:\d+m)?(?:\d+(?:\.\d+)?s)?)  \d+(?:\.\d+)?/s  ETA (?P<eta>\S+)")

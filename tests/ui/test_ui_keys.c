@@ -9,6 +9,8 @@
  */
 #include "ui_fixture.h"
 
+#include "repopool/gitinfo.h"
+
 #include <curses.h>
 #include <fcntl.h>
 #include <locale.h>
@@ -84,11 +86,13 @@ static char mark_of(struct fx *f, uint32_t id)
 
 /* --- order --- */
 
-static void default_order_is_running_queued_then_newest_finished(void **state)
+static void default_order_is_running_queued_problems_then_ok(void **state)
 {
     (void)state;
     struct fx *f = fruit_pool();
-    const uint32_t want[] = {BANANA, CHERRY, DATE, FIG, GRAPE, KIWI, APPLE, MANGO};
+    /* The failed apple ended before kiwi, but problems come together,
+     * before what ended ok. */
+    const uint32_t want[] = {BANANA, CHERRY, DATE, FIG, GRAPE, APPLE, KIWI, MANGO};
     assert_rows(f, want, NFRUIT);
     assert_non_null(strstr(fx_line(f, 2), "[state order, all]"));
     assert_int_equal(mark_of(f, BANANA), 'R');
@@ -96,10 +100,10 @@ static void default_order_is_running_queued_then_newest_finished(void **state)
     assert_int_equal(mark_of(f, KIWI), 'O');
     assert_int_equal(mark_of(f, APPLE), 'F');
 
-    /* A task that ends moves to the top of the finished ones. */
+    /* A problem that ends moves to the top of the problems. */
     fx_end(f, CHERRY, TASK_SKIPPED, RP_CLASS_DIRTY, 5, "dirty");
     fx_render(f, 100, 20, FRUIT_NOW);
-    const uint32_t after[] = {BANANA, DATE, FIG, GRAPE, CHERRY, KIWI, APPLE, MANGO};
+    const uint32_t after[] = {BANANA, DATE, FIG, GRAPE, CHERRY, APPLE, KIWI, MANGO};
     assert_rows(f, after, NFRUIT);
     assert_int_equal(mark_of(f, CHERRY), 'S');
     fx_free(f);
@@ -134,7 +138,7 @@ static void s_cycles_submission_duration_name_and_back(void **state)
 
     fx_key(f, 's');
     assert_non_null(strstr(fx_line(f, 2), "[state order, all]"));
-    const uint32_t by_state[] = {BANANA, CHERRY, DATE, FIG, GRAPE, KIWI, APPLE, MANGO};
+    const uint32_t by_state[] = {BANANA, CHERRY, DATE, FIG, GRAPE, APPLE, KIWI, MANGO};
     assert_rows(f, by_state, NFRUIT);
     fx_free(f);
 }
@@ -171,6 +175,20 @@ static void f_cycles_state_filters(void **state)
     fx_key(f, 's');
     fx_key(f, 's');
     fx_key(f, 's');
+
+    /* Status results that need attention: kiwi is behind, mango clean. */
+    struct gitinfo *behind = calloc(1, sizeof(*behind)), *clean = calloc(1, sizeof(*clean));
+    strcpy(behind->branch, "main");
+    strcpy(behind->upstream, "origin/main");
+    behind->behind = 2;
+    *clean = *behind;
+    clean->behind = 0;
+    sched_task(&f->r.sched, KIWI)->git = behind;
+    sched_task(&f->r.sched, MANGO)->git = clean;
+    fx_key(f, 'f');
+    assert_non_null(strstr(fx_line(f, 2), "[state order, attention]"));
+    const uint32_t attention[] = {KIWI};
+    assert_rows(f, attention, 1);
 
     fx_key(f, 'f');
     assert_non_null(strstr(fx_line(f, 2), "[state order, all]"));
@@ -441,7 +459,7 @@ static void c_cancels_the_selected_task(void **state)
     assert_int_equal(sched_task(&f->r.sched, DATE)->state, TASK_CANCELLED);
     assert_int_equal(sched_task(&f->r.sched, DATE)->attempt, 0);
     /* It is now the newest finished row, still selected. */
-    const uint32_t want[] = {BANANA, CHERRY, FIG, GRAPE, DATE, KIWI, APPLE, MANGO};
+    const uint32_t want[] = {BANANA, CHERRY, FIG, GRAPE, DATE, APPLE, KIWI, MANGO};
     assert_rows(f, want, NFRUIT);
     assert_int_equal(mark_of(f, DATE), 'C');
     assert_int_equal(fx_row_id(f, fx_selected_y(f)), DATE);
@@ -469,7 +487,7 @@ static void r_queues_a_failed_task_again(void **state)
 {
     (void)state;
     struct fx *f = fruit_pool();
-    fx_keys(f, "Gk");
+    fx_keys(f, "Gkk");
     assert_int_equal(f->v.selected, APPLE);
     assert_int_equal(mark_of(f, APPLE), 'F');
     assert_int_equal(fx_key(f, 'r'), UI_REDRAW_SCREEN);
@@ -478,16 +496,26 @@ static void r_queues_a_failed_task_again(void **state)
     assert_int_equal(mark_of(f, APPLE), 'Q');
     const uint32_t want[] = {BANANA, CHERRY, APPLE, DATE, FIG, GRAPE, KIWI, MANGO};
     assert_rows(f, want, NFRUIT);
-    assert_non_null(strstr(fx_line(f, 0), "queued 4  done 2  failed 0"));
+    assert_non_null(strstr(fx_line(f, 0), "queued 4  ok 2  failed 0"));
     fx_cap(f, 3, 5);
     assert_int_equal(fx_start(f, 5), APPLE);
     assert_int_equal(sched_task(&f->r.sched, APPLE)->attempt, 2);
 
-    /* 'r' on a task that did not fail does nothing. */
+    /* 'r' on a task that did not fail does nothing, and says why in place
+     * of the footer until the next key. */
     fx_keys(f, "G");
     assert_int_equal(f->v.selected, MANGO);
     fx_key(f, 'r');
     assert_int_equal(sched_task(&f->r.sched, MANGO)->state, TASK_OK);
+    fx_render(f, 100, 20, FRUIT_NOW);
+    assert_string_equal(fx_line(f, 19), "mango ended ok: only failed or cancelled tasks are retried");
+    fx_key(f, 'k');
+    fx_render(f, 100, 20, FRUIT_NOW);
+    assert_non_null(strstr(fx_line(f, 19), "?Help"));
+    /* So does 'c' on a task that has ended. */
+    fx_keys(f, "Gc");
+    fx_render(f, 100, 20, FRUIT_NOW);
+    assert_string_equal(fx_line(f, 19), "mango has ended: nothing to cancel");
     fx_free(f);
 }
 
@@ -668,7 +696,7 @@ static void log_of_a_finished_task(void **state)
     (void)state;
     struct fx *f = fruit_pool();
     /* Output of finished tasks is let go unless kept. */
-    fx_keys(f, "Gk");
+    fx_keys(f, "Gkk");
     assert_int_equal(f->v.selected, APPLE);
     fx_key(f, '\n');
     assert_int_equal(f->v.screen, UI_SCREEN_LOG);
@@ -704,7 +732,7 @@ static void t_toggles_the_timeline(void **state)
     struct fx *f = fruit_pool();
     fx_key(f, 't');
     assert_int_equal(f->v.screen, UI_SCREEN_TIMELINE);
-    assert_int_equal(strncmp(fx_line(f, 0), "timeline: 5.0s", 14), 0);
+    assert_int_equal(strncmp(fx_line(f, 0), "timeline 5.0s", 13), 0);
     /* The footer stays, so the way back shows. */
     assert_int_equal(strncmp(fx_line(f, f->c.h - 1), "?Help", 5), 0);
     fx_key(f, 't');
@@ -747,7 +775,7 @@ int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_teardown(default_order_is_running_queued_then_newest_finished, fx_teardown),
+        cmocka_unit_test_teardown(default_order_is_running_queued_problems_then_ok, fx_teardown),
         cmocka_unit_test_teardown(s_cycles_submission_duration_name_and_back, fx_teardown),
         cmocka_unit_test_teardown(f_cycles_state_filters, fx_teardown),
         cmocka_unit_test_teardown(slash_filters_as_typed_enter_keeps_esc_clears, fx_teardown),

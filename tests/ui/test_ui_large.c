@@ -35,7 +35,7 @@ static void hundred_thousand_tasks(void **state)
     fx_render(f, 120, 40, 4);
     assert_int_equal(f->v.norder, NTASKS);
     assert_int_equal(f->v.rows, 36);
-    assert_non_null(strstr(fx_line(f, 0), "running 10  queued 99987  done 2  failed 1"));
+    assert_non_null(strstr(fx_line(f, 0), "running 10  queued 99987  ok 2  failed 1"));
     /* Running (3..12), then queued from 13 on. */
     for (int i = 0; i < 10; i++)
         expect_row(f, 3 + i, 'R', 3 + (uint32_t)i);
@@ -43,13 +43,14 @@ static void hundred_thousand_tasks(void **state)
         expect_row(f, 3 + i, 'Q', 3 + (uint32_t)i);
     fx_assert_clean_canvas(&f->c);
 
-    /* The last page ends with the finished tasks, newest first. */
+    /* The last page ends with the finished tasks: the problems, then the
+     * ok ones, newest first. */
     fx_key(f, 'G');
     assert_int_equal(f->v.selected, 0);
     assert_int_equal(f->v.top, NTASKS - 36);
     expect_row(f, 38, 'O', 0);
-    expect_row(f, 37, 'F', 1);
-    expect_row(f, 36, 'O', 2);
+    expect_row(f, 37, 'O', 2);
+    expect_row(f, 36, 'F', 1);
     expect_row(f, 35, 'Q', NTASKS - 1);
     assert_int_equal(fx_selected_y(f), 38);
 

@@ -123,6 +123,12 @@ static void retry_wait_shows_the_last_attempts_duration(void **state)
     assert_int_equal(row[0], 'Q');
     if (strstr(row, " 0.0s "))
         fail_msg("the waiting task's 2.5s attempt shows as \"%s\"", row);
+    /* It says when it runs again, and why (not only the last error). */
+    double ready = sched_task(&f->r.sched, 0)->ready_at;
+    char want[64];
+    snprintf(want, sizeof(want), "retry in %.1fs (connection reset)", ready - 4.0);
+    if (!strstr(row, want))
+        fail_msg("the waiting row \"%s\" lacks \"%s\"", row, want);
     fx_free(f);
 }
 
@@ -183,6 +189,122 @@ static void a_list_still_read_shows_more_to_come(void **state)
     fx_free(f);
 }
 
+/* 200 tasks at -j 5, as `--demo 200 -j 5` looks after a while: the first
+ * screen, even a small one, shows the running rows, and says how many rows
+ * are off it. The selection once followed task 0 into the finished rows
+ * and the view scrolled after it, leaving no R row on screen. */
+static struct fx *long_run(void)
+{
+    struct fx *f = fx_new_numbered(200, "/w/task-%03zu", fx_config(5));
+    fx_start_n(f, 5, 0);
+    for (uint32_t id = 0; id < 40; id++) {
+        fx_end(f, id, id % 9 == 4 ? TASK_FAILED : TASK_OK, id % 9 == 4 ? RP_CLASS_EXIT : RP_CLASS_NONE,
+               1 + id * 0.1, "done");
+        fx_start(f, 1 + id * 0.1);
+    }
+    return f;
+}
+
+static void first_screen_shows_the_running_rows(void **state)
+{
+    (void)state;
+    struct fx *f = long_run();
+    fx_render(f, 60, 15, 5);
+    for (int y = 3; y < 8; y++)
+        if (fx_line(f, y)[0] != 'R')
+            fail_msg("row y=%d reads \"%s\": the running rows are not on the first screen", y, fx_line(f, y));
+    assert_int_equal(fx_row_id(f, fx_selected_y(f)), 40);
+    /* 11 rows shown of 200. */
+    assert_non_null(strstr(fx_line(f, 2), "0 above \xc2\xb7 189 below"));
+    /* Once the user moves, the selection stays with its task. */
+    fx_key(f, 'j');
+    assert_int_equal(f->v.selected, 41);
+    fx_end(f, 41, TASK_OK, RP_CLASS_NONE, 5, "done");
+    fx_render(f, 60, 15, 5);
+    assert_int_equal(fx_row_id(f, fx_selected_y(f)), 41);
+    assert_int_equal(fx_line(f, fx_selected_y(f))[0], 'O');
+    assert_null(strstr(fx_line(f, 2), " 0 above"));
+    /* g goes back to the top, and to following it. */
+    fx_key(f, 'g');
+    fx_end(f, 40, TASK_OK, RP_CLASS_NONE, 5.5, "done");
+    fx_render(f, 60, 15, 6);
+    assert_int_equal(fx_line(f, fx_selected_y(f))[0], 'R');
+    fx_free(f);
+}
+
+/* The problems come together, after the queued rows and before the ok. */
+static void problems_come_together(void **state)
+{
+    (void)state;
+    struct fx *f = long_run();
+    fx_render(f, 100, 250, 5);
+    int first_problem = -1, last_problem = -1, first_ok = -1;
+    for (int y = 3; y < 3 + (int)f->v.norder; y++) {
+        char mark = fx_line(f, y)[0];
+        if (mark == 'F') {
+            first_problem = first_problem < 0 ? y : first_problem;
+            last_problem = y;
+        } else if (mark == 'O' && first_ok < 0) {
+            first_ok = y;
+        }
+    }
+    assert_true(first_problem > 0 && first_ok > 0);
+    assert_int_equal(last_problem - first_problem + 1, 4); /* tasks 4, 13, 22 and 31 */
+    assert_true(last_problem < first_ok);
+    assert_int_equal(fx_line(f, first_problem - 1)[0], 'Q');
+    fx_free(f);
+}
+
+/* A run that ended stands still: the clock, rate and ETA shown at the end
+ * stay (a 7.1 s run once showed 27s later), and a paused pool has no ETA. */
+static void the_clock_stops_at_the_end_and_a_pause_has_no_eta(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new(names, 2, fx_config(2));
+    fx_start_n(f, 2, 0);
+    fx_cap(f, 0, 1);
+    fx_render(f, 80, 24, 1);
+    if (!strstr(fx_line(f, 1), "ETA paused"))
+        fail_msg("paused: \"%s\"", fx_line(f, 1));
+    fx_end(f, 0, TASK_OK, RP_CLASS_NONE, 3, "ok");
+    fx_end(f, 1, TASK_OK, RP_CLASS_NONE, 7.1, "ok");
+    f->r.ended_at = 7.1; /* as the runner marks the end */
+    fx_render(f, 80, 24, 27);
+    if (!strstr(fx_line(f, 1), "7.1s  0.3/s  ETA done"))
+        fail_msg("after the end: \"%s\"", fx_line(f, 1));
+    fx_free(f);
+}
+
+/* At 40x8 the counts by name pushed the cap off the header; marks keep it. */
+static void header_keeps_the_cap_at_40_columns(void **state)
+{
+    (void)state;
+    struct fx *f = mixed_pool();
+    fx_render(f, 40, 8, 10);
+    assert_string_equal(fx_line(f, 0), "R1 Q2 O2 F1 S1 C1 cap 2");
+    fx_render(f, 80, 8, 10);
+    assert_non_null(strstr(fx_line(f, 0), "running 1  queued 2  ok 2  failed 1  skipped 1  cancelled 1  cap 2"));
+    fx_free(f);
+}
+
+/* The pool line covers the whole run: a peak of 7 early in a long run is
+ * still its maximum (a sliding window once said "max 3"). */
+static void the_pool_line_covers_the_whole_run(void **state)
+{
+    (void)state;
+    struct fx *f = fx_new_numbered(20, "/w/t-%02zu", fx_config(7));
+    fx_start_n(f, 7, 0);
+    for (uint32_t id = 0; id < 4; id++)
+        fx_end(f, id, TASK_OK, RP_CLASS_NONE, 1, "ok");
+    fx_cap(f, 3, 1);
+    fx_render(f, 80, 24, 300);
+    fx_cap(f, 3, 300);
+    fx_render(f, 80, 24, 300);
+    if (!strstr(fx_line(f, 1), "max 7"))
+        fail_msg("pool line: \"%s\"", fx_line(f, 1));
+    fx_free(f);
+}
+
 int main(void)
 {
     setlocale(LC_ALL, "C.UTF-8");
@@ -194,6 +316,11 @@ int main(void)
         cmocka_unit_test_teardown(help_can_be_scrolled_on_a_short_terminal, fx_teardown),
         cmocka_unit_test_teardown(retry_wait_shows_the_last_attempts_duration, fx_teardown),
         cmocka_unit_test_teardown(timeline_draws_a_retry_waits_last_attempt, fx_teardown),
+        cmocka_unit_test_teardown(first_screen_shows_the_running_rows, fx_teardown),
+        cmocka_unit_test_teardown(problems_come_together, fx_teardown),
+        cmocka_unit_test_teardown(the_clock_stops_at_the_end_and_a_pause_has_no_eta, fx_teardown),
+        cmocka_unit_test_teardown(header_keeps_the_cap_at_40_columns, fx_teardown),
+        cmocka_unit_test_teardown(the_pool_line_covers_the_whole_run, fx_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

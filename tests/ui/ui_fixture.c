@@ -195,7 +195,7 @@ int fx_teardown(void **state)
 
 static void note(struct fx *f, double t)
 {
-    stats_note(&f->r.stats, t, sched_running(&f->r.sched), f->r.sched.cap);
+    stats_note(&f->r.stats, t, sched_running(&f->r.sched), sched_limit(&f->r.sched, t));
     if (f->have_view)
         ui_view_touch(&f->v);
 }

@@ -78,6 +78,13 @@ static void the_json_lists_marks_in_order(void **state)
     gitinfo_json(&gi, &sb);
     assert_non_null(strstr(sb.data, "},\"attention\":[\"behind\",\"untracked\",\"in-progress\"]"));
     assert_string_equal(gitinfo_attention_name(GITINFO_ATTENTION_BIT_NO_UPSTREAM), "no-upstream");
+    /* The same marks as words, for the dashboard and the headless table. */
+    strbuf_reset(&sb);
+    gitinfo_attention_text(gitinfo_attention(&gi), &sb);
+    assert_string_equal(sb.data, "behind untracked in-progress");
+    strbuf_reset(&sb);
+    gitinfo_attention_text(0, &sb);
+    assert_int_equal(sb.len, 0);
     strbuf_free(&sb);
 }
 

@@ -160,6 +160,16 @@ static void adding_and_removing_keep_the_file(void **state)
     assert_string_equal(groups_find(&g, "work")->repos[0], "/a/b");
     assert_non_null(strstr(read_file(path), "# keep me"));
     groups_free(&g);
+
+    /* An entry written "~/..." is removed by the path it expands to. */
+    write_file(path, "[group \"home\"]\n\trepo = ~/src/x # mine\n\trepo = ~/src/y\n");
+    char x[128];
+    snprintf(x, sizeof(x), "%s/src/x", dir);
+    if (groups_remove_repo(path, "home", x, &err) < 0)
+        fail_msg("%s", err.data);
+    text = read_file(path);
+    assert_null(strstr(text, "src/x"));
+    assert_non_null(strstr(text, "~/src/y"));
     strbuf_free(&err);
 }
 

@@ -202,10 +202,79 @@ static void unusable_databases_warn_once(void **state)
     db_path(path, sizeof(path), "d2.sqlite");
     h = history_open(path, &warn);
     assert_non_null(h);
-    assert_int_equal(history_show_run(h, 42, stdout, &warn), -1);
+    assert_int_equal(history_show_run(h, 42, stdout, &warn), -2);
     assert_non_null(strstr(warn.data, "no such run"));
     history_close(h);
     strbuf_free(&warn);
+}
+
+static void a_run_shows_its_line_and_its_failures(void **state)
+{
+    (void)state;
+    char path[256];
+    db_path(path, sizeof(path), "show.sqlite");
+    struct strbuf warn;
+    strbuf_init(&warn);
+    struct history *h = history_open(path, &warn);
+    assert_non_null(h);
+    const struct history_task tasks[] = {
+        {"/r/ok", "ok", "none", 1, 0.5, 0}, {"/r/\x1b[31mred", "failed", "network", 3, 1.25, 0},
+    };
+    assert_int_equal(record(h, "git fetch", "s", tasks, 2), 0);
+    char out[4096];
+    FILE *f = fmemopen(out, sizeof(out), "w");
+    assert_int_equal(history_show_run(h, 1, f, &warn), 0);
+    fclose(f);
+    /* The run (its work, counts, exit and command line), then the one
+     * failure, its escape sequence made harmless. */
+    assert_non_null(strstr(out, "git fetch: 1 ok, 1 failed, 0 skipped, 0 cancelled; exit 0; repopool\n"));
+    assert_non_null(strstr(out, "failed    network       3     1.25s  /r/"));
+    assert_null(strchr(out, '\x1b'));
+    assert_null(strstr(out, "/r/ok"));
+    history_close(h);
+    strbuf_free(&warn);
+}
+
+static void only_the_latest_runs_are_kept(void **state)
+{
+    (void)state;
+    char path[256];
+    db_path(path, sizeof(path), "keep.sqlite");
+    struct strbuf warn, got;
+    strbuf_init(&warn);
+    strbuf_init(&got);
+    struct history *h = history_open(path, &warn);
+    assert_non_null(h);
+    const struct history_task old[] = {{"/old", "ok", "none", 1, 7.0, 0}, {"/new", "ok", "none", 1, 7.0, 0}};
+    const struct history_task one[] = {{"/new", "ok", "none", 1, 1.0, 0}};
+    const struct history_task big[] = {{"/a", "ok", "none", 1, 1.0, 0}, {"/b", "ok", "none", 1, 1.0, 0},
+                                       {"/c", "ok", "none", 1, 1.0, 0}, {"/d", "ok", "none", 1, 1.0, 0}};
+    /* By runs: 3 kept, so the first of four goes, and its tasks with it. */
+    history_keep(h, 3, 100);
+    assert_int_equal(record(h, "w", "s", old, 2), 0);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(record(h, "w", "s", one, 1), 0);
+    assert_int_equal(history_show_run(h, 1, stdout, &warn), -2);
+    strbuf_reset(&warn);
+    assert_int_equal(history_last_durations(h, "w", sum_durations, &got, &warn), 0);
+    assert_string_equal(got.data, "/new=1.0;");
+    /* By tasks: 5 kept, so a run of 4 leaves room for one more run of 1;
+     * a run larger than that alone is kept all the same. */
+    history_keep(h, 100, 5);
+    assert_int_equal(record(h, "w", "s", big, 4), 0);
+    assert_int_equal(history_show_run(h, 3, stdout, &warn), -2);
+    strbuf_reset(&warn);
+    FILE *null = fopen("/dev/null", "w");
+    assert_int_equal(history_show_run(h, 4, null, &warn), 0);
+    history_keep(h, 100, 2);
+    assert_int_equal(record(h, "w", "s", big, 4), 0);
+    assert_int_equal(history_show_run(h, 5, null, &warn), -2);
+    strbuf_reset(&warn);
+    assert_int_equal(history_show_run(h, 6, null, &warn), 0);
+    fclose(null);
+    history_close(h);
+    strbuf_free(&warn);
+    strbuf_free(&got);
 }
 
 int main(void)
@@ -215,6 +284,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(durations_are_the_newest_ok_ones, setup, teardown),
         cmocka_unit_test_setup_teardown(two_writers_at_once_lose_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(unusable_databases_warn_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_run_shows_its_line_and_its_failures, setup, teardown),
+        cmocka_unit_test_setup_teardown(only_the_latest_runs_are_kept, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

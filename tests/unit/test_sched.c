@@ -4,6 +4,7 @@
  */
 #include "unit.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1073,10 +1074,67 @@ static void records_stay_put_while_tasks_are_added(void **state)
     sched_free(&s);
 }
 
+/* ---- --order=longest ---- */
+
+static void heaviest_first_starts_the_longest_and_unknown_first(void **state)
+{
+    (void)state;
+    struct sched s;
+    struct sched_config cfg = config(2);
+    cfg.heaviest_first = true;
+    init(&s, cfg);
+    /* Weights as --order=longest gives them: last durations, INFINITY for
+     * a repository never seen; equal weights keep submission order. */
+    static const double weights[] = {0.2, 3.0, 0.2, INFINITY, 1.0, 3.0};
+    for (uint32_t i = 0; i < 6; i++)
+        assert_int_equal(sched_add_weighted(&s, i, weights[i]), i);
+    uint32_t ids[MAX_IDS];
+    assert_int_equal(start_all(&s, 0, ids), 2);
+    assert_int_equal(ids[0], 3);
+    assert_int_equal(ids[1], 1);
+    /* A task added later that weighs more goes before lighter ones. */
+    assert_int_equal(sched_add_weighted(&s, 6, 2.0), 6);
+    finish_ok(&s, 3, 1);
+    finish_ok(&s, 1, 1);
+    assert_int_equal(start_all(&s, 1, ids), 2);
+    assert_int_equal(ids[0], 5);
+    assert_int_equal(ids[1], 6);
+    finish_ok(&s, 5, 2);
+    finish_ok(&s, 6, 2);
+    assert_int_equal(start_all(&s, 2, ids), 2);
+    assert_int_equal(ids[0], 4);
+    assert_int_equal(ids[1], 0);
+    /* A retry still goes before fresh tasks. */
+    s.retries = 1;
+    finish(&s, 0, TASK_FAILED, RP_CLASS_NETWORK, 3);
+    finish_ok(&s, 4, 3);
+    assert_int_equal(start_all(&s, 40, ids), 2);
+    assert_int_equal(ids[0], 0);
+    assert_int_equal(ids[1], 2);
+    sched_free(&s);
+}
+
+static void weights_are_ignored_in_submission_order(void **state)
+{
+    (void)state;
+    struct sched s;
+    init(&s, config(3));
+    sched_add_weighted(&s, 0, 1.0);
+    sched_add_weighted(&s, 1, 9.0);
+    sched_add_weighted(&s, 2, INFINITY);
+    uint32_t ids[MAX_IDS];
+    assert_int_equal(start_all(&s, 0, ids), 3);
+    for (uint32_t i = 0; i < 3; i++)
+        assert_int_equal(ids[i], i);
+    sched_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(first_starts_are_fifo),
+        cmocka_unit_test(heaviest_first_starts_the_longest_and_unknown_first),
+        cmocka_unit_test(weights_are_ignored_in_submission_order),
         cmocka_unit_test(cap_is_respected),
         cmocka_unit_test(raising_cap_starts_queued_tasks_at_once),
         cmocka_unit_test(lowering_cap_stops_nothing_and_withholds_starts),

@@ -23,9 +23,9 @@ static void notes_land_in_their_buckets(void **state)
     assert_int_equal(st.used, 3);
     /* Bucket 1 saw no note: one task ran through it, as at the end of 0. */
     assert_int_equal(st.running[1], 1);
-    assert_int_equal(st.cap[1], 5);
+    assert_int_equal(st.limit[1], 5);
     assert_int_equal(st.running[2], 4);
-    assert_int_equal(st.cap[2], 6);
+    assert_int_equal(st.limit[2], 6);
 }
 
 static void a_bucket_starts_with_what_was_running(void **state)
@@ -57,9 +57,9 @@ static void compaction_doubles_width_and_keeps_the_max(void **state)
     for (unsigned i = 0; i < STATS_BUCKETS; i++)
         stats_note(&st, i + 0.5, (i * 7) % 11, 10 + i % 3);
     assert_int_equal(st.used, STATS_BUCKETS);
-    unsigned short before_run[STATS_BUCKETS], before_cap[STATS_BUCKETS];
+    unsigned short before_run[STATS_BUCKETS], before_limit[STATS_BUCKETS];
     memcpy(before_run, st.running, sizeof(before_run));
-    memcpy(before_cap, st.cap, sizeof(before_cap));
+    memcpy(before_limit, st.limit, sizeof(before_limit));
     /* One second past the last bucket: the record must not grow. */
     stats_note(&st, STATS_BUCKETS + 0.5, 2, 12);
     assert_near(st.width, 2.0, 0);
@@ -68,8 +68,8 @@ static void compaction_doubles_width_and_keeps_the_max(void **state)
         unsigned short a = before_run[2 * i], b = before_run[2 * i + 1];
         /* A short peak is never smoothed away. */
         assert_int_equal(st.running[i], a > b ? a : b);
-        /* The cap is the one at the merged bucket's end. */
-        assert_int_equal(st.cap[i], before_cap[2 * i + 1]);
+        /* The limit is the one at the merged bucket's end. */
+        assert_int_equal(st.limit[i], before_limit[2 * i + 1]);
     }
 }
 
@@ -109,7 +109,7 @@ static void huge_counts_saturate(void **state)
     stats_init(&st, 1.0);
     stats_note(&st, 0, 100000, 100000);
     assert_int_equal(st.running[0], 65535);
-    assert_int_equal(st.cap[0], 65535);
+    assert_int_equal(st.limit[0], 65535);
 }
 
 static void throughput_is_finished_per_second(void **state)
