@@ -408,6 +408,12 @@ enum sched_end sched_finish(struct sched *s, uint32_t id, enum task_state status
     if (status == TASK_FAILED && rp_class_is_transient(cls) && !s->stopping &&
         t->attempt <= s->retries) {
         double delay = backoff_delay(s, t->attempt);
+        /* With --adaptive, a host that refused while it still serves others
+         * has room again when one of them ends: the task waits for that
+         * (parked on its host), not out a backoff meant for a host that
+         * answers no one. A host serving no one gets the backoff. */
+        if (s->adaptive && cls == RP_CLASS_REFUSED && t->host && s->hosts[t->host].running > 0)
+            delay = 0;
         if (delay < server_wait)
             delay = server_wait;
         heap_push(&s->retry_wait, now + delay, id);

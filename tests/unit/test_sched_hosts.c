@@ -102,6 +102,39 @@ static void a_refusal_cuts_the_hosts_limit_and_says_so(void **state)
     sched_free(&s);
 }
 
+/* A task the host refused while it served others waits for one of them to
+ * end, not out its backoff; refused by a host serving no one, it backs
+ * off. */
+static void a_refused_task_waits_for_room_not_a_backoff(void **state)
+{
+    (void)state;
+    struct sched s;
+    struct sched_config cfg = {.cap = 8, .max_cap = 64, .retries = 5, .backoff_base = 5, .backoff_max = 5,
+                               .seed = 1, .adaptive = true};
+    assert_int_equal(sched_init(&s, &cfg), 0);
+    uint16_t host = sched_add_host(&s);
+    add_on_hosts(&s, 6, &host, 1);
+    uint32_t ids[8];
+    assert_int_equal(start_all(&s, 0, ids), 4);
+    double after = -1;
+    assert_int_equal(sched_finish(&s, ids[0], TASK_FAILED, RP_CLASS_REFUSED, 0, 0.5, &after), SCHED_END_RETRY);
+    assert_true(after == 0);
+    /* Cut to 2 with 3 running: nothing starts until one has ended (and
+     * its success raised the limit to 3). */
+    assert_int_equal(sched_host_limit(&s, host), 2);
+    assert_int_equal(start_all(&s, 0.5, ids + 4), 0);
+    sched_finish(&s, ids[1], TASK_OK, RP_CLASS_NONE, 0, 0.6, NULL);
+    /* The refused task goes first, 4.4 s before its backoff would end. */
+    assert_int_equal(start_all(&s, 0.6, ids + 4), 1);
+    assert_int_equal(ids[4], ids[0]);
+    /* Refused again with no one else served: it backs off. */
+    sched_finish(&s, ids[2], TASK_OK, RP_CLASS_NONE, 0, 0.7, NULL);
+    sched_finish(&s, ids[3], TASK_OK, RP_CLASS_NONE, 0, 0.8, NULL);
+    assert_int_equal(sched_finish(&s, ids[0], TASK_FAILED, RP_CLASS_REFUSED, 0, 1.0, &after), SCHED_END_RETRY);
+    assert_true(after > 0);
+    sched_free(&s);
+}
+
 static void retry_after_closes_the_host_until_then(void **state)
 {
     (void)state;
@@ -159,6 +192,7 @@ int main(void)
         cmocka_unit_test(each_host_has_its_own_limit_inside_the_cap),
         cmocka_unit_test(tasks_without_a_host_are_not_held_by_one),
         cmocka_unit_test(a_refusal_cuts_the_hosts_limit_and_says_so),
+        cmocka_unit_test(a_refused_task_waits_for_room_not_a_backoff),
         cmocka_unit_test(retry_after_closes_the_host_until_then),
         cmocka_unit_test(a_cancelled_waiting_task_gives_its_turn_away),
         cmocka_unit_test(raising_the_cap_raises_a_fixed_hosts_limit),
