@@ -70,7 +70,8 @@ static void render_status_cells(struct canvas *c, int x, int y, int width, const
     const struct gitinfo *gi = t->git;
     struct strbuf sb;
     strbuf_init(&sb);
-    sanitize_name(&sb, gi->detached ? "(detached)" : gi->branch, strlen(gi->detached ? "(detached)" : gi->branch));
+    const char *branch = gi->detached ? "(detached)" : gi->branch;
+    sanitize_name(&sb, branch, strlen(branch));
     ui_text_cut(c, x, y, STATUS_BRANCH - 1 < width ? STATUS_BRANCH - 1 : width, sb.data ? sb.data : "", UI_NORMAL);
     x += STATUS_BRANCH;
     width -= STATUS_BRANCH;
