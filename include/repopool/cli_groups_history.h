@@ -9,9 +9,14 @@
 #ifndef REPOPOOL_CLI_GROUPS_HISTORY_H
 #define REPOPOOL_CLI_GROUPS_HISTORY_H
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "repopool/cli.h"
+
+/* The one-line usage message both command-line files give, "repopool: "
+ * and fmt, into err (cli.c). */
+void cli_usage_message(struct strbuf *err, const char *fmt, va_list ap);
 
 /* Above cli.c's own long-only options. */
 enum cli_groups_history_option {

@@ -166,13 +166,18 @@ void cli_print_help(FILE *out)
 static enum cli_result usage_error(struct strbuf *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+void cli_usage_message(struct strbuf *err, const char *fmt, va_list ap)
+{
+    strbuf_reset(err);
+    strbuf_puts(err, "repopool: ");
+    strbuf_vprintf(err, fmt, ap);
+}
+
 static enum cli_result usage_error(struct strbuf *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    strbuf_reset(err);
-    strbuf_puts(err, "repopool: ");
-    strbuf_vprintf(err, fmt, ap);
+    cli_usage_message(err, fmt, ap);
     va_end(ap);
     return CLI_USAGE;
 }

@@ -14,9 +14,7 @@ static int usage(struct strbuf *err, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    strbuf_reset(err);
-    strbuf_puts(err, "repopool: ");
-    strbuf_vprintf(err, fmt, ap);
+    cli_usage_message(err, fmt, ap);
     va_end(ap);
     return -1;
 }
