@@ -79,6 +79,8 @@ static char delta_letter(git_delta_t status)
         return 'D';
     case GIT_DELTA_TYPECHANGE:
         return 'T';
+    case GIT_DELTA_RENAMED:
+        return 'R';
     default:
         return 'M';
     }
@@ -91,10 +93,11 @@ void gitnews_pull(git_repository *repo, const git_oid *from, const git_oid *to, 
     git_commit *a = NULL, *b = NULL;
     git_tree *ta = NULL, *tb = NULL;
     git_diff *diff = NULL;
-    /* The trees only: which files, not how many lines, costs no blob. */
+    /* Which files, not how many lines: the trees, then renames found as
+     * git's diff finds them (diff.renames), so the count is git's. */
     if (git_commit_lookup(&a, repo, from) == 0 && git_commit_lookup(&b, repo, to) == 0 &&
         git_commit_tree(&ta, a) == 0 && git_commit_tree(&tb, b) == 0 &&
-        git_diff_tree_to_tree(&diff, repo, ta, tb, NULL) == 0) {
+        git_diff_tree_to_tree(&diff, repo, ta, tb, NULL) == 0 && git_diff_find_similar(diff, NULL) == 0) {
         size_t files = git_diff_num_deltas(diff);
         strbuf_printf(summary, ", %zu file%s", files, files == 1 ? "" : "s");
         char line[PATH_MAX + 8];

@@ -123,6 +123,17 @@ class Fetch(DaemonTestCase):
         for line in ("     M README", "     A added/file", "     D gone.txt"):
             self.assertIn("\n" + line + "\n", out)
         self.assertEqual(self.rev(local, "HEAD"), head)
+        # A rename is one file, as git's diff counts it.
+        self.git("mv", "README", "README.md", cwd=work)
+        self.git("commit", "-q", "-m", "rename", cwd=work)
+        self.git("push", "-q", "origin", "main", cwd=work)
+        res = self.repopool(["--git", "pull", "--no-tui", "--output=all", local], json_events=False)
+        out = res.stdout.decode()
+        stat = self.git("diff", "--stat", head, self.rev(work, "HEAD"), cwd=work).splitlines()[-1]
+        self.assertIn(" 1 file changed", stat)
+        self.assertRegex(out, r"(?m), 1 commit, 1 file$")
+        self.assertIn("\n     R README.md\n", out)
+        head = self.rev(work, "HEAD")
         # A single ref moved: named with its range in the JSON summary too.
         self.push_commit(work, "main")
         res = self.repopool(["--git", "fetch", local])
