@@ -402,12 +402,20 @@ class RerunFailed(Base):
         self.assertEqual(self.ran(res), [a])
 
     def test_cancelled_tasks_are_rerun(self):
-        a, b = self.dirs("a", "b")
-        # -j 0 starts paused: SIGTERM cancels both without running them.
+        a, b = self.dirs("a", "b", sleep={"a": 300, "b": 300})
+        # -j 0 starts paused; each SIGUSR1 starts one more, so both are
+        # known to the run (a list is read on a thread of its own) before
+        # SIGTERM cancels them.
         p = subprocess.Popen([REPOPOOL, "--json", "--no-tui", "-j", "0", a, b] + TASK, cwd=self.tmp,
                              env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            self.assertIn(b'"event":"cap"', p.stdout.readline())
+            self.assertIn(b'"event":"cap"', p.stdout.readline())  # its signal handlers are in place
+            for _ in range(2):
+                p.send_signal(signal.SIGUSR1)
+                line = b""
+                while b'"event":"start"' not in line:
+                    line = p.stdout.readline()
+                    self.assertTrue(line, "repopool ended before starting both tasks")
             p.terminate()
             p.communicate(timeout=RUN_TIMEOUT)
         finally:
@@ -415,6 +423,8 @@ class RerunFailed(Base):
                 p.kill()
                 p.communicate()
         self.assertEqual(p.returncode, 143)
+        for path in (a, b):
+            os.unlink(os.path.join(path, "sleep"))
         res = self.run_json(["--rerun-failed", a, b] + TASK, 0)
         self.assertEqual(self.ran(res), [a, b])
 
